@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One multi-call binary (`pushguard`); all logic lives in library targets the tests import.
+// PushGuardCore is pure (no C, no I/O) so the evaluation is unit-testable on its own.
+let package = Package(
+    name: "PushGuard",
+    products: [
+        .executable(name: "pushguard", targets: ["pushguard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibgit2", pkgConfig: "libgit2",
+                       providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "PushGuardCore"),
+        .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"]),
+        .target(name: "PushGuardStore", dependencies: ["CSQLite3", "PushGuardCore"]),
+        .target(name: "PushGuardCommands", dependencies: [
+            "PushGuardCore", "PushGuardGit", "PushGuardStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands"]),
+        .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
+    ]
+)

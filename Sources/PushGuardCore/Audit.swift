@@ -1,0 +1,87 @@
+/// One decision as the audit log keeps it: who pushed what where, and which keys were out of
+/// sync (names and statuses only, never values).
+public struct AuditRecord: Equatable, Sendable {
+    /// One offending key in an audit record.
+    public struct KeyFinding: Equatable, Sendable {
+        public var key: String
+        public var status: String
+        public init(key: String, status: String) {
+            self.key = key
+            self.status = status
+        }
+    }
+
+    public var id: Int64
+    public var time: String
+    public var app: String
+    public var environment: String
+    public var ref: String
+    public var oldID: String
+    public var newID: String
+    public var pusher: String
+    public var decision: Decision
+    public var findings: [KeyFinding]
+    /// The override reason, the manifest problem, or the store failure behind the decision.
+    public var reason: String
+    public var configVersion: Int64
+
+    public init(id: Int64 = 0, time: String, app: String, environment: String, ref: String,
+                oldID: String, newID: String, pusher: String, decision: Decision,
+                findings: [KeyFinding], reason: String, configVersion: Int64) {
+        self.id = id
+        self.time = time
+        self.app = app
+        self.environment = environment
+        self.ref = ref
+        self.oldID = oldID
+        self.newID = newID
+        self.pusher = pusher
+        self.decision = decision
+        self.findings = findings
+        self.reason = reason
+        self.configVersion = configVersion
+    }
+
+    /// The record for one ref's evaluation.
+    public init(evaluation: Evaluation, update: RefUpdate, pusher: String, time: String) {
+        var reason = evaluation.overrideReason ?? ""
+        if let problem = evaluation.manifestProblem { reason = reason.isEmpty ? problem : reason + "; " + problem }
+        self.init(time: time, app: evaluation.app, environment: evaluation.environment, ref: update.ref,
+                  oldID: update.oldID, newID: update.newID, pusher: pusher, decision: evaluation.decision,
+                  findings: evaluation.findings.map { KeyFinding(key: $0.key, status: $0.status.rawValue) },
+                  reason: reason, configVersion: evaluation.desiredVersion)
+    }
+
+    /// The JSON object the HTTP and exec stores receive and `audit --json` prints.
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("id", .number(String(id))),
+            ("time", .string(time)),
+            ("app", .string(app)),
+            ("environment", .string(environment)),
+            ("ref", .string(ref)),
+            ("oldId", .string(oldID)),
+            ("newId", .string(newID)),
+            ("pusher", .string(pusher)),
+            ("decision", .string(decision.rawValue)),
+            ("findings", .array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) })),
+            ("reason", .string(reason)),
+            ("configVersion", .number(String(configVersion))),
+        ]))
+    }
+
+    /// Findings as stored in a text column: the JSON array of `{key, status}`.
+    public var findingsJSON: String {
+        JSONValue.array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) }).encoded()
+    }
+
+    /// Reads findings back from `findingsJSON`; malformed text gives no findings.
+    public static func findings(fromJSON text: String) -> [KeyFinding] {
+        guard let items = (try? JSONParser.parse(text))?.arrayValue else { return [] }
+        return items.compactMap { item in
+            guard let object = item.objectValue, let key = object["key"]?.stringValue,
+                  let status = object["status"]?.stringValue else { return nil }
+            return KeyFinding(key: key, status: status)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/// A key's sync status in an environment (the model follows Fly.io's secret status).
+public enum KeyStatus: String, Sendable, Comparable, CaseIterable {
+    /// Set but required by the manifest and not set at all.
+    case missing
+    /// The latest change is applied on no active instance.
+    case staged
+    /// The latest change is applied on some active instances, not all.
+    case partial
+    /// The latest change is applied on every active instance.
+    case live
+
+    /// Worst first: the order findings are listed in.
+    private var rank: Int {
+        switch self {
+        case .missing: 0
+        case .staged: 1
+        case .partial: 2
+        case .live: 3
+        }
+    }
+
+    public static func < (lhs: KeyStatus, rhs: KeyStatus) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One key's status in an environment, with the counts that explain it.
+public struct KeyReport: Equatable, Sendable {
+    public var key: String
+    public var status: KeyStatus
+    /// Active instances that have applied the key's latest change.
+    public var appliedOn: Int
+    /// Active instances counted; 0 when the environment-level applied version decides.
+    public var instanceCount: Int
+    /// The pending change is an unset (instances still carry the old value).
+    public var unset: Bool
+    public var requiredByManifest: Bool
+    /// The stored entry, absent for keys only the manifest names.
+    public var entry: ConfigEntry?
+
+    public init(key: String, status: KeyStatus, appliedOn: Int, instanceCount: Int,
+                unset: Bool = false, requiredByManifest: Bool = false, entry: ConfigEntry? = nil) {
+        self.key = key
+        self.status = status
+        self.appliedOn = appliedOn
+        self.instanceCount = instanceCount
+        self.unset = unset
+        self.requiredByManifest = requiredByManifest
+        self.entry = entry
+    }
+
+    /// True when this key makes the environment unsynchronized.
+    public var isFinding: Bool { status != .live }
+}
+
+/// What happens to a push (and what the audit log records).
+public enum Decision: String, Sendable, CaseIterable {
+    case accepted, warned, rejected, overridden, synced
+
+    /// True when git may update the ref.
+    public var allowsPush: Bool { self != .rejected }
+}
+
+/// The outcome of checking one environment for one pushed commit.
+public struct Evaluation: Equatable, Sendable {
+    public var app: String
+    public var environment: String
+    public var mode: Mode
+    public var desiredVersion: Int64
+    /// Every key of the environment and the manifest, worst status first.
+    public var keys: [KeyReport]
+    /// Why the manifest could not be used, if it could not.
+    public var manifestProblem: String?
+    public var decision: Decision
+    /// The reason given with `-o pushguard.ack=REASON`, when the push was overridden.
+    public var overrideReason: String?
+
+    /// The keys that make the environment unsynchronized.
+    public var findings: [KeyReport] { keys.filter(\.isFinding) }
+
+    /// True when nothing is out of sync and the manifest was usable.
+    public var inSync: Bool { manifestProblem == nil && !keys.contains(where: \.isFinding) }
+}
+
+/// An explicit override given by the pusher (`-o pushguard.ack[=REASON]`).
+public struct Override: Equatable, Sendable {
+    public var reason: String?
+    public init(reason: String? = nil) { self.reason = reason }
+}
+
+/// The pure heart of PushGuard: config state + manifest + mode → key statuses and a decision.
+public enum Evaluator {
+    /// The status of every stored key, plus a `missing` report for each required key not set.
+    public static func keyReports(state: EnvironmentState, manifest: Manifest) -> [KeyReport] {
+        let required = manifest.requiredKeys
+        let active = state.activeInstances
+        var reports: [KeyReport] = []
+        reports.reserveCapacity(state.config.count + required.count)
+        var seen = Set<String>()
+        for entry in state.config {
+            seen.insert(entry.key)
+            let isRequired = required.contains(entry.key)
+            if entry.deleted && isRequired {
+                reports.append(KeyReport(key: entry.key, status: .missing, appliedOn: 0,
+                                         instanceCount: active.count, unset: true,
+                                         requiredByManifest: true, entry: entry))
+                continue
+            }
+            let applied: Int
+            let status: KeyStatus
+            if active.isEmpty {
+                applied = state.appliedVersion >= entry.version ? 1 : 0
+                status = applied == 1 ? .live : .staged
+            } else {
+                applied = active.reduce(0) { $0 + ($1.appliedVersion >= entry.version ? 1 : 0) }
+                status = applied == active.count ? .live : (applied == 0 ? .staged : .partial)
+            }
+            // A key unset everywhere it was applied is gone: nothing left to report.
+            if entry.deleted && status == .live { continue }
+            reports.append(KeyReport(key: entry.key, status: status,
+                                     appliedOn: active.isEmpty ? 0 : applied,
+                                     instanceCount: active.count, unset: entry.deleted,
+                                     requiredByManifest: isRequired, entry: entry))
+        }
+        for key in required.sorted() where !seen.contains(key) {
+            reports.append(KeyReport(key: key, status: .missing, appliedOn: 0,
+                                     instanceCount: active.count, requiredByManifest: true))
+        }
+        reports.sort { ($0.status, $0.key) < ($1.status, $1.key) }
+        return reports
+    }
+
+    /// Decides one environment for one pushed commit.
+    public static func evaluate(state: EnvironmentState, manifest: Manifest, mode: Mode,
+                                override: Override? = nil) -> Evaluation {
+        var problem: String?
+        if case .unreadable(let why) = manifest { problem = why }
+        let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest)
+        var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
+                                    desiredVersion: state.desiredVersion, keys: keys,
+                                    manifestProblem: mode == .off ? nil : problem,
+                                    decision: .accepted, overrideReason: nil)
+        if evaluation.inSync || mode == .off { return evaluation }
+        if let override {
+            evaluation.decision = .overridden
+            evaluation.overrideReason = override.reason
+        } else {
+            evaluation.decision = mode == .warn ? .warned : .rejected
+        }
+        return evaluation
+    }
+}

@@ -1,0 +1,68 @@
+/// The recorded state of one key in an environment's desired config (never its value).
+public struct ConfigEntry: Equatable, Sendable {
+    public var key: String
+    /// The config version of this key's latest change (set or unset).
+    public var version: Int64
+    /// `hmac-sha256:<hex>` of the value; empty when unset.
+    public var digest: String
+    /// True when the latest change unset the key.
+    public var deleted: Bool
+    /// RFC 3339 UTC time of the latest change.
+    public var changedAt: String
+    public var changedBy: String
+
+    public init(key: String, version: Int64, digest: String, deleted: Bool = false,
+                changedAt: String = "", changedBy: String = "") {
+        self.key = key
+        self.version = version
+        self.digest = digest
+        self.deleted = deleted
+        self.changedAt = changedAt
+        self.changedBy = changedBy
+    }
+}
+
+/// A running process of an environment and the config version it has applied.
+public struct Instance: Equatable, Sendable {
+    /// Active instances count in the check; draining ones are ignored.
+    public enum State: String, Sendable { case active, draining }
+
+    public var id: String
+    public var appliedVersion: Int64
+    public var state: State
+
+    public init(id: String, appliedVersion: Int64, state: State = .active) {
+        self.id = id
+        self.appliedVersion = appliedVersion
+        self.state = state
+    }
+}
+
+/// Everything the check needs to know about one app's environment: desired config and instances.
+public struct EnvironmentState: Equatable, Sendable {
+    public var app: String
+    public var environment: String
+    public var desiredVersion: Int64
+    public var config: [ConfigEntry]
+    public var instances: [Instance]
+    /// The environment-level applied version, used when no instance is active.
+    public var appliedVersion: Int64
+
+    public init(app: String, environment: String, desiredVersion: Int64 = 0,
+                config: [ConfigEntry] = [], instances: [Instance] = [], appliedVersion: Int64 = 0) {
+        self.app = app
+        self.environment = environment
+        self.desiredVersion = desiredVersion
+        self.config = config
+        self.instances = instances
+        self.appliedVersion = appliedVersion
+    }
+
+    /// The instances the check counts.
+    public var activeInstances: [Instance] { instances.filter { $0.state == .active } }
+}
+
+/// What the check does with an unsynchronized environment.
+public enum Mode: String, Sendable, CaseIterable {
+    case reject, warn, off
+}

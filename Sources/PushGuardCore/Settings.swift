@@ -1,0 +1,144 @@
+/// One `[pushguard "ENV"]` section: which refs deploy to the environment and how it is checked.
+public struct EnvironmentSettings: Equatable, Sendable {
+    public var name: String
+    /// Ref patterns (`refs/heads/main`, `refs/heads/release/*`); multi-valued in git config.
+    public var refs: [String]
+    /// Overrides `pushguard.mode` for this environment.
+    public var mode: Mode?
+    /// Transmit pending config as part of every push to this environment.
+    public var autoSync: Bool
+    /// Print one short line when the environment is in sync.
+    public var verbose: Bool
+
+    public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false) {
+        self.name = name
+        self.refs = refs
+        self.mode = mode
+        self.autoSync = autoSync
+        self.verbose = verbose
+    }
+}
+
+/// What a store failure does to a push.
+public enum StoreErrorPolicy: String, Sendable {
+    /// Fail closed: refuse the push.
+    case reject
+    /// Fail open: accept with a warning.
+    case warn
+}
+
+/// Every PushGuard setting, resolved from flags, environment variables and git config.
+public struct Settings: Equatable, Sendable {
+    public static let defaultStore = "sqlite:/var/lib/pushguard/state.db"
+
+    public var store: String = Settings.defaultStore
+    /// The app name; nil means the repository directory name without `.git`.
+    public var app: String?
+    public var manifestPath: String = "app.json"
+    public var mode: Mode = .reject
+    public var onStoreError: StoreErrorPolicy = .reject
+    /// Bound on any store or helper call, in milliseconds.
+    public var timeoutMilliseconds: Int = 2000
+    /// Key file for value digests; nil means `digest.key` beside an SQLite store.
+    public var digestKeyPath: String?
+    /// Command run to transmit config for stores that cannot transmit themselves.
+    public var transmitCommand: String?
+    /// Check per ref in the update hook instead of per push in pre-receive.
+    public var perRef: Bool = false
+    public var environments: [EnvironmentSettings] = []
+
+    public init() {}
+
+    /// The environment a ref deploys to. While no section sets `ref`, main and master map to
+    /// `production`; otherwise the first section (in config order) with a matching pattern wins.
+    public func environment(for ref: String) -> EnvironmentSettings? {
+        if !environments.contains(where: { !$0.refs.isEmpty }) {
+            guard ref == "refs/heads/main" || ref == "refs/heads/master" else { return nil }
+            return environments.first { $0.name == "production" } ?? EnvironmentSettings(name: "production")
+        }
+        return environments.first { env in env.refs.contains { RefPattern.matches($0, ref) } }
+    }
+
+    /// The mode an environment is checked in.
+    public func mode(of environment: EnvironmentSettings) -> Mode { environment.mode ?? mode }
+
+    /// The environment's settings by name, or defaults when it has no section.
+    public func environment(named name: String) -> EnvironmentSettings {
+        environments.first { $0.name == name } ?? EnvironmentSettings(name: name)
+    }
+}
+
+/// Ref globs as git's wildmatch reads them for paths: `*` stays inside one path component,
+/// `**` crosses them, `?` is one character, `[…]` a class.
+public enum RefPattern {
+    public static func matches(_ pattern: String, _ ref: String) -> Bool {
+        let p = Array(pattern.utf8), s = Array(ref.utf8)
+        if !p.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
+            return p == s
+        }
+        // Iterative matching with memo: linear in |p|·|s| at worst, no recursion depth issue.
+        var memo = [Int8](repeating: -1, count: (p.count + 1) * (s.count + 1))
+        func match(_ i: Int, _ j: Int) -> Bool {
+            let slot = i * (s.count + 1) + j
+            if memo[slot] >= 0 { return memo[slot] == 1 }
+            let result: Bool
+            if i == p.count {
+                result = j == s.count
+            } else if p[i] == UInt8(ascii: "*") {
+                let double = i + 1 < p.count && p[i + 1] == UInt8(ascii: "*")
+                let next = double ? i + 2 : i + 1
+                var k = j, found = false
+                while true {
+                    if match(next, k) { found = true; break }
+                    if k == s.count || (!double && s[k] == UInt8(ascii: "/")) { break }
+                    k += 1
+                }
+                result = found
+            } else if j == s.count {
+                result = false
+            } else if p[i] == UInt8(ascii: "?") {
+                result = s[j] != UInt8(ascii: "/") && match(i + 1, j + 1)
+            } else if p[i] == UInt8(ascii: "["), let (matched, after) = matchClass(p, i, s[j]) {
+                result = matched && match(after, j + 1)
+            } else {
+                result = p[i] == s[j] && match(i + 1, j + 1)
+            }
+            memo[slot] = result ? 1 : 0
+            return result
+        }
+        return match(0, 0)
+    }
+
+    /// Matches one byte against the class starting at p[i] == "["; nil when the class is unclosed.
+    private static func matchClass(_ p: [UInt8], _ i: Int, _ c: UInt8) -> (Bool, Int)? {
+        var k = i + 1
+        var negate = false
+        if k < p.count && (p[k] == UInt8(ascii: "!") || p[k] == UInt8(ascii: "^")) { negate = true; k += 1 }
+        var matched = false
+        var first = true
+        while k < p.count && (first || p[k] != UInt8(ascii: "]")) {
+            first = false
+            if k + 2 < p.count && p[k + 1] == UInt8(ascii: "-") && p[k + 2] != UInt8(ascii: "]") {
+                if p[k] <= c && c <= p[k + 2] { matched = true }
+                k += 3
+            } else {
+                if p[k] == c { matched = true }
+                k += 1
+            }
+        }
+        guard k < p.count else { return nil }
+        return (matched != negate && c != UInt8(ascii: "/"), k + 1)
+    }
+}
+
+/// Parses durations as git config users write them: `2s`, `500ms`, `1m`, or plain seconds.
+public func parseDuration(_ text: String) -> Int? {
+    let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+    for (suffix, factor) in units where text.hasSuffix(suffix) {
+        let number = text.dropLast(suffix.count)
+        if let value = Int(number), value >= 0, value <= 3_600_000 / factor { return value * factor }
+        if suffix == "s" || suffix == "m" { return nil }
+    }
+    if let seconds = Int(text), seconds >= 0, seconds <= 3600 { return seconds * 1000 }
+    return nil
+}
