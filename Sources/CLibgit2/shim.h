@@ -1,0 +1,4 @@
+#ifndef PUSHGUARD_CLIBGIT2_SHIM_H
+#define PUSHGUARD_CLIBGIT2_SHIM_H
+#include <git2.h>
+#endif

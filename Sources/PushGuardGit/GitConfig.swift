@@ -1,0 +1,185 @@
+import CLibgit2
+import PushGuardCore
+
+/// A read-only snapshot of git configuration (all levels merged as git merges them).
+public final class GitConfig {
+    let handle: OpaquePointer
+
+    init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { git_config_free(handle) }
+
+    /// The system, XDG and global configuration, for commands run outside a repository.
+    public static func openDefault() throws(GitError) -> GitConfig {
+        Libgit2.initialise()
+        var live: OpaquePointer?
+        try check("git_config_open_default", git_config_open_default(&live))
+        defer { git_config_free(live) }
+        var snapshot: OpaquePointer?
+        try check("git_config_snapshot", git_config_snapshot(&snapshot, live))
+        return GitConfig(handle: snapshot!)
+    }
+
+    /// The highest-priority value of `name`, or nil when unset.
+    public func string(_ name: String) throws(GitError) -> String? {
+        var value: UnsafePointer<CChar>?
+        let code = git_config_get_string(&value, handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_config_get_string(\(name))", code)
+        return value.map { String(cString: $0) }
+    }
+
+    /// A boolean as git reads it (true/yes/on/1, false/no/off/0), or nil when unset.
+    public func bool(_ name: String) throws(GitError) -> Bool? {
+        var value: Int32 = 0
+        let code = git_config_get_bool(&value, handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_config_get_bool(\(name))", code)
+        return value != 0
+    }
+
+    /// Every value of a multi-valued variable, across all levels.
+    public func strings(_ name: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer?
+        let code = git_config_multivar_iterator_new(&iterator, handle, name, nil)
+        if code == GIT_ENOTFOUND.rawValue { return [] }
+        try check("git_config_multivar_iterator_new", code)
+        defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while true {
+            let next = git_config_next(&entry, iterator)
+            if next == GIT_ITEROVER.rawValue { break }
+            try check("git_config_next", next)
+            if let text = entry?.pointee.value { values.append(String(cString: text)) }
+        }
+        return values
+    }
+
+    /// Names of every variable matching a regular expression, in the order libgit2 reports them.
+    public func names(matching pattern: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer?
+        try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
+        defer { git_config_iterator_free(iterator) }
+        var names: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while true {
+            let next = git_config_next(&entry, iterator)
+            if next == GIT_ITEROVER.rawValue { break }
+            try check("git_config_next", next)
+            if let name = entry?.pointee.name { names.append(String(cString: name)) }
+        }
+        return names
+    }
+}
+
+/// A setting that cannot be used as written.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Builds `Settings` with the spec's precedence: flag > environment variable > git config
+/// (repository > global > system, merged by libgit2) > default.
+public enum SettingsLoader {
+    public static func load(config: GitConfig?, environment: (String) -> String?,
+                            storeFlag: String? = nil) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        do {
+            if let config { try read(config, into: &settings) }
+        } catch let error as GitError {
+            throw SettingsError("git config: " + error.message)
+        } catch let error as SettingsError {
+            throw error
+        } catch {
+            throw SettingsError("git config: \(error)")
+        }
+        if let store = environment("PUSHGUARD_STORE"), !store.isEmpty { settings.store = store }
+        if let key = environment("PUSHGUARD_DIGEST_KEY"), !key.isEmpty { settings.digestKeyPath = key }
+        if let store = storeFlag { settings.store = store }
+        return settings
+    }
+
+    private static func read(_ config: GitConfig, into settings: inout Settings) throws -> Void {
+        if let store = try config.string("pushguard.store") { settings.store = store }
+        settings.app = try config.string("pushguard.app")
+        if let manifest = try config.string("pushguard.manifest") { settings.manifestPath = manifest }
+        if let mode = try config.string("pushguard.mode") { settings.mode = try parseMode(mode, "pushguard.mode") }
+        if let policy = try config.string("pushguard.onStoreError") {
+            guard let value = StoreErrorPolicy(rawValue: policy.lowercased()) else {
+                throw SettingsError("pushguard.onStoreError is \"\(escapedForTerminal(policy))\"; use reject or warn")
+            }
+            settings.onStoreError = value
+        }
+        if let timeout = try config.string("pushguard.timeout") {
+            guard let milliseconds = parseDuration(timeout), milliseconds > 0 else {
+                throw SettingsError("pushguard.timeout is \"\(escapedForTerminal(timeout))\"; write it like 2s or 500ms")
+            }
+            settings.timeoutMilliseconds = milliseconds
+        }
+        settings.digestKeyPath = try config.string("pushguard.digestKey")
+        settings.transmitCommand = try config.string("pushguard.transmitCommand")
+        settings.perRef = try config.bool("pushguard.perRef") ?? false
+
+        var sectionNames: [String] = []
+        for name in try config.names(matching: "^pushguard\\..+\\.") {
+            let body = name.dropFirst("pushguard.".count)
+            guard let lastDot = body.lastIndex(of: ".") else { continue }
+            let section = String(body[..<lastDot])
+            if !sectionNames.contains(section) { sectionNames.append(section) }
+        }
+        for name in sectionNames {
+            let prefix = "pushguard." + name + "."
+            var environment = EnvironmentSettings(name: name)
+            environment.refs = try config.strings(prefix + "ref")
+            if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
+            environment.autoSync = try config.bool(prefix + "autoSync") ?? false
+            environment.verbose = try config.bool(prefix + "verbose") ?? false
+            settings.environments.append(environment)
+        }
+    }
+
+    private static func parseMode(_ text: String, _ name: String) throws(SettingsError) -> Mode {
+        guard let mode = Mode(rawValue: text.lowercased()) else {
+            throw SettingsError("\(name) is \"\(escapedForTerminal(text))\"; use reject, warn or off")
+        }
+        return mode
+    }
+}
+
+/// The repository-level config file, for install and uninstall to change.
+public final class LocalConfig {
+    let handle: OpaquePointer
+
+    public init(repository: Repository) throws(GitError) {
+        var all: OpaquePointer?
+        try check("git_repository_config", git_repository_config(&all, repository.handle))
+        defer { git_config_free(all) }
+        var local: OpaquePointer?
+        try check("git_config_open_level", git_config_open_level(&local, all, GIT_CONFIG_LEVEL_LOCAL))
+        handle = local!
+    }
+
+    deinit { git_config_free(handle) }
+
+    /// The raw value at the repository level only, or nil.
+    public func string(_ name: String) throws(GitError) -> String? {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        let code = git_config_get_string_buf(&buffer, handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_config_get_string_buf(\(name))", code)
+        return buffer.ptr.map { String(cString: $0) }
+    }
+
+    public func set(_ name: String, _ value: String) throws(GitError) {
+        try check("git_config_set_string(\(name))", git_config_set_string(handle, name, value))
+    }
+
+    /// Removes the variable; absent is fine.
+    public func unset(_ name: String) throws(GitError) {
+        let code = git_config_delete_entry(handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return }
+        try check("git_config_delete_entry(\(name))", code)
+    }
+}

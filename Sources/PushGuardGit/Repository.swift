@@ -1,0 +1,158 @@
+import CLibgit2
+import PushGuardCore
+
+/// A libgit2 call that failed, with the C function's name and libgit2's message.
+public struct GitError: Error, CustomStringConvertible, Sendable {
+    public var function: String
+    public var code: Int32
+    public var message: String
+
+    public var description: String { "\(function) failed: \(message)" }
+
+    init(_ function: String, _ code: Int32) {
+        self.function = function
+        self.code = code
+        if let last = git_error_last(), let text = last.pointee.message {
+            message = escapedForTerminal(String(cString: text))
+        } else {
+            message = "error \(code)"
+        }
+    }
+}
+
+@discardableResult
+func check(_ function: String, _ code: Int32) throws(GitError) -> Int32 {
+    if code < 0 { throw GitError(function, code) }
+    return code
+}
+
+/// libgit2 is initialised once per process, on first use.
+enum Libgit2 {
+    nonisolated(unsafe) private static var initialised = false
+
+    static func initialise() {
+        if initialised { return }
+        initialised = true
+        git_libgit2_init()
+    }
+}
+
+/// One open repository; owns its libgit2 handle and frees it on deinit.
+public final class Repository {
+    let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { git_repository_free(handle) }
+
+    /// Opens the repository a hook runs in the way git describes it in the environment
+    /// (`GIT_DIR`, and during pre-receive `GIT_OBJECT_DIRECTORY` and
+    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which point into git's quarantine). A plain open would
+    /// not see the pushed objects.
+    public static func openFromEnvironment() throws(GitError) -> Repository {
+        Libgit2.initialise()
+        var pointer: OpaquePointer?
+        try check("git_repository_open_ext", git_repository_open_ext(
+            &pointer, nil, UInt32(GIT_REPOSITORY_OPEN_FROM_ENV.rawValue), nil))
+        return Repository(handle: pointer!)
+    }
+
+    /// Opens the repository at a path (a bare repository or a work tree).
+    public static func open(path: String) throws(GitError) -> Repository {
+        Libgit2.initialise()
+        var pointer: OpaquePointer?
+        try check("git_repository_open_ext", git_repository_open_ext(
+            &pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil))
+        return Repository(handle: pointer!)
+    }
+
+    /// The repository's git directory, without a trailing slash.
+    public var gitDirectory: String {
+        var path = String(cString: git_repository_path(handle))
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
+
+    /// The repository's configuration: system, XDG, global and local levels, as git reads them.
+    public func config() throws(GitError) -> GitConfig {
+        var pointer: OpaquePointer?
+        try check("git_repository_config_snapshot", git_repository_config_snapshot(&pointer, handle))
+        return GitConfig(handle: pointer!)
+    }
+
+    /// Resolves a revision (`HEAD`, a branch, an id) to a full object id.
+    public func resolve(_ revision: String) throws(GitError) -> String {
+        var object: OpaquePointer?
+        try check("git_revparse_single", git_revparse_single(&object, handle, revision))
+        defer { git_object_free(object) }
+        return Repository.hex(git_object_id(object))
+    }
+
+    /// Reads the manifest at `path` in the tree of the commit `id` names. Never throws: every
+    /// way it can fail (unknown id, a blob pushed to a branch, a directory, a symlink, a
+    /// submodule, too large) becomes `.unreadable` with a plain reason.
+    public func manifest(commit id: String, path: String) -> Manifest {
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, id, id.utf8.count) == 0 else {
+            return .unreadable("\(escapedForTerminal(id)) is not an object id")
+        }
+        var object: OpaquePointer?
+        guard git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY) == 0 else {
+            return .unreadable("object \(id) not found in the repository")
+        }
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else {
+            let type = String(cString: git_object_type2string(git_object_type(object)))
+            return .unreadable("pushed object \(id.prefix(12)) is a \(type), not a commit: \(path) cannot be read")
+        }
+        defer { git_object_free(commit) }
+        var tree: OpaquePointer?
+        guard git_commit_tree(&tree, commit) == 0 else {
+            return .unreadable("cannot read the tree of commit \(id.prefix(12))")
+        }
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        let found = git_tree_entry_bypath(&entry, tree, path)
+        if found == GIT_ENOTFOUND.rawValue { return .absent }
+        guard found == 0 else { return .unreadable("cannot look up \(escapedForTerminal(path)): \(GitError("git_tree_entry_bypath", found).message)") }
+        defer { git_tree_entry_free(entry) }
+        let mode = git_tree_entry_filemode(entry)
+        switch mode {
+        case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
+        case GIT_FILEMODE_TREE: return .unreadable("\(escapedForTerminal(path)) is a directory, not a file")
+        case GIT_FILEMODE_LINK: return .unreadable("\(escapedForTerminal(path)) is a symbolic link, not a file")
+        case GIT_FILEMODE_COMMIT: return .unreadable("\(escapedForTerminal(path)) is a submodule, not a file")
+        default: return .unreadable("\(escapedForTerminal(path)) has an unknown file mode")
+        }
+        guard let blobID = git_tree_entry_id(entry) else { return .unreadable("\(path) has no id") }
+        // Read the size from the object header first, so a huge blob is never loaded.
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else { return .unreadable("cannot open the object database") }
+        defer { git_odb_free(odb) }
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        guard git_odb_read_header(&size, &type, odb, blobID) == 0 else {
+            return .unreadable("\(escapedForTerminal(path)) blob not found")
+        }
+        if size > Manifest.maxSize {
+            return .unreadable("\(escapedForTerminal(path)) is \(size) bytes, over the 1 MiB limit")
+        }
+        var blob: OpaquePointer?
+        guard git_blob_lookup(&blob, handle, blobID) == 0 else {
+            return .unreadable("\(escapedForTerminal(path)) blob not found")
+        }
+        defer { git_blob_free(blob) }
+        let length = Int(git_blob_rawsize(blob))
+        guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([], path: path) }
+        let bytes = Array(UnsafeRawBufferPointer(start: raw, count: length))
+        return Manifest.parse(bytes, path: escapedForTerminal(path))
+    }
+
+    static func hex(_ oid: UnsafePointer<git_oid>?) -> String {
+        guard let oid else { return "" }
+        return String(cString: git_oid_tostr_s(oid))
+    }
+}

@@ -1,0 +1,46 @@
+import PushGuardCore
+
+/// A store that failed: unreachable, refused, slow, locked, corrupt or malformed.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A user asked for something the store's state does not allow (unknown instance, …).
+public struct StoreUsageError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What the hooks need from any store: the state of an environment, a transmit, an audit record.
+public protocol StateStore: AnyObject {
+    /// The environment's desired config and instances; an unknown environment is empty.
+    func state(app: String, environment: String) throws -> EnvironmentState
+    /// Records (or performs) a transmit of the current desired config; returns the version sent.
+    func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws -> Int64
+    /// Appends one audit record durably.
+    func appendAudit(_ record: AuditRecord) throws
+}
+
+/// One change a `config set`/`config unset` command makes.
+public struct ConfigChange: Sendable {
+    public var key: String
+    /// The keyed digest of the new value; nil unsets the key.
+    public var digest: String?
+    public init(key: String, digest: String?) {
+        self.key = key
+        self.digest = digest
+    }
+}
+
+/// Stores PushGuard owns itself (SQLite, PostgreSQL): config, instances and the audit log.
+public protocol AdminStore: StateStore {
+    /// Applies the changes as one new config version; nil when nothing actually changed.
+    func changeConfig(app: String, environment: String, changes: [ConfigChange], by: String, at: String) throws -> Int64?
+    func addInstances(app: String, environment: String, ids: [String], at: String) throws
+    func removeInstances(app: String, environment: String, ids: [String]) throws
+    func setInstanceState(app: String, environment: String, ids: [String], state: Instance.State) throws
+    func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord]
+    /// The environments a store knows for an app.
+    func environments(app: String) throws -> [String]
+}

@@ -1,0 +1,160 @@
+import Glibc
+import PushGuardCore
+
+/// How a child process ended.
+public struct ProcessResult: Sendable {
+    /// The exit status, or 128 + signal number when killed by a signal.
+    public var status: Int32
+    /// Standard output, when captured (bounded by the caller's limit).
+    public var output: [UInt8]
+    /// The process (and its group) was killed because the deadline passed.
+    public var timedOut: Bool
+    /// Output went past the limit and the rest was dropped.
+    public var outputTruncated: Bool
+}
+
+/// A process that could not be started.
+public struct SpawnError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// Runs programs the way hooks need: stdin fed from memory, stdout captured or passed through,
+/// stderr passed through (git relays it to the pusher), the whole process group killed when a
+/// deadline passes so helpers that fork cannot outlive the hook.
+public enum Subprocess {
+    public static func run(_ arguments: [String], input: [UInt8] = [], extraEnvironment: [String: String] = [:],
+                           captureOutput: Bool, outputLimit: Int = 4 << 20,
+                           timeoutMilliseconds: Int? = nil) throws(SpawnError) -> ProcessResult {
+        guard let program = arguments.first else { throw SpawnError(description: "no program given") }
+        signal(SIGPIPE, SIG_IGN)
+        var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1]
+        guard makePipe(&stdinPipe) else { throw SpawnError(description: "pipe: \(lastErrorText())") }
+        if captureOutput && !makePipe(&stdoutPipe) {
+            close(stdinPipe[0]); close(stdinPipe[1])
+            throw SpawnError(description: "pipe: \(lastErrorText())")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        if captureOutput { posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+
+        var environment: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let name = text.prefix { $0 != "=" }
+            if extraEnvironment[String(name)] == nil { environment.append(text) }
+            index += 1
+        }
+        for (name, value) in extraEnvironment { environment.append(name + "=" + value) }
+
+        var pid: pid_t = 0
+        let spawned = withCStrings(arguments) { argv in
+            withCStrings(environment) { envp in
+                posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+            }
+        }
+        close(stdinPipe[0])
+        if captureOutput { close(stdoutPipe[1]) }
+        guard spawned == 0 else {
+            close(stdinPipe[1])
+            if captureOutput { close(stdoutPipe[0]) }
+            throw SpawnError(description: "cannot run \(escapedForTerminal(program)): \(String(cString: strerror(spawned)))")
+        }
+
+        let deadline = timeoutMilliseconds.map { monotonicMilliseconds() + $0 }
+        var result = ProcessResult(status: 0, output: [], timedOut: false, outputTruncated: false)
+        var inputOffset = 0
+        var inputFD: Int32 = stdinPipe[1]
+        var outputFD: Int32 = captureOutput ? stdoutPipe[0] : -1
+        if input.isEmpty { close(inputFD); inputFD = -1 }
+        if inputFD >= 0 { _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while inputFD >= 0 || outputFD >= 0 {
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - monotonicMilliseconds()
+                if left <= 0 { result.timedOut = true; break }
+                wait = Int32(min(left, 1000))
+            }
+            var fds: [pollfd] = []
+            if inputFD >= 0 { fds.append(pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)) }
+            if outputFD >= 0 { fds.append(pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&fds, nfds_t(fds.count), wait)
+            if ready < 0 && errno != EINTR { break }
+            if ready <= 0 { continue }
+            for fd in fds where fd.revents != 0 {
+                if fd.fd == inputFD {
+                    let written = input.withUnsafeBytes { write(inputFD, $0.baseAddress! + inputOffset, input.count - inputOffset) }
+                    if written > 0 { inputOffset += written }
+                    if written < 0 && errno == EAGAIN { continue }
+                    if written <= 0 || inputOffset == input.count { close(inputFD); inputFD = -1 }
+                } else {
+                    let count = buffer.withUnsafeMutableBytes { read(outputFD, $0.baseAddress, 65536) }
+                    if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+                    if count <= 0 { close(outputFD); outputFD = -1; continue }
+                    let room = outputLimit - result.output.count
+                    if count > room { result.outputTruncated = true }
+                    result.output += buffer.prefix(max(0, min(count, room)))
+                }
+            }
+        }
+        if inputFD >= 0 { close(inputFD) }
+        if outputFD >= 0 { close(outputFD) }
+        if !result.timedOut, let deadline {
+            // Output closed; the process may still be running: wait for it within the deadline.
+            while waitpid(pid, &result.status, WNOHANG) == 0 {
+                if monotonicMilliseconds() >= deadline { result.timedOut = true; break }
+                usleep(2000)
+            }
+            if !result.timedOut { result.status = decode(result.status); return result }
+        }
+        if result.timedOut {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        result.status = decode(status)
+        if result.timedOut { kill(-pid, SIGKILL) }
+        return result
+    }
+
+    /// A pipe whose ends are not inherited by children (dup2 in the child clears the flag).
+    private static func makePipe(_ fds: inout [Int32]) -> Bool {
+        guard pipe(&fds) == 0 else { return false }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return true
+    }
+
+    private static func decode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        if signal == 0 { return (status >> 8) & 0xff }
+        return 128 + signal
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return body(pointers)
+    }
+}
+
+/// Milliseconds on the monotonic clock.
+public func monotonicMilliseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,90 @@
+import Glibc
+import PushGuardCore
+
+/// Files the CLI creates as root in a store directory stay usable by the hooks' git user.
+enum Ownership {
+    /// Gives `path` the owner and group of its directory when running as root.
+    static func matchDirectory(of path: String) {
+        guard geteuid() == 0 else { return }
+        var info = stat()
+        guard stat(parentDirectory(of: path), &info) == 0, info.st_uid != 0 || info.st_gid != 0 else { return }
+        _ = chown(path, info.st_uid, info.st_gid)
+    }
+
+}
+
+/// The secret that keys value digests: created once (0600), shared by the admin across a fleet.
+public enum DigestKey {
+    /// Reads the key file, creating it with 32 random bytes when absent.
+    public static func loadOrCreate(path: String) throws(StoreError) -> [UInt8] {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            var key = [UInt8](repeating: 0, count: 32)
+            let filled = readRandom(&key)
+            let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, 32) }
+            let synced = fsync(descriptor)
+            close(descriptor)
+            guard filled == 32, written == 32, synced == 0 else {
+                unlink(path)
+                throw StoreError("cannot write the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+            }
+            Ownership.matchDirectory(of: path)
+            return key
+        }
+        guard errno == EEXIST else {
+            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        }
+        return try load(path: path)
+    }
+
+    /// Reads an existing key file.
+    public static func load(path: String) throws(StoreError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        }
+        defer { close(descriptor) }
+        var key = [UInt8](repeating: 0, count: 4096)
+        let count = key.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 4096) }
+        guard count >= 16 else {
+            throw StoreError("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
+        }
+        return Array(key.prefix(count))
+    }
+
+    /// The stored digest of a value: HMAC-SHA256 over the key name and the value, so equal
+    /// values under different names do not share a digest.
+    public static func digest(key: [UInt8], name: String, value: [UInt8]) -> String {
+        "hmac-sha256:" + hexString(HMACSHA256.authenticationCode(key: key, message: Array(name.utf8) + [0] + value))
+    }
+}
+
+/// Fills `bytes` from the kernel's random source; returns how many bytes were filled.
+private func readRandom(_ bytes: inout [UInt8]) -> Int {
+    let source = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    guard source >= 0 else { return 0 }
+    defer { close(source) }
+    let count = bytes.count
+    return bytes.withUnsafeMutableBytes { read(source, $0.baseAddress, count) }
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+public func timestampNow() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+        + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+}
+
+/// The text of `errno`.
+public func lastErrorText() -> String { String(cString: strerror(errno)) }
+
+/// The person behind a push or a command: the first set of the variables git servers use.
+public func pusherIdentity(environment: (String) -> String?) -> String {
+    for name in ["PUSHGUARD_USER", "GL_USERNAME", "GITHUB_USER_LOGIN", "GL_USER", "REMOTE_USER", "USER"] {
+        if let value = environment(name), !value.isEmpty { return String(value.prefix(200)) }
+    }
+    return "unknown"
+}
