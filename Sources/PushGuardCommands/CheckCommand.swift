@@ -1,0 +1,57 @@
+import ArgumentParser
+import PushGuardCore
+import PushGuardGit
+import PushGuardStore
+
+/// `pushguard check --repo PATH --ref REF --commit REV`: the hook's decision without pushing.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Show what a push of REV to REF would get, without pushing (exit 1 when it would be rejected).")
+
+    @Option(help: "The bare repository (its git config maps refs to environments).") var repo: String
+    @Option(help: "The ref the push would update, e.g. refs/heads/main.") var ref: String
+    @Option(help: "The commit to push (any revision the repository resolves).") var commit: String = "HEAD"
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        let repository = try Repository.open(path: repo)
+        let settings = try storeOptions.settings(repository: repository)
+        let id = try repository.resolve(commit)
+        let app = settings.app ?? appName(gitDirectory: repository.gitDirectory)
+        let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
+        let guardian = Guard(settings: settings, app: app, repository: repository,
+                             openStore: { try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false) },
+                             options: PushOptions(), pusher: pusherIdentity(environment: processEnvironment),
+                             gitlab: false, verboseAll: true)
+        let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)
+        let decision = guardian.decide([update])
+        if decision.lines.isEmpty {
+            printError([Report.prefix + "\(escapedForTerminal(ref)) maps to no environment of \(escapedForTerminal(app)): a push is accepted unchecked"])
+        } else {
+            printError(decision.lines)
+        }
+        if decision.rejected { throw ExitCode(1) }
+    }
+}
+
+/// `pushguard hook NAME [ARGS…]`: act as a hook without being installed under its name.
+struct HookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Run as a git hook (pre-receive, update, post-receive, pre-push), as if called by that name.")
+
+    @Argument(help: "The hook name.") var name: String
+    @Argument(parsing: .captureForPassthrough, help: "What git passes the hook.") var arguments: [String] = []
+
+    func validate() throws {
+        guard HookName(rawValue: name) != nil else {
+            throw ValidationError("unknown hook \(escapedForTerminal(name)); use one of \(HookName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let status = HookRunner.run(HookName(rawValue: name)!, programPath: "hooks/" + name, arguments: arguments)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Glibc
+import PushGuardCore
+import PushGuardGit
+import PushGuardStore
+
+/// An outcome with the spec's exit code and one plain sentence for the user.
+struct CommandFailure: Error, CustomStringConvertible {
+    /// 1 check failed/rejected, 2 usage or settings, 3 store.
+    var code: Int32
+    var description: String
+
+    static func usage(_ message: String) -> CommandFailure { CommandFailure(code: 2, description: message) }
+    static func store(_ message: String) -> CommandFailure { CommandFailure(code: 3, description: message) }
+
+    /// Sorts any error into the spec's exit codes.
+    static func from(_ error: any Error) -> CommandFailure {
+        switch error {
+        case let failure as CommandFailure: return failure
+        case let error as StoreError: return .store(error.description)
+        case let error as StoreUsageError: return .usage(error.description)
+        case let error as SettingsError: return .usage(error.description)
+        case let error as GitError: return .usage(error.description)
+        case let error as SpawnError: return .usage(error.description)
+        default: return CommandFailure(code: 3, description: "\(error)")
+        }
+    }
+}
+
+/// `--store URL`, taken by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The state store URL (sqlite:PATH, …); default: $PUSHGUARD_STORE, git config pushguard.store, \(Settings.defaultStore).", valueName: "url"))
+    var store: String?
+
+    /// Settings from the system/global git config, the environment and this flag.
+    func settings(repository: Repository? = nil) throws -> Settings {
+        let config = try repository?.config() ?? GitConfig.openDefault()
+        return try SettingsLoader.load(config: config, environment: processEnvironment, storeFlag: store)
+    }
+
+    /// Opens the store for a command that may create it.
+    func openAdminStore(_ settings: Settings) throws -> AdminStore {
+        if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
+            try makeDirectory(parentDirectory(of: path))
+        }
+        return try StoreOpener.openAdmin(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: true)
+    }
+}
+
+/// `--app A --env E`.
+struct ScopeOptions: ParsableArguments {
+    @Option(help: "The app (one bare repository).")
+    var app: String
+
+    @Option(name: .customLong("env"), help: "The environment (production, staging, …).")
+    var environment: String
+
+    func validate() throws {
+        try validateName(app, what: "app")
+        try validateName(environment, what: "environment")
+    }
+}
+
+/// Names that end up in messages, commands and SQL keys: printable, short, no surprises.
+func validateName(_ name: String, what: String) throws {
+    guard !name.isEmpty, name.utf8.count <= 200,
+          !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        throw ValidationError("the \(what) name must be 1–200 printable characters")
+    }
+}
+
+/// Creates a directory and its parents (mode 0755), owned like its parent when run as root.
+func makeDirectory(_ path: String) throws {
+    var info = stat()
+    if stat(path, &info) == 0 { return }
+    let parent = parentDirectory(of: path)
+    if parent != path { try makeDirectory(parent) }
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        throw CommandFailure.store("cannot create \(escapedForTerminal(path)): \(lastErrorText())")
+    }
+}
+
+/// Writes text to stdout.
+func printOut(_ text: String) {
+    print(text)
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Glibc
+import PushGuardCore
+import PushGuardStore
+
+/// `pushguard config set|unset|transmit`: change desired config and deliver it.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Change an environment's desired config and transmit it to instances.",
+        subcommands: [SetCommand.self, UnsetCommand.self, TransmitCommand.self])
+}
+
+/// `config set --app A --env E KEY=VALUE… [--transmit]`
+struct SetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Set variables (KEY=- reads the value from stdin; prefer it: argv shows in ps).")
+
+    @OptionGroup var scope: ScopeOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Transmit the new config to every active instance in the same step.")
+    var transmit = false
+
+    @Argument(help: ArgumentHelp("KEY=VALUE or KEY=- (value from stdin).", valueName: "assignment"))
+    var assignments: [String]
+
+    func validate() throws {
+        guard !assignments.isEmpty else { throw ValidationError("give at least one KEY=VALUE") }
+        var stdinUsers = 0
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                throw ValidationError("\(escapedForTerminal(String(assignment.prefix(40)))) is not KEY=VALUE (the value is not shown)")
+            }
+            try validateKey(String(assignment[..<equals]))
+            if assignment[assignment.index(after: equals)...] == "-" { stdinUsers += 1 }
+        }
+        if stdinUsers > 1 { throw ValidationError("only one KEY=- can read its value from stdin") }
+    }
+
+    func run() throws {
+        let settings = try storeOptions.settings()
+        let store = try storeOptions.openAdminStore(settings)
+        let location = try StoreLocation.parse(settings.store)
+        let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
+        let digestKey = try DigestKey.loadOrCreate(path: keyPath)
+        var changes: [ConfigChange] = []
+        for assignment in assignments {
+            let equals = assignment.firstIndex(of: "=")!
+            let key = String(assignment[..<equals])
+            var value = Array(assignment.utf8[assignment.utf8.index(after: equals)...])
+            if value == [UInt8(ascii: "-")] {
+                guard let input = readStandardInput(limit: 1 << 20) else {
+                    throw CommandFailure.usage("the value on stdin is larger than 1 MiB")
+                }
+                value = input
+                if value.last == UInt8(ascii: "\n") { value.removeLast() }
+                if value.last == UInt8(ascii: "\r") { value.removeLast() }
+            }
+            changes.append(ConfigChange(key: key, digest: DigestKey.digest(key: digestKey, name: key, value: value)))
+        }
+        try applyChanges(changes, scope: scope, store: store, transmit: transmit, verb: "set")
+    }
+}
+
+/// `config unset --app A --env E KEY… [--transmit]`
+struct UnsetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unset", abstract: "Unset variables.")
+
+    @OptionGroup var scope: ScopeOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Transmit the new config to every active instance in the same step.")
+    var transmit = false
+
+    @Argument(help: ArgumentHelp("Variable names.", valueName: "key"))
+    var keys: [String]
+
+    func validate() throws {
+        guard !keys.isEmpty else { throw ValidationError("give at least one KEY") }
+        for key in keys { try validateKey(key) }
+    }
+
+    func run() throws {
+        let settings = try storeOptions.settings()
+        let store = try storeOptions.openAdminStore(settings)
+        try applyChanges(keys.map { ConfigChange(key: $0, digest: nil) }, scope: scope, store: store,
+                         transmit: transmit, verb: "unset")
+    }
+}
+
+/// Records a config change as one new version, then transmits when asked.
+private func applyChanges(_ changes: [ConfigChange], scope: ScopeOptions, store: AdminStore, transmit: Bool,
+                          verb: String) throws {
+    let by = pusherIdentity(environment: processEnvironment)
+    let version = try store.changeConfig(app: scope.app, environment: scope.environment, changes: changes,
+                                         by: by, at: timestampNow())
+    let target = escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment)
+    let keys = changes.map { escapedForTerminal($0.key) }.joined(separator: ", ")
+    if let version {
+        print("\(verb) \(keys) in \(target): config version \(version)")
+    } else {
+        print("no change: \(keys) in \(target) already as requested (no new version)")
+    }
+    if transmit {
+        try transmitConfig(store: store, app: scope.app, environment: scope.environment, instances: nil)
+    } else if version != nil {
+        print("not transmitted yet; instances get it with: pushguard config transmit --app \(shellQuoted(scope.app)) --env \(shellQuoted(scope.environment))")
+    }
+}
+
+/// `config transmit --app A --env E [--instance ID…]`
+struct TransmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transmit",
+        abstract: "Record that the current desired config was delivered to instances.")
+
+    @OptionGroup var scope: ScopeOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .customLong("instance"), help: "Only these instances (repeatable); default: every active one.")
+    var instances: [String] = []
+
+    func run() throws {
+        let settings = try storeOptions.settings()
+        let store = try storeOptions.openAdminStore(settings)
+        try transmitConfig(store: store, app: scope.app, environment: scope.environment,
+                           instances: instances.isEmpty ? nil : instances)
+    }
+}
+
+/// Transmits and says what was delivered where.
+func transmitConfig(store: AdminStore, app: String, environment: String, instances: [String]?) throws {
+    let by = pusherIdentity(environment: processEnvironment)
+    let version = try store.transmit(app: app, environment: environment, instances: instances, by: by, at: timestampNow())
+    let state = try store.state(app: app, environment: environment)
+    let target = escapedForTerminal(app) + "/" + escapedForTerminal(environment)
+    let active = state.activeInstances.count
+    let scope = instances.map { "\($0.count) instance(s)" }
+        ?? (active == 0 ? "the environment (no instances registered)" : "\(active) active instance(s)")
+    print("transmitted config version \(version) of \(target) to \(scope)")
+}
+
+/// Keys as platforms accept them: a letter or underscore, then letters, digits, `_`, `.`, `-`.
+func validateKey(_ key: String) throws {
+    let bytes = Array(key.utf8)
+    func ok(_ byte: UInt8, first: Bool) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "_"): return true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"): return !first
+        default: return false
+        }
+    }
+    guard !bytes.isEmpty, bytes.count <= 256, ok(bytes[0], first: true), bytes.dropFirst().allSatisfy({ ok($0, first: false) }) else {
+        throw ValidationError("\(escapedForTerminal(String(key.prefix(60)))) is not a variable name (letters, digits, _ . -, not starting with a digit)")
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import PushGuardCore
+import PushGuardStore
+
+/// `pushguard instances add|remove|drain|activate|list`: the running instances of an environment.
+struct InstancesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "instances",
+        abstract: "Register the instances of an environment and see what each has applied.",
+        subcommands: [Add.self, Remove.self, Drain.self, Activate.self, List.self])
+
+    /// `instances add --app A --env E ID…`
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register instances; each starts at the environment's last transmitted version.")
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
+
+        func validate() throws { try validateIDs(ids) }
+
+        func run() throws {
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            try store.addInstances(app: scope.app, environment: scope.environment, ids: ids, at: timestampNow())
+            print("registered \(ids.count) instance(s) in \(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment))")
+        }
+    }
+
+    /// `instances remove --app A --env E ID…`
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget instances.")
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
+
+        func validate() throws { try validateIDs(ids) }
+
+        func run() throws {
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            try store.removeInstances(app: scope.app, environment: scope.environment, ids: ids)
+            print("removed \(ids.count) instance(s) from \(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment))")
+        }
+    }
+
+    /// `instances drain --app A --env E ID…`
+    struct Drain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark instances draining: the check ignores them.")
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
+
+        func validate() throws { try validateIDs(ids) }
+
+        func run() throws {
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: ids, state: .draining)
+            print("\(ids.count) instance(s) draining")
+        }
+    }
+
+    /// `instances activate --app A --env E ID…`
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark instances active again.")
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
+
+        func validate() throws { try validateIDs(ids) }
+
+        func run() throws {
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: ids, state: .active)
+            print("\(ids.count) instance(s) active")
+        }
+    }
+
+    /// `instances list --app A --env E`
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List instances and their applied versions.")
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            let state = try store.state(app: scope.app, environment: scope.environment)
+            print("\(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment)): desired config version \(state.desiredVersion)")
+            if state.instances.isEmpty {
+                print("no instances registered; environment-level applied version \(state.appliedVersion)")
+                return
+            }
+            let rows = [["INSTANCE", "STATE", "APPLIED", ""]] + state.instances.map { instance in
+                [escapedForTerminal(instance.id), instance.state.rawValue, String(instance.appliedVersion),
+                 instance.appliedVersion >= state.desiredVersion ? "up to date" : "behind by \(state.desiredVersion - instance.appliedVersion)"]
+            }
+            print(table(rows))
+        }
+    }
+}
+
+private func validateIDs(_ ids: [String]) throws {
+    guard !ids.isEmpty else { throw ValidationError("give at least one instance id") }
+    for id in ids { try validateName(id, what: "instance") }
+}
+
+/// Left-aligned columns separated by two spaces.
+func table(_ rows: [[String]]) -> String {
+    guard let columns = rows.map(\.count).max() else { return "" }
+    var widths = [Int](repeating: 0, count: columns)
+    for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+    return rows.map { row in
+        var line = ""
+        for (index, cell) in row.enumerated() {
+            line += index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+        }
+        while line.hasSuffix(" ") { line.removeLast() }
+        return line
+    }.joined(separator: "\n")
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Glibc
+import PushGuardCore
+
+/// The admin CLI's root command.
+struct PushGuardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pushguard",
+        abstract: "Refuse git pushes that would deploy code while its config is not synchronized.",
+        discussion: "Installed as a repository's hooks it checks every push; called as pushguard it is the admin CLI. Exit codes: 0 success, 1 check failed or rejected, 2 usage or settings error, 3 store error.",
+        subcommands: [ConfigCommand.self, InstancesCommand.self, StatusCommand.self, CheckCommand.self,
+                      HookCommand.self, InstallCommand.self, DoctorCommand.self])
+}
+
+/// The multi-call entry point: a hook by the name it was called with, else the CLI.
+public enum PushGuardMain {
+    public static func run(_ arguments: [String]) -> Int32 {
+        let program = arguments.first ?? "pushguard"
+        if let hook = HookName.from(programPath: program) {
+            return HookRunner.run(hook, programPath: program, arguments: Array(arguments.dropFirst()))
+        }
+        do {
+            var command = try PushGuardCommand.parseAsRoot(Array(arguments.dropFirst()))
+            try command.run()
+            return 0
+        } catch let failure as CommandFailure {
+            printError(["pushguard: " + failure.description])
+            return failure.code
+        } catch {
+            let code = PushGuardCommand.exitCode(for: error)
+            if code == .success {
+                print(PushGuardCommand.fullMessage(for: error))
+                return 0
+            }
+            if let exit = error as? ExitCode { return exit.rawValue }
+            if code == .validationFailure {
+                // Usage errors: the message and the help of the command, exit 2 as the spec says.
+                printError([PushGuardCommand.fullMessage(for: error)])
+                return 2
+            }
+            let failure = CommandFailure.from(error)
+            printError(["pushguard: " + failure.description])
+            return failure.code
+        }
+    }
+}

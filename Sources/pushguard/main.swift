@@ -1,0 +1,4 @@
+import Glibc
+import PushGuardCommands
+
+exit(PushGuardMain.run(CommandLine.arguments))

@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+
+/// What a command printed and how it ended.
+struct Output {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var all: String { stdout + stderr }
+}
+
+/// A temporary world for one test: its own HOME (so no global git config leaks in), its own
+/// SQLite store, bare repositories and work trees, all removed afterwards.
+final class Sandbox {
+    let root: URL
+    let binary: String
+    var environment: [String: String]
+
+    init() throws {
+        root = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("pushguard-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("home"), withIntermediateDirectories: true)
+        binary = Sandbox.locateBinary()
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        environment = [
+            "PATH": path,
+            "HOME": root.appendingPathComponent("home").path,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+            "USER": "alice",
+            "LANG": "C.UTF-8",
+            "PUSHGUARD_STORE": "sqlite:" + root.appendingPathComponent("store/state.db").path,
+        ]
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    var storePath: String { root.appendingPathComponent("store/state.db").path }
+
+    func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// The built `pushguard` next to the test bundle, or `$PUSHGUARD_BINARY`.
+    static func locateBinary() -> String {
+        if let explicit = ProcessInfo.processInfo.environment["PUSHGUARD_BINARY"] { return explicit }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("pushguard").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fromSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/pushguard").path
+        return fromSource
+    }
+
+    /// Runs a program; `input` goes to stdin.
+    @discardableResult
+    func run(_ arguments: [String], in directory: String? = nil, input: String = "",
+             environment extra: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = environment.merging(extra) { $1 }
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? root.path)
+        // Output goes to files, so a chatty child can never block on a full pipe.
+        let outPath = path("out-\(UUID().uuidString)"), errPath = path("err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        let stdin = Pipe()
+        let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try stdout.close()
+        try stderr.close()
+        return Output(status: process.terminationStatus,
+                      stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),
+                      stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self))
+    }
+
+    /// Runs `pushguard ARGS…`.
+    @discardableResult
+    func pushguard(_ arguments: String..., input: String = "", environment extra: [String: String] = [:]) throws -> Output {
+        try run([binary] + arguments, input: input, environment: extra)
+    }
+
+    /// Runs git and fails the test when it fails.
+    @discardableResult
+    func git(_ arguments: String..., in directory: String, file: StaticString = #filePath, line: UInt = #line) throws -> Output {
+        let output = try run(["git"] + arguments, in: directory)
+        XCTAssertEqual(output.status, 0, "git \(arguments.joined(separator: " ")): \(output.all)", file: file, line: line)
+        return output
+    }
+
+    /// A bare repository `NAME.git` with PushGuard installed (`installArguments` added).
+    @discardableResult
+    func bareRepository(_ name: String, install installArguments: [String] = [], config: [(String, String)] = []) throws -> String {
+        let repo = path(name + ".git")
+        try git("init", "-q", "--bare", repo, in: root.path)
+        for (key, value) in config { try git("config", "--add", key, value, in: repo) }
+        if installArguments != ["none"] {
+            let output = try run([binary, "install", "--repo", repo] + installArguments)
+            XCTAssertEqual(output.status, 0, output.all)
+        }
+        return repo
+    }
+
+    /// A work tree `NAME` whose first commit holds `files`, with `origin` pointing at `remote`.
+    @discardableResult
+    func workTree(_ name: String, remote: String, files: [String: String]) throws -> String {
+        let work = path(name)
+        try git("init", "-q", "-b", "main", work, in: root.path)
+        try git("remote", "add", "origin", remote, in: work)
+        try commit(in: work, files: files, message: "first")
+        return work
+    }
+
+    func commit(in work: String, files: [String: String], message: String) throws {
+        for (file, content) in files {
+            let url = URL(fileURLWithPath: work).appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try git("add", "-A", in: work)
+        try git("commit", "-q", "--allow-empty", "-m", message, in: work)
+    }
+
+    /// `git push [options] origin REFSPEC…` (not asserting success).
+    func push(_ refspecs: String..., from work: String, options: [String] = []) throws -> Output {
+        try run(["git", "push"] + options.flatMap { ["-o", $0] } + ["origin"] + refspecs, in: work)
+    }
+
+    /// Every byte of every file below a directory, for secret scans.
+    func allBytes(below directory: String) -> Data {
+        var data = Data()
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return data }
+        for case let relative as String in walker {
+            let full = (directory as NSString).appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue,
+               let contents = FileManager.default.contents(atPath: full) {
+                data.append(contents)
+            }
+        }
+        return data
+    }
+}
+
+/// An app.json requiring the given keys.
+func manifest(requiring keys: [String]) -> String {
+    "{\"name\": \"billing-api\", \"env\": {" + keys.map { "\"\($0)\": {\"description\": \"needed\"}" }.joined(separator: ", ") + "}}"
+}
