@@ -79,8 +79,3 @@ func makeDirectory(_ path: String) throws {
         throw CommandFailure.store("cannot create \(escapedForTerminal(path)): \(lastErrorText())")
     }
 }
-
-/// Writes text to stdout.
-func printOut(_ text: String) {
-    print(text)
-}

@@ -86,5 +86,6 @@ public func pusherIdentity(environment: (String) -> String?) -> String {
     for name in ["PUSHGUARD_USER", "GL_USERNAME", "GITHUB_USER_LOGIN", "GL_USER", "REMOTE_USER", "USER"] {
         if let value = environment(name), !value.isEmpty { return String(value.prefix(200)) }
     }
+    if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
     return "unknown"
 }

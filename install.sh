@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs PushGuard on a git server: the system packages it needs (as root, on Debian),
+# a release build, and the `pushguard` binary under PREFIX (default /usr/local).
+# Any arguments are passed to `pushguard install` afterwards, e.g.
+#   ./install.sh --repo /srv/git/billing-api.git
+#   ./install.sh --root /srv/git --user git
+set -euo pipefail
+
+PREFIX=${PREFIX:-/usr/local}
+cd "$(dirname "$0")"
+
+packages=(git pkg-config libgit2-dev libsqlite3-dev sqlite3)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  echo "install.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "install.sh: no Swift toolchain on PATH; install Swift 6 (swift.org/install) and run again" >&2
+  exit 2
+fi
+
+echo "install.sh: building release (a minute or two)"
+# The Swift runtime is linked statically: hooks start faster and the binary has no
+# dependency on the toolchain's location.
+swift build -c release --static-swift-stdlib >/dev/null
+install -d "$PREFIX/bin"
+install -m 0755 .build/release/pushguard "$PREFIX/bin/pushguard"
+echo "install.sh: installed $PREFIX/bin/pushguard"
+
+if (($#)); then
+  "$PREFIX/bin/pushguard" install "$@"
+else
+  cat <<EONEXT
+next:
+  pushguard install --repo /srv/git/APP.git      # or --root /srv/git for every bare repository
+  pushguard config set --app APP --env production KEY=- --transmit <<<"value"
+  pushguard doctor --repo /srv/git/APP.git
+EONEXT
+fi
