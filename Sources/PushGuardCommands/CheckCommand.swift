@@ -20,10 +20,12 @@ struct CheckCommand: ParsableCommand {
         let id = try repository.resolve(commit)
         let app = settings.app ?? appName(gitDirectory: repository.gitDirectory)
         let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
+        // `check` only looks: no sync is attempted and nothing is recorded.
         let guardian = Guard(settings: settings, app: app, repository: repository,
-                             openStore: { try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false) },
+                             openStore: LazyStore(settings: settings).get,
+                             transmit: { _, _ in .failed(message: "check does not transmit", output: []) },
                              options: PushOptions(), pusher: pusherIdentity(environment: processEnvironment),
-                             gitlab: false, verboseAll: true)
+                             report: Report(verbose: true), gitlab: false)
         let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)
         let decision = guardian.decide([update])
         if decision.lines.isEmpty {

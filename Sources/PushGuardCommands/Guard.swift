@@ -5,11 +5,19 @@ import PushGuardStore
 /// One ref's outcome in a push: its environment's evaluation, or why it was not checked.
 struct RefOutcome {
     var update: RefUpdate
-    /// nil when the ref was not checked (unmapped, deletion, mode off).
+    /// nil when the ref was not checked (unmapped, deletion, mode off, store failure).
     var evaluation: Evaluation?
+    var environment: String?
     var decision: Decision
-    /// A store failure behind the decision, if any.
-    var storeFailure: String?
+    /// What was out of sync before a sync in this push fixed it; the evaluation's findings otherwise.
+    var findings: [KeyReport]
+    /// Why: the override reason, a manifest problem, a store or transmit failure.
+    var reason: String
+    /// The store failure behind the decision, if any.
+    var storeFailure: String? = nil
+
+    /// True when the ref was checked and so gets an audit record (and a note when accepted).
+    var checked: Bool { environment != nil }
 }
 
 /// The whole decision for a push: per-ref outcomes and the lines for the pusher.
@@ -19,84 +27,153 @@ struct PushDecision {
     var rejected: Bool { outcomes.contains { $0.decision == .rejected } }
 }
 
+/// How config reaches instances during a push (`-o pushguard.sync`, `autoSync`).
+enum TransmitOutcome {
+    case transmitted(version: Int64, output: [String])
+    case failed(message: String, output: [String])
+}
+
 /// Decides a push: maps refs to environments, looks each environment up once, reads each
-/// pushed commit's manifest, and evaluates. I/O comes in through the repository and the store
-/// opener; the decision itself is `Evaluator`'s.
+/// pushed commit's manifest, syncs when asked, and evaluates. I/O comes in through the
+/// repository, the store opener and the transmit function; the decision itself is `Evaluator`'s.
 struct Guard {
     var settings: Settings
     var app: String
     var repository: Repository
+    /// Opens the store (once; later calls give the same store or the same failure).
     var openStore: () throws -> StateStore
+    /// Transmits an environment's pending config during the push.
+    var transmit: (StateStore, String) -> TransmitOutcome
     var options: PushOptions
     var pusher: String
+    var report: Report
+    /// Under GitLab (`GL_ID` set) a rejection's first line starts with `GL-HOOK-ERR: `.
     var gitlab: Bool
-    var verboseAll = false
 
     func decide(_ updates: [RefUpdate]) -> PushDecision {
-        var outcomes: [RefOutcome] = []
-        var lines: [String] = []
-        var states: [String: Result<EnvironmentState, StoreFailure>] = [:]
-        var manifests: [String: Manifest] = [:]
-        var store: Result<StateStore, StoreFailure>?
-
-        for update in updates {
-            guard !update.isDeletion, let environment = settings.environment(for: update.ref) else {
-                outcomes.append(RefOutcome(update: update, evaluation: nil, decision: .accepted))
+        var outcomes: [RefOutcome?] = Array(repeating: nil, count: updates.count)
+        var byEnvironment: [(EnvironmentSettings, [Int])] = []
+        for (index, update) in updates.enumerated() {
+            guard !update.isDeletion, let environment = settings.environment(for: update.ref),
+                  settings.mode(of: environment) != .off else {
+                outcomes[index] = RefOutcome(update: update, evaluation: nil, environment: nil, decision: .accepted,
+                                             findings: [], reason: "")
                 continue
             }
-            let mode = settings.mode(of: environment)
-            let report = Report(gitlab: gitlab && lines.isEmpty, verbose: verboseAll || environment.verbose)
-            if mode == .off {
-                let evaluation = Evaluator.evaluate(state: EnvironmentState(app: app, environment: environment.name),
-                                                    manifest: .absent, mode: .off)
-                lines += report.lines(for: evaluation, ref: update.ref)
-                outcomes.append(RefOutcome(update: update, evaluation: evaluation, decision: .accepted))
-                continue
-            }
-            if states[environment.name] == nil {
-                if store == nil {
-                    store = Result { () throws(StoreFailure) in
-                        do { return try openStore() } catch { throw StoreFailure(error) }
-                    }
-                }
-                states[environment.name] = store!.flatMap { store in
-                    Result { () throws(StoreFailure) in
-                        do { return try store.state(app: app, environment: environment.name) } catch { throw StoreFailure(error) }
-                    }
-                }
-            }
-            switch states[environment.name]! {
-            case .failure(let failure):
-                let decision: Decision = settings.onStoreError == .warn ? .warned : .rejected
-                let target = escapedForTerminal(app) + "/" + escapedForTerminal(environment.name)
-                    + " (" + escapedForTerminal(update.ref) + ")"
-                var first = Report.prefix + "push to " + target + (decision == .rejected
-                    ? " rejected: the config store failed, so config sync cannot be checked"
-                    : " accepted with warning: the config store failed, config sync not checked")
-                if decision == .rejected && gitlab && lines.isEmpty { first = "GL-HOOK-ERR: " + first }
-                lines.append(first)
-                lines.append(Report.prefix + "  " + escapedForTerminal(failure.message))
-                lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
-                outcomes.append(RefOutcome(update: update, evaluation: nil, decision: decision, storeFailure: failure.message))
-            case .success(let state):
-                let manifest: Manifest
-                if let cached = manifests[update.newID] {
-                    manifest = cached
-                } else {
-                    manifest = repository.manifest(commit: update.newID, path: settings.manifestPath)
-                    manifests[update.newID] = manifest
-                }
-                let evaluation = Evaluator.evaluate(state: state, manifest: manifest, mode: mode, override: options.override)
-                lines += report.lines(for: evaluation, ref: update.ref)
-                outcomes.append(RefOutcome(update: update, evaluation: evaluation, decision: evaluation.decision))
+            if let slot = byEnvironment.firstIndex(where: { $0.0.name == environment.name }) {
+                byEnvironment[slot].1.append(index)
+            } else {
+                byEnvironment.append((environment, [index]))
             }
         }
-        return PushDecision(outcomes: outcomes, lines: lines)
+        var lines: [String] = []
+        var manifests: [String: Manifest] = [:]
+        for (environment, indices) in byEnvironment {
+            let refs = indices.map { updates[$0] }
+            let manifestsForRefs = refs.map { update -> Manifest in
+                if let cached = manifests[update.newID] { return cached }
+                let manifest = repository.manifest(commit: update.newID, path: settings.manifestPath)
+                manifests[update.newID] = manifest
+                return manifest
+            }
+            let decided = decideEnvironment(environment, refs: refs, manifests: manifestsForRefs)
+            lines += decided.lines
+            for (index, outcome) in zip(indices, decided.outcomes) { outcomes[index] = outcome }
+        }
+        let decided = outcomes.map { $0! }
+        if gitlab && decided.contains(where: { $0.decision == .rejected }) { lines = Report.gitlabRejection(lines) }
+        return PushDecision(outcomes: decided, lines: lines)
     }
+
+    /// One environment: one store look-up, an optional sync, then one evaluation per ref.
+    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [Manifest])
+        -> (outcomes: [RefOutcome], lines: [String]) {
+        let mode = settings.mode(of: environment)
+        var report = self.report
+        report.verbose = report.verbose || environment.verbose
+        let state: EnvironmentState
+        let store: StateStore
+        do {
+            store = try openStore()
+            state = try store.state(app: app, environment: environment.name)
+        } catch {
+            return storeFailed(environment, refs: refs, message: StoreFailure(error).message)
+        }
+        var evaluations = zip(refs, manifests).map { _, manifest in
+            Evaluator.evaluate(state: state, manifest: manifest, mode: mode, override: options.override)
+        }
+        var lines: [String] = []
+        var pendingBeforeSync: [[KeyReport]]?
+        var syncFailure: String?
+        let wantsSync = options.sync || environment.autoSync
+        if wantsSync && evaluations.contains(where: { !$0.inSync }) {
+            let target = escapedForTerminal(app) + "/" + escapedForTerminal(environment.name)
+            switch transmit(store, environment.name) {
+            case .transmitted(let version, let output):
+                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                pendingBeforeSync = evaluations.map(\.findings)
+                do {
+                    let synced = try store.state(app: app, environment: environment.name)
+                    evaluations = zip(refs, manifests).map { _, manifest in
+                        var evaluation = Evaluator.evaluate(state: synced, manifest: manifest, mode: mode, override: options.override)
+                        if evaluation.inSync { evaluation.decision = .synced }
+                        return evaluation
+                    }
+                } catch {
+                    return storeFailed(environment, refs: refs, message: StoreFailure(error).message)
+                }
+            case .failed(let message, let output):
+                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedForTerminal(message))
+                syncFailure = message
+                // The push does not go out half-synced: a failed transmit rejects it.
+                evaluations = evaluations.map { evaluation in
+                    var failed = evaluation
+                    failed.decision = .rejected
+                    return failed
+                }
+            }
+        }
+        var outcomes: [RefOutcome] = []
+        for (index, (update, evaluation)) in zip(refs, evaluations).enumerated() {
+            lines += report.lines(for: evaluation, ref: update.ref)
+            var reason = evaluation.overrideReason ?? ""
+            if let problem = evaluation.manifestProblem { reason = join(reason, problem) }
+            if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
+            outcomes.append(RefOutcome(update: update, evaluation: evaluation, environment: environment.name,
+                                       decision: evaluation.decision,
+                                       findings: pendingBeforeSync?[index] ?? evaluation.findings, reason: reason))
+        }
+        return (outcomes, lines)
+    }
+
+    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], message: String)
+        -> (outcomes: [RefOutcome], lines: [String]) {
+        let decision: Decision = settings.onStoreError == .warn ? .warned : .rejected
+        var lines: [String] = []
+        var outcomes: [RefOutcome] = []
+        for update in refs {
+            let target = escapedForTerminal(app) + "/" + escapedForTerminal(environment.name)
+                + " (" + escapedForTerminal(update.ref) + ")"
+            lines.append(Report.prefix + "push to " + target + (decision == .rejected
+                ? " rejected: the config store failed, so config sync cannot be checked"
+                : " accepted with warning: the config store failed, config sync not checked"))
+            lines.append(Report.prefix + "  " + escapedForTerminal(message))
+            lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
+            outcomes.append(RefOutcome(update: update, evaluation: nil, environment: environment.name, decision: decision,
+                                       findings: [], reason: "store failed: " + message, storeFailure: message))
+        }
+        return (outcomes, lines)
+    }
+
+    private func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : a + "; " + b }
 }
 
 /// A store that could not be opened or read, as one line for the pusher.
 struct StoreFailure: Error {
     var message: String
-    init(_ error: any Error) { message = "\(error)" }
+    init(_ error: any Error) {
+        message = (error as? StoreFailure)?.message ?? "\(error)"
+    }
 }

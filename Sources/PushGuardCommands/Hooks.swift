@@ -106,7 +106,9 @@ public enum HookRunner {
                 printError([Report.prefix + "refusing: " + escapedForTerminal(error.description)])
                 return 2
             }
-        case .postReceive, .prePush:
+        case .postReceive:
+            return annotate(input: input, environment: environment)
+        case .prePush:
             return 0
         }
     }
@@ -123,28 +125,172 @@ public enum HookRunner {
         return checkPush(updates: updates, environment: environment, perRefHook: perRefHook)
     }
 
-    /// Decides the updates in the repository the hook runs in; exit 1 when any is rejected.
+    /// Decides the updates in the repository the hook runs in, records every decision in the
+    /// audit log, and leaves accepted deploys for post-receive; exit 1 when any is rejected.
     static func checkPush(updates: [RefUpdate], environment: @escaping (String) -> String?, perRefHook: Bool) -> Int32 {
         let repository: Repository
         let settings: Settings
+        let pushOptionsEnabled: Bool
         do {
             repository = try Repository.openFromEnvironment()
-            settings = try SettingsLoader.load(config: try repository.config(), environment: environment)
+            let config = try repository.config()
+            settings = try SettingsLoader.load(config: config, environment: environment)
+            pushOptionsEnabled = (try? config.bool("receive.advertisePushOptions")) == true
         } catch {
             printError([Report.prefix + "refusing: cannot read the repository's settings: \(error)"])
             return 2
         }
-        // Exactly one of pre-receive and update checks a push, as chosen at install.
-        if settings.perRef != perRefHook { return 0 }
+        let record = PushRecord(gitDirectory: repository.gitDirectory)
+        // Exactly one of pre-receive and update checks a push, as chosen at install. In per-ref
+        // mode pre-receive only saves the push options: git gives none to the update hook.
+        if settings.perRef != perRefHook {
+            if !perRefHook {
+                record.reset()
+                record.saveOptions(environment: environment)
+            }
+            return 0
+        }
+        if !perRefHook { record.reset() }
+        let saved = perRefHook ? record.savedOptions() : [:]
+        let options = PushOptions.from(environment: perRefHook ? { saved[$0] } : environment)
         let app = settings.app ?? appName(gitDirectory: repository.gitDirectory)
-        let guardian = Guard(settings: settings, app: app, repository: repository,
-                             openStore: { try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false) },
-                             options: PushOptions.from(environment: environment),
-                             pusher: pusherIdentity(environment: environment),
+        let pusher = pusherIdentity(environment: environment)
+        let store = LazyStore(settings: settings)
+        let guardian = Guard(settings: settings, app: app, repository: repository, openStore: store.get,
+                             transmit: { store, environment in
+                                 transmitDuringPush(store: store, settings: settings, app: app, environment: environment, by: pusher)
+                             },
+                             options: options, pusher: pusher,
+                             report: Report(pushOptionsEnabled: pushOptionsEnabled),
                              gitlab: environment("GL_ID") != nil)
-        let decision = guardian.decide(updates)
+        var decision = guardian.decide(updates)
+        let now = timestampNow()
+        // Every decision is audited, rejections included; an override that cannot be recorded
+        // does not go through ("deploy anyway (recorded)").
+        for index in decision.outcomes.indices where decision.outcomes[index].checked {
+            let outcome = decision.outcomes[index]
+            let audit = AuditRecord(time: now, app: app, environment: outcome.environment ?? "", ref: outcome.update.ref,
+                                    oldID: outcome.update.oldID, newID: outcome.update.newID, pusher: pusher,
+                                    decision: outcome.decision,
+                                    findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
+                                    reason: outcome.reason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
+            do {
+                try store.get().appendAudit(audit)
+            } catch {
+                let failure = StoreFailure(error).message
+                if outcome.decision == .overridden {
+                    decision.outcomes[index].decision = .rejected
+                    decision.lines.append(Report.prefix + "override of \(escapedForTerminal(outcome.update.ref)) refused: it cannot be recorded (\(escapedForTerminal(failure)))")
+                } else if outcome.storeFailure == nil {
+                    decision.lines.append(Report.prefix + "warning: audit record not written: " + escapedForTerminal(failure))
+                }
+            }
+        }
+        if !decision.rejected || perRefHook {
+            record.append(decision.outcomes.filter { $0.checked && $0.decision.allowsPush }.map { outcome in
+                PushRecord.Deploy(ref: outcome.update.ref, newID: outcome.update.newID, environment: outcome.environment ?? "",
+                                  decision: outcome.decision.rawValue, configVersion: outcome.evaluation?.desiredVersion ?? 0,
+                                  findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
+                                  reason: outcome.reason, pusher: pusher, time: now)
+            })
+        } else {
+            record.remove()
+        }
         printError(decision.lines)
         return decision.rejected ? 1 : 0
+    }
+
+    /// post-receive: a git note on each accepted, mapped ref's new commit. Runs after the refs
+    /// were updated and the quarantine migrated, so writing the notes ref is safe here.
+    static func annotate(input: [UInt8], environment: (String) -> String?) -> Int32 {
+        guard let updates = try? HookInput.parse(input), let repository = try? Repository.openFromEnvironment() else {
+            return 0
+        }
+        let record = PushRecord(gitDirectory: repository.gitDirectory)
+        defer { record.remove() }
+        let app = (try? repository.config()).flatMap { try? SettingsLoader.load(config: $0, environment: environment).app }
+            ?? appName(gitDirectory: repository.gitDirectory)
+        let updated = Set(updates.map { $0.ref + " " + $0.newID })
+        var warnings: [String] = []
+        for deploy in record.deploys() where updated.contains(deploy.ref + " " + deploy.newID) {
+            do {
+                try repository.appendNote(on: deploy.newID, text: noteText(deploy, app: app), author: deploy.pusher)
+            } catch {
+                warnings.append(Report.prefix + "warning: no deploy note on \(deploy.newID.prefix(12)): \(error)")
+            }
+        }
+        printError(warnings)
+        return 0
+    }
+
+    /// The deploy record a note carries: never a value, everything escaped.
+    static func noteText(_ deploy: PushRecord.Deploy, app: String) -> String {
+        var lines = ["pushguard: \(deploy.decision) deploy of \(escapedForTerminal(app)) to \(escapedForTerminal(deploy.environment))",
+                     "ref: " + escapedForTerminal(deploy.ref),
+                     "config version: \(deploy.configVersion)"]
+        if !deploy.findings.isEmpty {
+            let keys = deploy.findings.prefix(50).map { escapedForTerminal($0.key) + " " + $0.status }.joined(separator: ", ")
+            let more = deploy.findings.count > 50 ? ", … and \(deploy.findings.count - 50) more" : ""
+            lines.append((deploy.decision == "synced" ? "synced in this push: " : "out of sync: ") + keys + more)
+        }
+        if deploy.decision == "overridden" {
+            lines.append("override by \(escapedForTerminal(deploy.pusher))" + (deploy.reason.isEmpty ? "" : ": " + escapedForTerminal(deploy.reason)))
+        }
+        lines.append("pusher: " + escapedForTerminal(deploy.pusher))
+        lines.append("time: " + escapedForTerminal(deploy.time))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Opens the store on first use and keeps it for the rest of the hook.
+final class LazyStore {
+    private let settings: Settings
+    private var opened: Result<StateStore, StoreFailure>?
+
+    init(settings: Settings) { self.settings = settings }
+
+    func get() throws -> StateStore {
+        if opened == nil {
+            opened = Result { () throws(StoreFailure) in
+                do {
+                    return try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false)
+                } catch {
+                    throw StoreFailure(error)
+                }
+            }
+        }
+        return try opened!.get()
+    }
+}
+
+/// The merged step: transmit an environment's pending config during the push. Stores that
+/// transmit themselves do it; for SQLite/PostgreSQL `pushguard.transmitCommand` does, and its
+/// success is recorded as a transmit.
+func transmitDuringPush(store: StateStore, settings: Settings, app: String, environment: String, by: String) -> TransmitOutcome {
+    do {
+        if store.transmitsConfig {
+            return .transmitted(version: try store.transmit(app: app, environment: environment, instances: nil,
+                                                            by: by, at: timestampNow()), output: [])
+        }
+        guard let command = settings.transmitCommand, !command.isEmpty else {
+            return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
+        }
+        let result = try Subprocess.run(["/bin/sh", "-c", command],
+                                        extraEnvironment: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment],
+                                        captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
+                                        timeoutMilliseconds: settings.timeoutMilliseconds)
+        let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+        if result.timedOut {
+            return .failed(message: "the transmit command did not finish within \(settings.timeoutMilliseconds) ms and was killed (pushguard.timeout)",
+                           output: Array(lines.suffix(10)))
+        }
+        if result.status != 0 {
+            return .failed(message: "the transmit command exited with status \(result.status)", output: Array(lines.suffix(10)))
+        }
+        let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: timestampNow())
+        return .transmitted(version: version, output: Array(lines.suffix(20)))
+    } catch {
+        return .failed(message: StoreFailure(error).message, output: [])
     }
 }
 

@@ -39,6 +39,7 @@ struct StatusCommand: ParsableCommand {
             if !first { print("") }
             first = false
             print(describe(state))
+            print(lastDeployLine(try store.lastDeploy(app: app, environment: state.environment)))
         }
     }
 
@@ -59,6 +60,20 @@ struct StatusCommand: ParsableCommand {
         }
         return keys.isEmpty ? header + "\n  (no keys set)" : header + "\n" + table(rows)
     }
+}
+
+/// "last deploy: 1a2b3c4d5e6f at … by alice (in sync)".
+private func lastDeployLine(_ record: AuditRecord?) -> String {
+    guard let record else { return "  last deploy: none recorded" }
+    let how: String
+    switch record.decision {
+    case .accepted: how = "in sync"
+    case .synced: how = "synced in the push"
+    case .warned: how = "with warning: " + (record.findings.isEmpty ? "store unavailable" : "\(record.findings.count) key(s) out of sync")
+    case .overridden: how = "overridden" + (record.reason.isEmpty ? "" : ": " + escapedForTerminal(String(record.reason.prefix(80))))
+    case .rejected: how = "rejected"
+    }
+    return "  last deploy: \(record.newID.prefix(12)) (\(escapedForTerminal(record.ref))) at \(escapedForTerminal(record.time)) by \(escapedForTerminal(record.pusher)), \(how)"
 }
 
 /// The first 12 hex digits of a keyed digest: enough to compare, useless to guess from.

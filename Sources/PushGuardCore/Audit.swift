@@ -64,20 +64,28 @@ public struct AuditRecord: Equatable, Sendable {
             ("newId", .string(newID)),
             ("pusher", .string(pusher)),
             ("decision", .string(decision.rawValue)),
-            ("findings", .array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) })),
+            ("findings", AuditRecord.json(findings: findings)),
             ("reason", .string(reason)),
             ("configVersion", .number(String(configVersion))),
         ]))
     }
 
-    /// Findings as stored in a text column: the JSON array of `{key, status}`.
-    public var findingsJSON: String {
-        JSONValue.array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) }).encoded()
+    /// Findings as JSON: an array of `{key, status}`.
+    public static func json(findings: [KeyFinding]) -> JSONValue {
+        .array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) })
     }
+
+    /// Findings as stored in a text column.
+    public var findingsJSON: String { AuditRecord.json(findings: findings).encoded() }
 
     /// Reads findings back from `findingsJSON`; malformed text gives no findings.
     public static func findings(fromJSON text: String) -> [KeyFinding] {
-        guard let items = (try? JSONParser.parse(text))?.arrayValue else { return [] }
+        findings(from: (try? JSONParser.parse(text)) ?? .null)
+    }
+
+    /// Reads findings back from their JSON array; anything else gives no findings.
+    public static func findings(from value: JSONValue) -> [KeyFinding] {
+        guard let items = value.arrayValue else { return [] }
         return items.compactMap { item in
             guard let object = item.objectValue, let key = object["key"]?.stringValue,
                   let status = object["status"]?.stringValue else { return nil }

@@ -1,7 +1,7 @@
 /// Renders evaluations as the lines a pusher reads (prefixed `pushguard: `; git adds `remote: `).
 public struct Report: Sendable {
-    /// Under GitLab (`GL_ID` set) the first line of a rejection starts with `GL-HOOK-ERR: `.
-    public var gitlab: Bool
+    /// False when the server does not advertise push options: `-o` hints would not work.
+    public var pushOptionsEnabled: Bool
     /// Past this many keys a list is cut with "… and N more".
     public var maxKeys: Int
     /// Print one short line for an environment in sync.
@@ -9,8 +9,8 @@ public struct Report: Sendable {
 
     public static let prefix = "pushguard: "
 
-    public init(gitlab: Bool = false, maxKeys: Int = 20, verbose: Bool = false) {
-        self.gitlab = gitlab
+    public init(maxKeys: Int = 20, verbose: Bool = false, pushOptionsEnabled: Bool = true) {
+        self.pushOptionsEnabled = pushOptionsEnabled
         self.maxKeys = maxKeys
         self.verbose = verbose
     }
@@ -19,6 +19,9 @@ public struct Report: Sendable {
     public func lines(for evaluation: Evaluation, ref: String) -> [String] {
         let target = escapedForTerminal(evaluation.app) + "/" + escapedForTerminal(evaluation.environment)
             + " (" + escapedForTerminal(ref) + ")"
+        if evaluation.decision == .synced {
+            return [Report.prefix + "push to " + target + " accepted after sync: config version \(evaluation.desiredVersion) transmitted in this push"]
+        }
         if evaluation.inSync || evaluation.mode == .off {
             guard verbose else { return [] }
             let what = evaluation.mode == .off ? "not checked (mode off)"
@@ -33,7 +36,6 @@ public struct Report: Sendable {
         case .warned, .accepted: headline = "accepted with warning: config not synchronized"
         }
         var out = [Report.prefix + "push to " + target + " " + headline]
-        if evaluation.decision == .rejected && gitlab { out[0] = "GL-HOOK-ERR: " + out[0] }
         if let reason = evaluation.overrideReason, evaluation.decision == .overridden {
             out.append(Report.prefix + "  override reason: " + escapedForTerminal(reason))
         }
@@ -43,6 +45,12 @@ public struct Report: Sendable {
         out += keyLines(evaluation.findings)
         out += fixLines(evaluation)
         return out
+    }
+
+    /// Marks output as a rejection for GitLab's web UI: the first line starts with `GL-HOOK-ERR: `.
+    public static func gitlabRejection(_ lines: [String]) -> [String] {
+        guard let first = lines.first, !first.hasPrefix("GL-HOOK-ERR: ") else { return lines }
+        return ["GL-HOOK-ERR: " + first] + lines.dropFirst()
     }
 
     /// One aligned line per key: `KEY  status  applied on N of M instances  required by app.json`.
@@ -91,13 +99,15 @@ public struct Report: Sendable {
         }
         if missing.isEmpty && !findings.isEmpty {
             fixes.append(("transmit first", "pushguard config transmit " + scope))
-            fixes.append(("or sync in this push", "git push -o pushguard.sync …"))
+            if pushOptionsEnabled { fixes.append(("or sync in this push", "git push -o pushguard.sync …")) }
         }
         if evaluation.manifestProblem != nil {
             fixes.append((fixes.isEmpty ? "fix the manifest" : "and fix the manifest", "then push again"))
         }
-        if evaluation.decision == .rejected {
+        if evaluation.decision == .rejected && pushOptionsEnabled {
             fixes.append(("or deploy anyway (recorded)", "git push -o pushguard.ack=\"reason\" …"))
+        } else if evaluation.decision == .rejected {
+            fixes.append(("-o pushguard.sync and -o pushguard.ack are off here", "an admin enables them with git config receive.advertisePushOptions true (pushguard install sets it)"))
         }
         return fixes.map { Report.prefix + escapedForTerminal($0.label) + ":  " + escapedForTerminal($0.command) }
     }

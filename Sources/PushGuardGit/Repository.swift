@@ -156,3 +156,34 @@ public final class Repository {
         return String(cString: git_oid_tostr_s(oid))
     }
 }
+
+extension Repository {
+    /// The notes ref PushGuard writes deploy records under.
+    public static let notesRef = "refs/notes/pushguard"
+
+    /// The note on a commit under `notesRef`, or nil.
+    public func note(on commit: String, notesRef: String = Repository.notesRef) -> String? {
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, commit, commit.utf8.count) == 0 else { return nil }
+        var note: OpaquePointer?
+        guard git_note_read(&note, handle, notesRef, &oid) == 0 else { return nil }
+        defer { git_note_free(note) }
+        return git_note_message(note).map { String(cString: $0) }
+    }
+
+    /// Adds `text` to the commit's note (after any earlier deploy records). Must not run in
+    /// pre-receive: notes are refs, and refs cannot be written from git's quarantine.
+    public func appendNote(on commit: String, text: String, author: String,
+                           notesRef: String = Repository.notesRef) throws(GitError) {
+        var oid = git_oid()
+        try check("git_oid_fromstrn", git_oid_fromstrn(&oid, commit, commit.utf8.count))
+        let existing = note(on: commit, notesRef: notesRef)
+        let message = existing.map { $0.hasSuffix("\n") ? $0 + "\n" + text : $0 + "\n\n" + text } ?? text
+        var signature: UnsafeMutablePointer<git_signature>?
+        let name = author.isEmpty ? "pushguard" : author
+        try check("git_signature_now", git_signature_now(&signature, name, "pushguard@localhost"))
+        defer { git_signature_free(signature) }
+        var noteID = git_oid()
+        try check("git_note_create", git_note_create(&noteID, handle, notesRef, signature, signature, &oid, message, 1))
+    }
+}

@@ -60,6 +60,8 @@ public final class SQLiteStore: AdminStore {
 
     public func close() { database.close() }
 
+    public var transmitsConfig: Bool { false }
+
     private func migrate() throws(SQLiteError) {
         let current = try userVersion()
         if current == Self.migrations.count { return }
@@ -270,12 +272,21 @@ public final class SQLiteStore: AdminStore {
     }
 
     public func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord] {
+        try readAudit(where: "(?1 IS NULL OR app = ?1) AND (?2 IS NULL OR environment = ?2)",
+                      [app.map { .text($0) } ?? .null, environment.map { .text($0) } ?? .null], limit: limit)
+    }
+
+    public func lastDeploy(app: String, environment: String) throws -> AuditRecord? {
+        try readAudit(where: "app = ?1 AND environment = ?2 AND decision <> 'rejected'",
+                      [.text(app), .text(environment)], limit: 1).first
+    }
+
+    private func readAudit(where condition: String, _ values: [SQLValue], limit: Int) throws -> [AuditRecord] {
         try wrap { () throws(SQLiteError) in
             let statement = try database.prepare("""
                 SELECT id, at, app, environment, ref, old_id, new_id, pusher, decision, findings, reason, config_version
-                FROM audit WHERE (?1 IS NULL OR app = ?1) AND (?2 IS NULL OR environment = ?2)
-                ORDER BY id DESC LIMIT ?3
-                """).bind(app.map { .text($0) } ?? .null, environment.map { .text($0) } ?? .null, .integer(Int64(limit)))
+                FROM audit WHERE \(condition) ORDER BY id DESC LIMIT ?3
+                """).bind(values + [.integer(Int64(limit))])
             var records: [AuditRecord] = []
             while try statement.step() {
                 records.append(AuditRecord(

@@ -14,6 +14,9 @@ public struct StoreUsageError: Error, CustomStringConvertible, Sendable {
 
 /// What the hooks need from any store: the state of an environment, a transmit, an audit record.
 public protocol StateStore: AnyObject {
+    /// True when `transmit` delivers config itself (the platform's API or helper); false when it
+    /// only records a delivery made by `pushguard.transmitCommand`.
+    var transmitsConfig: Bool { get }
     /// The environment's desired config and instances; an unknown environment is empty.
     func state(app: String, environment: String) throws -> EnvironmentState
     /// Records (or performs) a transmit of the current desired config; returns the version sent.
@@ -41,6 +44,8 @@ public protocol AdminStore: StateStore {
     func removeInstances(app: String, environment: String, ids: [String]) throws
     func setInstanceState(app: String, environment: String, ids: [String], state: Instance.State) throws
     func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord]
+    /// The newest audit record of a deploy that went through (accepted, warned, overridden, synced).
+    func lastDeploy(app: String, environment: String) throws -> AuditRecord?
     /// The environments a store knows for an app.
     func environments(app: String) throws -> [String]
 }

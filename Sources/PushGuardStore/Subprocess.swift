@@ -23,7 +23,7 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
 /// deadline passes so helpers that fork cannot outlive the hook.
 public enum Subprocess {
     public static func run(_ arguments: [String], input: [UInt8] = [], extraEnvironment: [String: String] = [:],
-                           captureOutput: Bool, outputLimit: Int = 4 << 20,
+                           captureOutput: Bool, mergeStandardError: Bool = false, outputLimit: Int = 4 << 20,
                            timeoutMilliseconds: Int? = nil) throws(SpawnError) -> ProcessResult {
         guard let program = arguments.first else { throw SpawnError(description: "no program given") }
         signal(SIGPIPE, SIG_IGN)
@@ -38,6 +38,7 @@ public enum Subprocess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         if captureOutput { posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1) }
+        if captureOutput && mergeStandardError { posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 2) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

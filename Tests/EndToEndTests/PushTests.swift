@@ -82,7 +82,7 @@ final class PushTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("! [remote rejected] HEAD -> main (hook declined)"), push.stderr)
         // Exactly one check ran: the rejection is printed once, by the update hook.
         XCTAssertEqual(push.stderr.components(separatedBy: "rejected: config not synchronized").count - 1, 1, push.stderr)
-        let heads = try sandbox.git("for-each-ref", "--format=%(refname)", in: repo)
+        let heads = try sandbox.git("for-each-ref", "--format=%(refname)", "refs/heads", in: repo)
         XCTAssertEqual(heads.stdout, "refs/heads/staging\n")
     }
 

@@ -40,9 +40,23 @@ final class ReportTests: XCTestCase {
     }
 
     func testGitLabPrefixesTheFirstLineOfARejection() {
-        let lines = Report(gitlab: true).lines(for: incident(), ref: "refs/heads/main")
+        let lines = Report.gitlabRejection(Report().lines(for: incident(), ref: "refs/heads/main"))
         XCTAssertTrue(lines[0].hasPrefix("GL-HOOK-ERR: pushguard: push to billing-api/production"))
         XCTAssertFalse(lines[1].hasPrefix("GL-HOOK-ERR"))
+    }
+
+    func testWithoutPushOptionsTheHintSaysHowToEnableThem() {
+        let lines = Report(pushOptionsEnabled: false).lines(for: incident(), ref: "refs/heads/main")
+        XCTAssertFalse(lines.contains { $0.contains("git push -o") })
+        XCTAssertTrue(lines.last!.contains("receive.advertisePushOptions true"), lines.last!)
+    }
+
+    func testSyncedPushSaysWhatWasTransmitted() {
+        var evaluation = Evaluator.evaluate(state: EnvironmentState(app: "a", environment: "e", desiredVersion: 7),
+                                            manifest: .absent, mode: .reject)
+        evaluation.decision = .synced
+        XCTAssertEqual(Report().lines(for: evaluation, ref: "refs/heads/main"),
+                       ["pushguard: push to a/e (refs/heads/main) accepted after sync: config version 7 transmitted in this push"])
     }
 
     func testInSyncIsSilentUnlessVerbose() {
