@@ -16,9 +16,14 @@ let package = Package(
                        providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        // libpq and libcurl pull in dozens of libraries (Kerberos, LDAP, TLS) that cost every
+        // hook several milliseconds to load, so they are loaded with dlopen only when a
+        // postgres:// or http(s):// store is used. These C targets hold the loaders.
+        .target(name: "CPostgres"),
+        .target(name: "CCurl"),
         .target(name: "PushGuardCore"),
         .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"]),
-        .target(name: "PushGuardStore", dependencies: ["CSQLite3", "PushGuardCore"]),
+        .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore"]),
         .target(name: "PushGuardCommands", dependencies: [
             "PushGuardCore", "PushGuardGit", "PushGuardStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

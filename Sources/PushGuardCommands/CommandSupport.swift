@@ -43,7 +43,7 @@ struct StoreOptions: ParsableArguments {
         if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
             try makeDirectory(parentDirectory(of: path))
         }
-        return try StoreOpener.openAdmin(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: true)
+        return try StoreOpener.openAdmin(settings.store, settings: settings, create: true)
     }
 }
 

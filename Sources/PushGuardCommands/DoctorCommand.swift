@@ -91,7 +91,7 @@ struct DoctorCommand: ParsableCommand {
     private func checkStore(_ settings: Settings, _ doctor: inout Doctor) {
         do {
             let location = try StoreLocation.parse(settings.store)
-            let store = try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false)
+            let store = try StoreOpener.open(settings.store, settings: settings, create: false)
             _ = try store.state(app: "pushguard-doctor", environment: "probe")
             doctor.ok("store \(StoreLocation.redacted(settings.store)) opens and answers")
             if case .sqlite(let path) = location {

@@ -253,7 +253,7 @@ final class LazyStore {
         if opened == nil {
             opened = Result { () throws(StoreFailure) in
                 do {
-                    return try StoreOpener.open(settings.store, timeoutMilliseconds: settings.timeoutMilliseconds, create: false)
+                    return try StoreOpener.open(settings.store, settings: settings, create: false)
                 } catch {
                     throw StoreFailure(error)
                 }

@@ -43,6 +43,8 @@ public struct Settings: Equatable, Sendable {
     public var digestKeyPath: String?
     /// Command run to transmit config for stores that cannot transmit themselves.
     public var transmitCommand: String?
+    /// File holding the bearer token for an HTTP store.
+    public var tokenFile: String?
     /// Check per ref in the update hook instead of per push in pre-receive.
     public var perRef: Bool = false
     public var environments: [EnvironmentSettings] = []

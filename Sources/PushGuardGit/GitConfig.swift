@@ -119,6 +119,7 @@ public enum SettingsLoader {
         }
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
+        settings.tokenFile = try config.string("pushguard.tokenFile")
         settings.perRef = try config.bool("pushguard.perRef") ?? false
 
         var sectionNames: [String] = []

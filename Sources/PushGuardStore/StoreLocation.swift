@@ -41,19 +41,25 @@ public enum StoreLocation: Equatable, Sendable {
 
 /// Opens stores by URL.
 public enum StoreOpener {
-    /// Any store, for what hooks need (state, transmit, audit).
-    public static func open(_ url: String, timeoutMilliseconds: Int, create: Bool) throws -> StateStore {
+    /// Any store, for what hooks need (state, transmit, audit). `create` lets an SQLite
+    /// store be created; hooks pass false.
+    public static func open(_ url: String, settings: Settings, create: Bool) throws -> StateStore {
+        let timeout = settings.timeoutMilliseconds
         switch try StoreLocation.parse(url) {
         case .sqlite(let path):
-            return try SQLiteStore(path: path, create: create, timeoutMilliseconds: timeoutMilliseconds)
-        case .postgres, .http, .exec:
-            throw StoreUsageError("store \(StoreLocation.redacted(url)): this version of pushguard supports sqlite: stores only")
+            return try SQLiteStore(path: path, create: create, timeoutMilliseconds: timeout)
+        case .postgres:
+            throw StoreUsageError("store \(StoreLocation.redacted(url)): postgres stores are not supported yet")
+        case .http(let base):
+            throw StoreUsageError("store \(StoreLocation.redacted(base)): http stores are not supported yet")
+        case .exec:
+            throw StoreUsageError("store \(StoreLocation.redacted(url)): exec stores are not supported yet")
         }
     }
 
     /// A store PushGuard owns, for the commands that change config and instances.
-    public static func openAdmin(_ url: String, timeoutMilliseconds: Int, create: Bool) throws -> AdminStore {
-        guard let store = try open(url, timeoutMilliseconds: timeoutMilliseconds, create: create) as? AdminStore else {
+    public static func openAdmin(_ url: String, settings: Settings, create: Bool) throws -> AdminStore {
+        guard let store = try open(url, settings: settings, create: create) as? AdminStore else {
             throw StoreUsageError("store \(StoreLocation.redacted(url)) is the platform's; change config there")
         }
         return store
