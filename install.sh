@@ -4,12 +4,22 @@
 # Any arguments are passed to `pushguard install` afterwards, e.g.
 #   ./install.sh --repo /srv/git/billing-api.git
 #   ./install.sh --root /srv/git --user git
+# `./install.sh --deps-only [PACKAGE…]` installs only the system packages (plus any named).
 set -euo pipefail
 
 PREFIX=${PREFIX:-/usr/local}
 cd "$(dirname "$0")"
 
-packages=(git pkg-config libgit2-dev libsqlite3-dev sqlite3)
+# libpq and libcurl headers are needed to build; the libraries are loaded only when a
+# postgres:// or http(s):// store is used.
+packages=(git pkg-config libgit2-dev libsqlite3-dev sqlite3 libpq-dev libcurl4-openssl-dev)
+deps_only=false
+if [ "${1:-}" = "--deps-only" ]; then
+  deps_only=true
+  shift
+  packages+=("$@")
+  set --
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -23,6 +33,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+if $deps_only; then exit 0; fi
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "install.sh: no Swift toolchain on PATH; install Swift 6 (swift.org/install) and run again" >&2

@@ -38,12 +38,22 @@ struct StoreOptions: ParsableArguments {
         return try SettingsLoader.load(config: config, environment: processEnvironment, storeFlag: store)
     }
 
-    /// Opens the store for a command that may create it.
+    /// Opens a store PushGuard owns, for a command that changes it (may create SQLite).
     func openAdminStore(_ settings: Settings) throws -> AdminStore {
+        try prepareDirectory(settings)
+        return try StoreOpener.openAdmin(settings.store, settings: settings, create: true)
+    }
+
+    /// Opens any store, for a command that only reads.
+    func openStore(_ settings: Settings) throws -> StateStore {
+        try prepareDirectory(settings)
+        return try StoreOpener.open(settings.store, settings: settings, create: true)
+    }
+
+    private func prepareDirectory(_ settings: Settings) throws {
         if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
             try makeDirectory(parentDirectory(of: path))
         }
-        return try StoreOpener.openAdmin(settings.store, settings: settings, create: true)
     }
 }
 

@@ -44,6 +44,7 @@ struct SetCommand: ParsableCommand {
         let store = try storeOptions.openAdminStore(settings)
         let location = try StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
+        try makeDirectory(parentDirectory(of: keyPath))
         let digestKey = try DigestKey.loadOrCreate(path: keyPath)
         var changes: [ConfigChange] = []
         for assignment in assignments {

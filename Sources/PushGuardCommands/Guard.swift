@@ -14,7 +14,7 @@ struct RefOutcome {
     /// Why: the override reason, a manifest problem, a store or transmit failure.
     var reason: String
     /// The store failure behind the decision, if any.
-    var storeFailure: String? = nil
+    var storeFailure: StoreFailure? = nil
 
     /// True when the ref was checked and so gets an audit record (and a note when accepted).
     var checked: Bool { environment != nil }
@@ -68,6 +68,7 @@ struct Guard {
         }
         var lines: [String] = []
         var manifests: [String: Manifest] = [:]
+        var timedOut: StoreFailure?
         for (environment, indices) in byEnvironment {
             let refs = indices.map { updates[$0] }
             let manifestsForRefs = refs.map { update -> Manifest in
@@ -76,7 +77,13 @@ struct Guard {
                 manifests[update.newID] = manifest
                 return manifest
             }
-            let decided = decideEnvironment(environment, refs: refs, manifests: manifestsForRefs)
+            // After one time-out the store is not asked again in this push: every environment
+            // is decided within the timeout (+1 s), not once per environment.
+            let decided = timedOut.map { storeFailed(environment, refs: refs, failure: $0) }
+                ?? decideEnvironment(environment, refs: refs, manifests: manifestsForRefs)
+            if let failure = decided.outcomes.lazy.compactMap({ $0.storeFailure }).first(where: { $0.timedOut }) {
+                timedOut = failure
+            }
             lines += decided.lines
             for (index, outcome) in zip(indices, decided.outcomes) { outcomes[index] = outcome }
         }
@@ -97,7 +104,7 @@ struct Guard {
             store = try openStore()
             state = try store.state(app: app, environment: environment.name)
         } catch {
-            return storeFailed(environment, refs: refs, message: StoreFailure(error).message)
+            return storeFailed(environment, refs: refs, failure: StoreFailure(error))
         }
         var evaluations = zip(refs, manifests).map { _, manifest in
             Evaluator.evaluate(state: state, manifest: manifest, mode: mode, override: options.override)
@@ -121,7 +128,7 @@ struct Guard {
                         return evaluation
                     }
                 } catch {
-                    return storeFailed(environment, refs: refs, message: StoreFailure(error).message)
+                    return storeFailed(environment, refs: refs, failure: StoreFailure(error))
                 }
             case .failed(let message, let output):
                 lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
@@ -148,7 +155,7 @@ struct Guard {
         return (outcomes, lines)
     }
 
-    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], message: String)
+    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], failure: StoreFailure)
         -> (outcomes: [RefOutcome], lines: [String]) {
         let decision: Decision = settings.onStoreError == .warn ? .warned : .rejected
         var lines: [String] = []
@@ -159,10 +166,10 @@ struct Guard {
             lines.append(Report.prefix + "push to " + target + (decision == .rejected
                 ? " rejected: the config store failed, so config sync cannot be checked"
                 : " accepted with warning: the config store failed, config sync not checked"))
-            lines.append(Report.prefix + "  " + escapedForTerminal(message))
+            lines.append(Report.prefix + "  " + escapedForTerminal(failure.message))
             lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
             outcomes.append(RefOutcome(update: update, evaluation: nil, environment: environment.name, decision: decision,
-                                       findings: [], reason: "store failed: " + message, storeFailure: message))
+                                       findings: [], reason: "store failed: " + failure.message, storeFailure: failure))
         }
         return (outcomes, lines)
     }
@@ -173,7 +180,10 @@ struct Guard {
 /// A store that could not be opened or read, as one line for the pusher.
 struct StoreFailure: Error {
     var message: String
+    /// The store did not answer in time; further calls in this hook are skipped.
+    var timedOut: Bool
     init(_ error: any Error) {
         message = (error as? StoreFailure)?.message ?? "\(error)"
+        timedOut = (error as? StoreFailure)?.timedOut ?? (error as? StoreError)?.timedOut ?? false
     }
 }

@@ -109,7 +109,7 @@ public enum HookRunner {
         case .postReceive:
             return annotate(input: input, environment: environment)
         case .prePush:
-            return 0
+            return checkBeforeUpload(input: input, arguments: arguments, environment: environment)
         }
     }
 
@@ -169,6 +169,9 @@ public enum HookRunner {
         // does not go through ("deploy anyway (recorded)").
         for index in decision.outcomes.indices where decision.outcomes[index].checked {
             let outcome = decision.outcomes[index]
+            // A store that did not answer in time is not asked again: the decision must come
+            // within the timeout (+1 s), not once per call.
+            if outcome.storeFailure?.timedOut == true { continue }
             let audit = AuditRecord(time: now, app: app, environment: outcome.environment ?? "", ref: outcome.update.ref,
                                     oldID: outcome.update.oldID, newID: outcome.update.newID, pusher: pusher,
                                     decision: outcome.decision,
@@ -198,6 +201,29 @@ public enum HookRunner {
         }
         printError(decision.lines)
         return decision.rejected ? 1 : 0
+    }
+
+    /// pre-push, in a developer's clone: warns before any upload when the remote's app is out
+    /// of sync. It never blocks: the server decides, and an unreachable store is only a note.
+    static func checkBeforeUpload(input: [UInt8], arguments: [String], environment: @escaping (String) -> String?) -> Int32 {
+        guard let remote = arguments.first, let updates = try? PrePushInput.parse(input),
+              let repository = try? Repository.openFromEnvironment(), let config = try? repository.config(),
+              let app = try? config.string("remote.\(remote).pushguardApp"),
+              let settings = try? SettingsLoader.load(config: config, environment: environment) else {
+            return 0
+        }
+        let store = LazyStore(settings: settings)
+        let guardian = Guard(settings: settings, app: app, repository: repository, openStore: store.get,
+                             transmit: { _, _ in .failed(message: "not transmitted from a developer's clone", output: []) },
+                             options: PushOptions(), pusher: pusherIdentity(environment: environment),
+                             report: Report(beforeUpload: true), gitlab: false)
+        let decision = guardian.decide(updates)
+        var lines = decision.lines
+        if let failure = decision.outcomes.lazy.compactMap({ $0.storeFailure }).first {
+            lines = [Report.prefix + "could not check config before upload (\(escapedForTerminal(failure.message))); pushing anyway"]
+        }
+        printError(lines)
+        return 0
     }
 
     /// post-receive: a git note on each accepted, mapped ref's new commit. Runs after the refs

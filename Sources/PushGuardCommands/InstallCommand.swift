@@ -17,6 +17,7 @@ struct InstallCommand: ParsableCommand {
     @Flag(help: "Say what would be done; change nothing.") var dryRun = false
     @Flag(help: "Check per ref in the update hook (one refused ref does not block the others) instead of per push.") var perRef = false
     @Flag(help: "Use GitLab's custom_hooks/<hook>.d/ layout.") var gitlab = false
+    @Flag(help: "A developer's clone: install the pre-push hook that warns before upload (needs git config remote.NAME.pushguardApp).") var client = false
     @Option(help: "The server's git user: owns the store directory (default: git, where it exists).") var user: String?
     @OptionGroup var storeOptions: StoreOptions
 
@@ -42,11 +43,12 @@ struct InstallCommand: ParsableCommand {
             }
             var installation = Installation(gitDirectory: repository.gitDirectory, binary: binary,
                                             layout: gitlab ? .gitlab : .git, perRef: perRef, dryRun: dryRun)
+            installation.client = client
             if uninstall {
                 installation.uninstall(repository: repository)
             } else {
                 installation.install(repository: repository)
-                if let settings = try? storeOptions.settings(repository: repository) { stores.insert(settings.store) }
+                if !client, let settings = try? storeOptions.settings(repository: repository) { stores.insert(settings.store) }
             }
             let title = (dryRun ? "[dry run] " : "") + escapedForTerminal(repository.gitDirectory)
             print(title + (installation.problems.isEmpty ? ":" : ": NOT " + (uninstall ? "uninstalled" : "installed")))
@@ -58,7 +60,9 @@ struct InstallCommand: ParsableCommand {
             for store in stores.sorted() { try prepareStore(store) }
         }
         if failed { throw ExitCode(2) }
-        if !uninstall && !dryRun {
+        if client && !uninstall && !dryRun {
+            print("next: git config remote.origin.pushguardApp APP, and pushguard.store / [pushguard \"ENV\"] ref as on the server")
+        } else if !uninstall && !dryRun {
             print("next: record config with `pushguard config set --app APP --env ENV KEY=-`, then check with `pushguard doctor --repo PATH`")
         }
     }
@@ -80,7 +84,7 @@ struct InstallCommand: ParsableCommand {
                 throw CommandFailure.store("cannot give \(escapedForTerminal(directory)) to \(owner): \(lastErrorText())")
             }
         }
-        let store = try SQLiteStore(path: path, create: true, timeoutMilliseconds: 5000)
+        let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
         store.close()
         print(existed ? "store \(escapedForTerminal(path)) ready" : "created store \(escapedForTerminal(path))" + (owner.map { " (owned by \($0))" } ?? ""))
     }

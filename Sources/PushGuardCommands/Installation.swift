@@ -27,6 +27,8 @@ struct Installation {
     var layout: HookLayout
     var perRef: Bool
     var dryRun: Bool
+    /// A developer's clone: only the pre-push warning, no server config.
+    var client = false
     /// What was done (or would be, in a dry run), for the admin to read.
     private(set) var log: [String] = []
     /// What is wrong and stopped the work, each with a fix.
@@ -48,7 +50,10 @@ struct Installation {
         self.dryRun = dryRun
     }
 
-    var hooks: [HookName] { perRef ? [.preReceive, .update, .postReceive] : [.preReceive, .postReceive] }
+    var hooks: [HookName] {
+        if client { return [.prePush] }
+        return perRef ? [.preReceive, .update, .postReceive] : [.preReceive, .postReceive]
+    }
 
     mutating func install(repository: Repository) {
         if layout == .git, let hooksPath = try? repository.config().string("core.hooksPath") {
@@ -57,12 +62,12 @@ struct Installation {
         }
         guard checkHooksDirectoryIsInside() else { return }
         for hook in hooks { installHook(hook) }
-        if !problems.isEmpty { return }
+        if !problems.isEmpty || client { return }
         recordAndSetConfig(repository: repository)
     }
 
     mutating func uninstall(repository: Repository) {
-        for hook in HookName.allCases where hook != .prePush { uninstallHook(hook) }
+        for hook in HookName.allCases { uninstallHook(hook) }
         restoreConfig(repository: repository)
     }
 

@@ -19,8 +19,11 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openAdminStore(try storeOptions.settings())
-        let names = try environment.map { [$0] } ?? store.environments(app: app)
+        let store = try storeOptions.openStore(try storeOptions.settings())
+        let admin = store as? AdminStore
+        guard let names = try environment.map({ [$0] }) ?? admin?.environments(app: app) else {
+            throw CommandFailure.usage("this store cannot list environments; give --env")
+        }
         let states = try names.map { try store.state(app: app, environment: $0) }
         if json {
             if environment != nil {
@@ -39,7 +42,7 @@ struct StatusCommand: ParsableCommand {
             if !first { print("") }
             first = false
             print(describe(state))
-            print(lastDeployLine(try store.lastDeploy(app: app, environment: state.environment)))
+            if let admin { print(lastDeployLine(try admin.lastDeploy(app: app, environment: state.environment))) }
         }
     }
 

@@ -76,6 +76,26 @@ public enum HookInput {
     }
 }
 
+/// What git gives the client-side pre-push hook on stdin:
+/// `<local-ref> SP <local-id> SP <remote-ref> SP <remote-id>` per ref.
+public enum PrePushInput {
+    /// The updates as the remote will see them (remote ref, its old id, the pushed id).
+    public static func parse(_ bytes: [UInt8]) throws(HookInputError) -> [RefUpdate] {
+        var updates: [RefUpdate] = []
+        var number = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            number += 1
+            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+            guard fields.count == 4 else {
+                throw HookInputError(line: number, message: "expected '<local-ref> <local-id> <remote-ref> <remote-id>'")
+            }
+            let text = fields.map { String(decoding: $0, as: UTF8.self) }
+            updates.append(try HookInput.update(old: text[3], new: text[1], ref: text[2]))
+        }
+        return updates
+    }
+}
+
 /// The push options a pusher gave with `git push -o`, as far as PushGuard reads them.
 public struct PushOptions: Equatable, Sendable {
     /// `-o pushguard.ack` or `-o pushguard.ack=REASON`.

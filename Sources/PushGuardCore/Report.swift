@@ -2,6 +2,8 @@
 public struct Report: Sendable {
     /// False when the server does not advertise push options: `-o` hints would not work.
     public var pushOptionsEnabled: Bool
+    /// Rendering for the client-side pre-push check, which warns before upload and never blocks.
+    public var beforeUpload: Bool = false
     /// Past this many keys a list is cut with "… and N more".
     public var maxKeys: Int
     /// Print one short line for an environment in sync.
@@ -9,8 +11,9 @@ public struct Report: Sendable {
 
     public static let prefix = "pushguard: "
 
-    public init(maxKeys: Int = 20, verbose: Bool = false, pushOptionsEnabled: Bool = true) {
+    public init(maxKeys: Int = 20, verbose: Bool = false, pushOptionsEnabled: Bool = true, beforeUpload: Bool = false) {
         self.pushOptionsEnabled = pushOptionsEnabled
+        self.beforeUpload = beforeUpload
         self.maxKeys = maxKeys
         self.verbose = verbose
     }
@@ -28,12 +31,17 @@ public struct Report: Sendable {
                 : "config in sync (version \(evaluation.desiredVersion))"
             return [Report.prefix + target + ": " + what]
         }
-        let headline: String
+        var headline: String
         switch evaluation.decision {
         case .rejected: headline = "rejected: config not synchronized"
         case .overridden: headline = "accepted by override (recorded): config not synchronized"
         case .synced: headline = "accepted after sync: config transmitted in this push"
         case .warned, .accepted: headline = "accepted with warning: config not synchronized"
+        }
+        if beforeUpload {
+            headline = evaluation.decision == .rejected
+                ? "would be rejected by the server: config not synchronized (checked before upload)"
+                : "will be accepted with a warning: config not synchronized (checked before upload)"
         }
         var out = [Report.prefix + "push to " + target + " " + headline]
         if let reason = evaluation.overrideReason, evaluation.decision == .overridden {

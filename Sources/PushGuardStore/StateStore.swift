@@ -3,7 +3,12 @@ import PushGuardCore
 /// A store that failed: unreachable, refused, slow, locked, corrupt or malformed.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The store did not answer within `pushguard.timeout`: calling it again would only wait again.
+    public var timedOut: Bool
+    public init(_ description: String, timedOut: Bool = false) {
+        self.description = description
+        self.timedOut = timedOut
+    }
 }
 
 /// A user asked for something the store's state does not allow (unknown instance, …).

@@ -47,13 +47,13 @@ public enum StoreOpener {
         let timeout = settings.timeoutMilliseconds
         switch try StoreLocation.parse(url) {
         case .sqlite(let path):
-            return try SQLiteStore(path: path, create: create, timeoutMilliseconds: timeout)
-        case .postgres:
-            throw StoreUsageError("store \(StoreLocation.redacted(url)): postgres stores are not supported yet")
+            return try SQLStore.sqlite(path: path, create: create, timeoutMilliseconds: timeout)
+        case .postgres(let url):
+            return try SQLStore.postgres(url: url, timeoutMilliseconds: timeout)
         case .http(let base):
-            throw StoreUsageError("store \(StoreLocation.redacted(base)): http stores are not supported yet")
-        case .exec:
-            throw StoreUsageError("store \(StoreLocation.redacted(url)): exec stores are not supported yet")
+            return try HTTPStore(baseURL: base, tokenFile: settings.tokenFile, timeoutMilliseconds: timeout)
+        case .exec(let program):
+            return ExecStore(program: program, timeoutMilliseconds: timeout)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// What a command printed and how it ended.
-struct Output {
+struct Output: Sendable {
     var status: Int32
     var stdout: String
     var stderr: String
@@ -11,7 +11,7 @@ struct Output {
 
 /// A temporary world for one test: its own HOME (so no global git config leaks in), its own
 /// SQLite store, bare repositories and work trees, all removed afterwards.
-final class Sandbox {
+final class Sandbox: @unchecked Sendable {
     let root: URL
     let binary: String
     var environment: [String: String]
@@ -159,4 +159,22 @@ final class Sandbox {
 /// An app.json requiring the given keys.
 func manifest(requiring keys: [String]) -> String {
     "{\"name\": \"billing-api\", \"env\": {" + keys.map { "\"\($0)\": {\"description\": \"needed\"}" }.joined(separator: ", ") + "}}"
+}
+
+/// Runs `body` for 0..<count on concurrent threads and returns the results in order.
+func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+    let results = ConcurrentResults<T>()
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+        let value = body(index)
+        results.lock.lock()
+        results.values[index] = value
+        results.lock.unlock()
+    }
+    return (0..<count).map { results.values[$0]! }
+}
+
+/// Results gathered from concurrent threads under a lock.
+final class ConcurrentResults<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Int: T] = [:]
 }

@@ -1,0 +1,121 @@
+import CSQLite3
+import Glibc
+import PushGuardCore
+
+/// One SQLite connection; owns the handle, `close()` is explicit and safe twice.
+final class SQLiteConnection: SQLConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    var dialect: SQLDialect { .sqlite }
+
+    /// Opens the file; `create` also creates it when absent.
+    init(path: String, create: Bool, busyTimeoutMilliseconds: Int) throws(SQLError) {
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        if create { flags |= SQLITE_OPEN_CREATE }
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        if code != SQLITE_OK {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw SQLError(message: message)
+        }
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds))
+    }
+
+    deinit { close() }
+
+    func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs statements that take no parameters and return no rows (schema scripts, pragmas).
+    func execute(_ sql: String) throws(SQLError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &error)
+        if code != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw failure(code, message, sql)
+        }
+    }
+
+    @discardableResult
+    func query(_ sql: String, _ values: [SQLValue]) throws(SQLError) -> [SQLRow] {
+        let statement = try prepared(sql)
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(statement, index)
+            case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, pushguard_sqlite_transient())
+            }
+            if code != SQLITE_OK { throw failure(code, String(cString: sqlite3_errmsg(handle)), sql) }
+        }
+        var rows: [SQLRow] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(handle))
+                sqlite3_reset(statement)
+                throw failure(code, message, sql)
+            }
+            var row: SQLRow = []
+            for column in 0..<sqlite3_column_count(statement) {
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_NULL: row.append(.null)
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
+                default: row.append(.text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""))
+                }
+            }
+            rows.append(row)
+        }
+        sqlite3_reset(statement)
+        return rows
+    }
+
+    /// BEGIN IMMEDIATE takes the write lock up front, so a writer waits (bounded by the busy
+    /// timeout) at BEGIN instead of failing half-way; SQLite has one writer at a time anyway.
+    func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T {
+        try execute(write ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Statements are prepared once per connection; `$N` becomes SQLite's `?N`.
+    private func prepared(_ sql: String) throws(SQLError) -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql.replacingDollarPlaceholders(), -1, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code, String(cString: sqlite3_errmsg(handle)), sql) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func failure(_ code: Int32, _ message: String, _ sql: String?) -> SQLError {
+        let busy = code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED
+        return SQLError(message: busy ? message + " (the store stayed locked longer than pushguard.timeout)" : message,
+                        sql: sql, timedOut: busy)
+    }
+}
+
+extension String {
+    /// `$1` → `?1` (SQLite's numbered parameter).
+    fileprivate func replacingDollarPlaceholders() -> String {
+        String(map { $0 == "$" ? "?" : $0 })
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import XCTest
+
+/// One PostgreSQL store shared by a fleet of git servers: a real server started for this class
+/// (as the postgres user, on 127.0.0.1 and a free port), torn down after.
+final class PostgresTests: XCTestCase {
+    nonisolated(unsafe) static var serverDirectory: String?
+    nonisolated(unsafe) static var url = ""
+    var sandbox: Sandbox!
+
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/postgres.sh").path
+
+    override class func setUp() {
+        super.setUp()
+        let directory = NSTemporaryDirectory() + "pushguard-pg-\(UUID().uuidString.prefix(8))"
+        // popen, not Process: Foundation's Process can wait forever for a child that has
+        // already exited when used from a class-level setUp.
+        guard let (status, output) = shell("'\(fixture)' start '\(directory)'"), status == 0 else { return }
+        serverDirectory = directory
+        url = output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    override class func tearDown() {
+        if let directory = serverDirectory { _ = shell("'\(fixture)' stop '\(directory)'") }
+        super.tearDown()
+    }
+
+    /// Runs a shell command; returns its exit status and stdout.
+    static func shell(_ command: String) -> (Int32, String)? {
+        guard let pipe = popen(command, "r") else { return nil }
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[0..<count])
+        }
+        let status = pclose(pipe)
+        return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
+    }
+
+    override func setUpWithError() throws {
+        // No skipping: CI installs PostgreSQL, and a missing server is a failure to see.
+        let directory = try XCTUnwrap(PostgresTests.serverDirectory, "the PostgreSQL test server did not start")
+        sandbox = try Sandbox()
+        // Each test gets its own database, so tests stay independent.
+        let database = "t_" + UUID().uuidString.prefix(8).lowercased()
+        let created = try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", "postgres",
+                                       "-c", "CREATE DATABASE \(database) OWNER pushguard"])
+        XCTAssertEqual(created.status, 0, created.all)
+        sandbox.environment["PUSHGUARD_STORE"] = databaseURL(database)
+        sandbox.environment["PUSHGUARD_DIGEST_KEY"] = sandbox.path("keys/digest.key")
+    }
+
+    override func tearDown() { sandbox = nil }
+
+    private func databaseURL(_ database: String) -> String {
+        String(PostgresTests.url.dropLast("pushguard".count)) + database
+    }
+
+    private var store: String { sandbox.environment["PUSHGUARD_STORE"]! }
+
+    private func productionNeedingToken(_ name: String) throws -> (repo: String, work: String) {
+        let repo = try sandbox.bareRepository(name, config: [("pushguard.app", "billing-api")])
+        let work = try sandbox.workTree("work-" + name, remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        return (repo, work)
+    }
+
+    func testTwoServersShareOneStore() throws {
+        let (_, workA) = try productionNeedingToken("server-a")
+        let (_, workB) = try productionNeedingToken("server-b")
+        try sandbox.pushguard("instances", "add", "--app", "billing-api", "--env", "production", "web.1", "web.2")
+        let set = try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "pg-SECRET-41")
+        XCTAssertEqual(set.status, 0, set.all)
+
+        let rejected = try sandbox.push("HEAD:refs/heads/main", from: workA)
+        XCTAssertNotEqual(rejected.status, 0)
+        XCTAssertTrue(rejected.stderr.contains("TOKEN  staged   applied on 0 of 2 instances  required by app.json"), rejected.stderr)
+
+        XCTAssertEqual(try sandbox.pushguard("config", "transmit", "--app", "billing-api", "--env", "production").status, 0)
+        let accepted = try sandbox.push("HEAD:refs/heads/main", from: workB)
+        XCTAssertEqual(accepted.status, 0, accepted.all)
+
+        let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--json")
+        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertEqual(records.map { $0["decision"] as? String }, ["accepted", "rejected"])
+        let status = try sandbox.pushguard("status", "--app", "billing-api")
+        XCTAssertTrue(status.stdout.contains("TOKEN  live    applied on 2 of 2 instances"), status.stdout)
+        XCTAssertFalse(audit.all.contains("pg-SECRET-41") || status.all.contains("pg-SECRET-41"))
+    }
+
+    func testConcurrentPushesFromSeveralServersAreAllDecidedAndAudited() throws {
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
+        var works: [String] = []
+        for index in 0..<6 { works.append(try productionNeedingToken("server-\(index)").work) }
+        let sandbox = self.sandbox!
+        let trees = works
+        let outputs = concurrently(trees.count) { index in try? sandbox.push("HEAD:refs/heads/main", from: trees[index]) }
+        for output in outputs { XCTAssertEqual(output?.status, 0, output?.all ?? "push did not run") }
+        let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--limit", "100", "--json")
+        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertEqual(records.count, works.count, "one audit record per decision, none lost")
+        XCTAssertTrue(records.allSatisfy { $0["decision"] as? String == "accepted" })
+    }
+
+    func testConcurrentConfigChangesGetDistinctVersions() throws {
+        let sandbox = self.sandbox!
+        let count = 8
+        let sets = concurrently(count) { index in
+            (try? sandbox.pushguard("config", "set", "--app", "a", "--env", "production", "KEY_\(index)=-", input: "v\(index)"))?.status
+        }
+        XCTAssertEqual(sets, Array(repeating: 0, count: count))
+        let json = try sandbox.pushguard("status", "--app", "a", "--env", "production", "--json")
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(document?["desiredVersion"] as? Int, count)
+        let versions = (document?["config"] as? [[String: Any]] ?? []).compactMap { $0["version"] as? Int }
+        XCTAssertEqual(Set(versions), Set(1...count))
+    }
+
+    func testMigrationRacingFromTwoProcessesLeavesOneSchema() throws {
+        for round in 0..<3 {
+            let database = "race_\(round)_" + UUID().uuidString.prefix(6).lowercased()
+            let directory = try XCTUnwrap(PostgresTests.serverDirectory)
+            XCTAssertEqual(try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", "postgres",
+                                            "-c", "CREATE DATABASE \(database) OWNER pushguard"]).status, 0)
+            let url = databaseURL(database)
+            let sandbox = self.sandbox!
+            let outputs = concurrently(2) { index in
+                try? sandbox.run([sandbox.binary, "instances", "add", "--app", "a", "--env", "e", "w\(index)"],
+                                 environment: ["PUSHGUARD_STORE": url])
+            }
+            XCTAssertEqual(outputs.map { $0?.status }, [0, 0], outputs.map { $0?.all ?? "" }.joined())
+            let version = try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", database, "-t", "-A",
+                                           "-c", "SELECT version FROM pushguard_schema"])
+            XCTAssertEqual(version.stdout, "1\n")
+            let list = try sandbox.run([sandbox.binary, "instances", "list", "--app", "a", "--env", "e"],
+                                       environment: ["PUSHGUARD_STORE": url])
+            XCTAssertTrue(list.stdout.contains("w0") && list.stdout.contains("w1"), list.stdout)
+        }
+    }
+
+    func testPasswordFromPGPASSFILE() throws {
+        let withoutPassword = store.replacingOccurrences(of: ":pg-test-pass@", with: "@")
+        let denied = try sandbox.run([sandbox.binary, "status", "--app", "a", "--env", "e"],
+                                     environment: ["PUSHGUARD_STORE": withoutPassword, "PGPASSFILE": "/nonexistent"])
+        XCTAssertEqual(denied.status, 3, denied.all)
+        XCTAssertTrue(denied.stderr.contains("PostgreSQL store"), denied.stderr)
+        let passfile = sandbox.path("pgpass")
+        let port = try XCTUnwrap(URLComponents(string: store)?.port)
+        try "127.0.0.1:\(port):*:pushguard:pg-test-pass\n".write(toFile: passfile, atomically: true, encoding: .utf8)
+        chmod(passfile, 0o600)
+        let allowed = try sandbox.run([sandbox.binary, "status", "--app", "a", "--env", "e"],
+                                      environment: ["PUSHGUARD_STORE": withoutPassword, "PGPASSFILE": passfile])
+        XCTAssertEqual(allowed.status, 0, allowed.all)
+    }
+
+    func testErrorsNeverShowThePassword() throws {
+        let wrong = store.replacingOccurrences(of: ":pg-test-pass@", with: ":wrong-pw-SECRET@")
+        let output = try sandbox.run([sandbox.binary, "status", "--app", "a", "--env", "e"],
+                                     environment: ["PUSHGUARD_STORE": wrong])
+        XCTAssertEqual(output.status, 3)
+        XCTAssertFalse(output.all.contains("wrong-pw-SECRET"), output.all)
+        XCTAssertTrue(output.stderr.contains("postgres://pushguard:***@127.0.0.1"), output.stderr)
+    }
+
+    func testAStoreThatIsDownRejectsWithinTheTimeout() throws {
+        let (repo, work) = try productionNeedingToken("server-a")
+        let closedPort = try XCTUnwrap(Int(try sandbox.run(["python3", "-c",
+            "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        try sandbox.git("config", "pushguard.timeout", "1s", in: repo)
+        let started = Date()
+        let push = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                   environment: ["PUSHGUARD_STORE": "postgres://pushguard:x@127.0.0.1:\(closedPort)/pushguard"])
+        XCTAssertNotEqual(push.status, 0)
+        XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
+    func testALockedStoreGivesADecisionWithinTheTimeout() throws {
+        let (repo, work) = try productionNeedingToken("server-a")
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
+        try sandbox.git("config", "pushguard.timeout", "1s", in: repo)
+        let directory = try XCTUnwrap(PostgresTests.serverDirectory)
+        let database = String(store.split(separator: "/").last!)
+        // Another session holds an exclusive lock on the config table for 8 seconds.
+        _ = PostgresTests.shell("'\(PostgresTests.fixture)' psql '\(directory)' -d \(database) -c 'BEGIN; LOCK TABLE config IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;' >/dev/null 2>&1 &")
+        Thread.sleep(forTimeInterval: 1)
+        let started = Date()
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertNotEqual(push.status, 0)
+        XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+        XCTAssertLessThan(elapsed, 6, "decided within timeout + 1 s (with slack for a loaded machine)")
+        // Let the locking session finish so the database can be left cleanly.
+        Thread.sleep(forTimeInterval: max(0, 8.5 - Date().timeIntervalSince(started) - 1))
+    }
+
+    func testCopyFromSQLiteToPostgresKeepsHistory() throws {
+        let sqlite = "sqlite:" + sandbox.path("old/state.db")
+        func onSQLite(_ arguments: String..., input: String = "") throws -> Output {
+            try sandbox.run([sandbox.binary] + arguments, input: input, environment: ["PUSHGUARD_STORE": sqlite])
+        }
+        let repo = try sandbox.bareRepository("billing-api", install: ["none"])
+        XCTAssertEqual(try sandbox.run([sandbox.binary, "install", "--repo", repo], environment: ["PUSHGUARD_STORE": sqlite]).status, 0)
+        _ = try onSQLite("instances", "add", "--app", "billing-api", "--env", "production", "web.1")
+        _ = try onSQLite("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v1")
+        _ = try onSQLite("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v2")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        XCTAssertEqual(try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                       environment: ["PUSHGUARD_STORE": sqlite]).status, 0)
+        let before = try onSQLite("status", "--app", "billing-api", "--env", "production", "--json").stdout
+        let auditBefore = try onSQLite("audit", "--json").stdout
+
+        let copy = try sandbox.pushguard("store", "copy", "--from", sqlite, "--to", store)
+        XCTAssertEqual(copy.status, 0, copy.all)
+        XCTAssertTrue(copy.stdout.contains("audit"), copy.stdout)
+        XCTAssertFalse(copy.all.contains("pg-test-pass"), copy.all)
+        XCTAssertEqual(try sandbox.pushguard("status", "--app", "billing-api", "--env", "production", "--json").stdout, before)
+        XCTAssertEqual(try sandbox.pushguard("audit", "--json").stdout, auditBefore)
+        let again = try sandbox.pushguard("store", "copy", "--from", sqlite, "--to", store)
+        XCTAssertNotEqual(again.status, 0, "copying into a store that holds data is refused")
+        XCTAssertTrue(again.stderr.contains("empty store"), again.stderr)
+    }
+}
