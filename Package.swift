@@ -28,7 +28,15 @@ let package = Package(
             "PushGuardCore", "PushGuardGit", "PushGuardStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands"]),
+        // Keeps libgit2 from loading the CA bundle and OpenSSL at init (see skip_unused_init.c);
+        // the symbols must be in the executable's dynamic symbol table to take precedence.
+        .target(name: "CHookStartup"),
+        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "CHookStartup"],
+                          linkerSettings: [.unsafeFlags([
+                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
+                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path",
+                              "-Xlinker", "--export-dynamic-symbol=libssh2_init",
+                          ])]),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
     ]

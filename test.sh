@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The build's packages, plus a PostgreSQL server and Python for the store tests.
-./install.sh --deps-only postgresql python3
+# The build's packages, plus a PostgreSQL server and Python for the store tests, and strace
+# for the start-up tests.
+./install.sh --deps-only postgresql python3 strace
 
 swift build --build-tests
 # XCTest only: the suites are XCTest, and its summary line is the one to read.

@@ -79,6 +79,7 @@ struct Guard {
             }
             // After one time-out the store is not asked again in this push: every environment
             // is decided within the timeout (+1 s), not once per environment.
+            Trace.mark("manifests read")
             let decided = timedOut.map { storeFailed(environment, refs: refs, failure: $0) }
                 ?? decideEnvironment(environment, refs: refs, manifests: manifestsForRefs)
             if let failure = decided.outcomes.lazy.compactMap({ $0.storeFailure }).first(where: { $0.timedOut }) {
@@ -102,7 +103,9 @@ struct Guard {
         let store: StateStore
         do {
             store = try openStore()
+            Trace.mark("store opened")
             state = try store.state(app: app, environment: environment.name)
+            Trace.mark("state of \(environment.name) read")
         } catch {
             return storeFailed(environment, refs: refs, failure: StoreFailure(error))
         }

@@ -69,6 +69,7 @@ public enum HookRunner {
     }
 
     public static func run(_ hook: HookName, programPath: String, arguments: [String]) -> Int32 {
+        Trace.mark("start \(hook.rawValue)")
         let environment = processEnvironment
         // Hook input is small (about 100 bytes a ref); more than 64 MiB is not git talking.
         var input: [UInt8] = []
@@ -133,9 +134,11 @@ public enum HookRunner {
         let pushOptionsEnabled: Bool
         do {
             repository = try Repository.openFromEnvironment()
+            Trace.mark("libgit2 initialised, repository opened")
             let config = try repository.config()
             settings = try SettingsLoader.load(config: config, environment: environment)
             pushOptionsEnabled = (try? config.bool("receive.advertisePushOptions")) == true
+            Trace.mark("settings read")
         } catch {
             printError([Report.prefix + "refusing: cannot read the repository's settings: \(error)"])
             return 2
@@ -164,31 +167,35 @@ public enum HookRunner {
                              report: Report(pushOptionsEnabled: pushOptionsEnabled),
                              gitlab: environment("GL_ID") != nil)
         var decision = guardian.decide(updates)
+        Trace.mark("decided")
         let now = timestampNow()
-        // Every decision is audited, rejections included; an override that cannot be recorded
-        // does not go through ("deploy anyway (recorded)").
-        for index in decision.outcomes.indices where decision.outcomes[index].checked {
+        // Every decision is audited, rejections included, in one write; an override that
+        // cannot be recorded does not go through ("deploy anyway (recorded)"). A store that did
+        // not answer in time is not asked again: the decision must come within the timeout.
+        let audited = decision.outcomes.indices.filter {
+            decision.outcomes[$0].checked && decision.outcomes[$0].storeFailure?.timedOut != true
+        }
+        let records = audited.map { index in
             let outcome = decision.outcomes[index]
-            // A store that did not answer in time is not asked again: the decision must come
-            // within the timeout (+1 s), not once per call.
-            if outcome.storeFailure?.timedOut == true { continue }
-            let audit = AuditRecord(time: now, app: app, environment: outcome.environment ?? "", ref: outcome.update.ref,
-                                    oldID: outcome.update.oldID, newID: outcome.update.newID, pusher: pusher,
-                                    decision: outcome.decision,
-                                    findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
-                                    reason: outcome.reason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
-            do {
-                try store.get().appendAudit(audit)
-            } catch {
-                let failure = StoreFailure(error).message
-                if outcome.decision == .overridden {
-                    decision.outcomes[index].decision = .rejected
-                    decision.lines.append(Report.prefix + "override of \(escapedForTerminal(outcome.update.ref)) refused: it cannot be recorded (\(escapedForTerminal(failure)))")
-                } else if outcome.storeFailure == nil {
-                    decision.lines.append(Report.prefix + "warning: audit record not written: " + escapedForTerminal(failure))
-                }
+            return AuditRecord(time: now, app: app, environment: outcome.environment ?? "", ref: outcome.update.ref,
+                               oldID: outcome.update.oldID, newID: outcome.update.newID, pusher: pusher,
+                               decision: outcome.decision,
+                               findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
+                               reason: outcome.reason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
+        }
+        do {
+            if !records.isEmpty { try store.get().appendAudit(records) }
+        } catch {
+            let failure = StoreFailure(error).message
+            for index in audited where decision.outcomes[index].decision == .overridden {
+                decision.outcomes[index].decision = .rejected
+                decision.lines.append(Report.prefix + "override of \(escapedForTerminal(decision.outcomes[index].update.ref)) refused: it cannot be recorded (\(escapedForTerminal(failure)))")
+            }
+            if !audited.contains(where: { decision.outcomes[$0].storeFailure != nil }) {
+                decision.lines.append(Report.prefix + "warning: audit record not written: " + escapedForTerminal(failure))
             }
         }
+        Trace.mark("audited")
         if !decision.rejected || perRefHook {
             record.append(decision.outcomes.filter { $0.checked && $0.decision.allowsPush }.map { outcome in
                 PushRecord.Deploy(ref: outcome.update.ref, newID: outcome.update.newID, environment: outcome.environment ?? "",

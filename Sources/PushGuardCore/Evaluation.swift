@@ -92,6 +92,16 @@ public enum Evaluator {
     public static func keyReports(state: EnvironmentState, manifest: Manifest) -> [KeyReport] {
         let required = manifest.requiredKeys
         let active = state.activeInstances
+        // Sorted once, so each key's count is a binary search: O(keys · log instances).
+        let applied = active.map(\.appliedVersion).sorted()
+        func appliedOn(_ version: Int64) -> Int {
+            var low = 0, high = applied.count
+            while low < high {
+                let middle = (low + high) / 2
+                if applied[middle] < version { low = middle + 1 } else { high = middle }
+            }
+            return applied.count - low
+        }
         var reports: [KeyReport] = []
         reports.reserveCapacity(state.config.count + required.count)
         var seen = Set<String>()
@@ -104,19 +114,19 @@ public enum Evaluator {
                                          requiredByManifest: true, entry: entry))
                 continue
             }
-            let applied: Int
+            let count: Int
             let status: KeyStatus
             if active.isEmpty {
-                applied = state.appliedVersion >= entry.version ? 1 : 0
-                status = applied == 1 ? .live : .staged
+                count = 0
+                status = state.appliedVersion >= entry.version ? .live : .staged
             } else {
-                applied = active.reduce(0) { $0 + ($1.appliedVersion >= entry.version ? 1 : 0) }
-                status = applied == active.count ? .live : (applied == 0 ? .staged : .partial)
+                count = appliedOn(entry.version)
+                status = count == active.count ? .live : (count == 0 ? .staged : .partial)
             }
             // A key unset everywhere it was applied is gone: nothing left to report.
             if entry.deleted && status == .live { continue }
             reports.append(KeyReport(key: entry.key, status: status,
-                                     appliedOn: active.isEmpty ? 0 : applied,
+                                     appliedOn: count,
                                      instanceCount: active.count, unset: entry.deleted,
                                      requiredByManifest: isRequired, entry: entry))
         }

@@ -58,7 +58,9 @@ public final class ExecStore: StateStore {
         return try state(app: app, environment: environment).desiredVersion
     }
 
-    public func appendAudit(_ record: AuditRecord) throws {
-        _ = try call("audit", record.app, record.environment, input: Array(record.json.encoded().utf8))
+    public func appendAudit(_ records: [AuditRecord]) throws {
+        for record in records {
+            _ = try call("audit", record.app, record.environment, input: Array(record.json.encoded().utf8))
+        }
     }
 }

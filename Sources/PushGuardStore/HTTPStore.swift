@@ -99,7 +99,12 @@ public final class HTTPStore: StateStore {
         }
     }
 
-    public func appendAudit(_ record: AuditRecord) throws(StoreError) {
+    /// One POST per record, as the contract says.
+    public func appendAudit(_ records: [AuditRecord]) throws(StoreError) {
+        for record in records { try appendAudit(record) }
+    }
+
+    private func appendAudit(_ record: AuditRecord) throws(StoreError) {
         let path = environmentPath(record.app, record.environment) + "/audit"
         let response = try request(.post(Array(record.json.encoded().utf8)), path: path)
         switch response.status {

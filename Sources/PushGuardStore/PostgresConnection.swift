@@ -102,13 +102,13 @@ final class PostgresConnection: SQLConnection {
         return rows
     }
 
-    /// Write transactions take a transaction-scoped advisory lock on the environment, so two
-    /// git servers changing one environment queue instead of interleaving; reads use one
-    /// repeatable-read snapshot.
+    /// Write transactions take a transaction-scoped advisory lock on `lock` (an environment), so
+    /// two git servers changing one environment queue instead of interleaving (an empty `lock`
+    /// takes none); reads use one repeatable-read snapshot.
     func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T {
         try query(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
         do {
-            if write { try query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(lock)]) }
+            if write && !lock.isEmpty { try query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(lock)]) }
             let result = try body()
             try query("COMMIT", [])
             return result

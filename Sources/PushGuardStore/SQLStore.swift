@@ -215,15 +215,20 @@ public final class SQLStore: AdminStore {
         return version
     }
 
-    public func appendAudit(_ record: AuditRecord) throws {
+    public func appendAudit(_ records: [AuditRecord]) throws {
+        guard !records.isEmpty else { return }
         try wrap { () throws(SQLError) -> Void in
-            try connection.query("""
-                INSERT INTO audit (at, app, environment, ref, old_id, new_id, pusher, decision, findings, reason, config_version)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                """, [.text(record.time), .text(record.app), .text(record.environment), .text(record.ref),
-                      .text(record.oldID), .text(record.newID), .text(record.pusher),
-                      .text(record.decision.rawValue), .text(record.findingsJSON), .text(record.reason),
-                      .integer(record.configVersion)])
+            try connection.transaction(write: true, lock: "") { () throws(SQLError) in
+                for record in records {
+                    try connection.query("""
+                        INSERT INTO audit (at, app, environment, ref, old_id, new_id, pusher, decision, findings, reason, config_version)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                        """, [.text(record.time), .text(record.app), .text(record.environment), .text(record.ref),
+                              .text(record.oldID), .text(record.newID), .text(record.pusher),
+                              .text(record.decision.rawValue), .text(record.findingsJSON), .text(record.reason),
+                              .integer(record.configVersion)])
+                }
+            }
         }
     }
 

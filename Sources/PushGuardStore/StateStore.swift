@@ -26,8 +26,8 @@ public protocol StateStore: AnyObject {
     func state(app: String, environment: String) throws -> EnvironmentState
     /// Records (or performs) a transmit of the current desired config; returns the version sent.
     func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws -> Int64
-    /// Appends one audit record durably.
-    func appendAudit(_ record: AuditRecord) throws
+    /// Appends audit records durably (SQL stores: in one transaction, one sync to disk).
+    func appendAudit(_ records: [AuditRecord]) throws
 }
 
 /// One change a `config set`/`config unset` command makes.
