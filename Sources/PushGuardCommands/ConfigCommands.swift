@@ -40,12 +40,15 @@ struct SetCommand: ParsableCommand {
     }
 
     func run() throws {
+        // This process holds values in memory: no core dump may ever contain them.
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
         let settings = try storeOptions.settings()
         let store = try storeOptions.openAdminStore(settings)
         let location = try StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
         try makeDirectory(parentDirectory(of: keyPath))
-        let digestKey = try DigestKey.loadOrCreate(path: keyPath)
+        let digestKey = try DigestKey.loadOrCreate(path: keyPath, mayCreate: !store.holdsDigests())
         var changes: [ConfigChange] = []
         for assignment in assignments {
             let equals = assignment.firstIndex(of: "=")!

@@ -18,6 +18,19 @@ struct RefOutcome {
 
     /// True when the ref was checked and so gets an audit record (and a note when accepted).
     var checked: Bool { environment != nil }
+
+    /// Findings as audit records and notes keep them: bounded, so a manifest declaring 60,000
+    /// keys cannot make a record of megabytes.
+    var recordedFindings: [AuditRecord.KeyFinding] {
+        findings.prefix(AuditRecord.maxFindings).map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) }
+    }
+
+    /// The reason, saying how many findings were left out of the record.
+    var recordedReason: String {
+        let left = findings.count - AuditRecord.maxFindings
+        guard left > 0 else { return reason }
+        return (reason.isEmpty ? "" : reason + "; ") + "\(left) more finding(s) not recorded"
+    }
 }
 
 /// The whole decision for a push: per-ref outcomes and the lines for the pusher.
@@ -109,7 +122,7 @@ struct Guard {
         } catch {
             return storeFailed(environment, refs: refs, failure: StoreFailure(error))
         }
-        var evaluations = zip(refs, manifests).map { _, manifest in
+        var evaluations = evaluateOnce(refs, manifests) { manifest in
             Evaluator.evaluate(state: state, manifest: manifest, mode: mode, override: options.override)
         }
         var lines: [String] = []
@@ -125,7 +138,7 @@ struct Guard {
                 pendingBeforeSync = evaluations.map(\.findings)
                 do {
                     let synced = try store.state(app: app, environment: environment.name)
-                    evaluations = zip(refs, manifests).map { _, manifest in
+                    evaluations = evaluateOnce(refs, manifests) { manifest in
                         var evaluation = Evaluator.evaluate(state: synced, manifest: manifest, mode: mode, override: options.override)
                         if evaluation.inSync { evaluation.decision = .synced }
                         return evaluation
@@ -156,6 +169,19 @@ struct Guard {
                                        findings: pendingBeforeSync?[index] ?? evaluation.findings, reason: reason))
         }
         return (outcomes, lines)
+    }
+
+    /// One evaluation per pushed commit, shared by every ref that pushes it (1,000 release
+    /// branches of one commit cost one evaluation).
+    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [Manifest],
+                              _ evaluate: (Manifest) -> Evaluation) -> [Evaluation] {
+        var byCommit: [String: Evaluation] = [:]
+        return zip(refs, manifests).map { update, manifest in
+            if let known = byCommit[update.newID] { return known }
+            let evaluation = evaluate(manifest)
+            byCommit[update.newID] = evaluation
+            return evaluation
+        }
     }
 
     private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], failure: StoreFailure)

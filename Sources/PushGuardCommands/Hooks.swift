@@ -180,8 +180,8 @@ public enum HookRunner {
             return AuditRecord(time: now, app: app, environment: outcome.environment ?? "", ref: outcome.update.ref,
                                oldID: outcome.update.oldID, newID: outcome.update.newID, pusher: pusher,
                                decision: outcome.decision,
-                               findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
-                               reason: outcome.reason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
+                               findings: outcome.recordedFindings,
+                               reason: outcome.recordedReason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
         }
         do {
             if !records.isEmpty { try store.get().appendAudit(records) }
@@ -197,16 +197,28 @@ public enum HookRunner {
         }
         Trace.mark("audited")
         if !decision.rejected || perRefHook {
-            record.append(decision.outcomes.filter { $0.checked && $0.decision.allowsPush }.map { outcome in
-                PushRecord.Deploy(ref: outcome.update.ref, newID: outcome.update.newID, environment: outcome.environment ?? "",
-                                  decision: outcome.decision.rawValue, configVersion: outcome.evaluation?.desiredVersion ?? 0,
-                                  findings: outcome.findings.map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) },
-                                  reason: outcome.reason, pusher: pusher, time: now)
-            })
+            // One entry per commit and environment: 1,000 branches of one commit are one deploy.
+            var deploys: [PushRecord.Deploy] = []
+            var index: [String: Int] = [:]
+            for outcome in decision.outcomes where outcome.checked && outcome.decision.allowsPush {
+                let key = outcome.update.newID + " " + (outcome.environment ?? "")
+                if let known = index[key] {
+                    deploys[known].refs.append(outcome.update.ref)
+                    continue
+                }
+                index[key] = deploys.count
+                deploys.append(PushRecord.Deploy(
+                    refs: [outcome.update.ref], newID: outcome.update.newID, environment: outcome.environment ?? "",
+                    decision: outcome.decision.rawValue, configVersion: outcome.evaluation?.desiredVersion ?? 0,
+                    findings: outcome.recordedFindings, reason: outcome.recordedReason, pusher: pusher, time: now))
+            }
+            record.append(deploys)
         } else {
             record.remove()
         }
+        Trace.mark("handed over to post-receive")
         printError(decision.lines)
+        Trace.mark("done")
         return decision.rejected ? 1 : 0
     }
 
@@ -245,7 +257,19 @@ public enum HookRunner {
             ?? appName(gitDirectory: repository.gitDirectory)
         let updated = Set(updates.map { $0.ref + " " + $0.newID })
         var warnings: [String] = []
-        for deploy in record.deploys() where updated.contains(deploy.ref + " " + deploy.newID) {
+        // Only refs git really updated; entries for one commit and environment are merged
+        // (the per-ref update hook records each ref on its own).
+        var merged: [PushRecord.Deploy] = []
+        for var deploy in record.deploys() {
+            deploy.refs = deploy.refs.filter { updated.contains($0 + " " + deploy.newID) }
+            if deploy.refs.isEmpty { continue }
+            if let known = merged.firstIndex(where: { $0.newID == deploy.newID && $0.environment == deploy.environment }) {
+                merged[known].refs += deploy.refs
+            } else {
+                merged.append(deploy)
+            }
+        }
+        for deploy in merged {
             do {
                 try repository.appendNote(on: deploy.newID, text: noteText(deploy, app: app), author: deploy.pusher)
             } catch {
@@ -259,7 +283,8 @@ public enum HookRunner {
     /// The deploy record a note carries: never a value, everything escaped.
     static func noteText(_ deploy: PushRecord.Deploy, app: String) -> String {
         var lines = ["pushguard: \(deploy.decision) deploy of \(escapedForTerminal(app)) to \(escapedForTerminal(deploy.environment))",
-                     "ref: " + escapedForTerminal(deploy.ref),
+                     (deploy.refs.count == 1 ? "ref: " : "refs: ") + deploy.refs.prefix(5).map(escapedForTerminal).joined(separator: ", ")
+                        + (deploy.refs.count > 5 ? ", … and \(deploy.refs.count - 5) more" : ""),
                      "config version: \(deploy.configVersion)"]
         if !deploy.findings.isEmpty {
             let keys = deploy.findings.prefix(50).map { escapedForTerminal($0.key) + " " + $0.status }.joined(separator: ", ")

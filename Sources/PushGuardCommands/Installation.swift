@@ -33,6 +33,8 @@ struct Installation {
     private(set) var log: [String] = []
     /// What is wrong and stopped the work, each with a fix.
     private(set) var problems: [String] = []
+    /// Hooks linked by this run, taken out again if a later step fails.
+    private var linkedNow: [HookName] = []
 
     static let stateFile = "pushguard-install"
     /// Config PushGuard sets at install, with the value it sets.
@@ -62,7 +64,13 @@ struct Installation {
         }
         guard checkHooksDirectoryIsInside() else { return }
         for hook in hooks { installHook(hook) }
-        if !problems.isEmpty || client { return }
+        if !problems.isEmpty {
+            // All or nothing: a partly installed repository is put back as it was.
+            for hook in linkedNow { uninstallHook(hook) }
+            if !linkedNow.isEmpty { log.append("rolled back: the repository is as it was") }
+            return
+        }
+        if client { return }
         recordAndSetConfig(repository: repository)
     }
 
@@ -121,6 +129,8 @@ struct Installation {
         if symlink(binary, path) != 0 {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
             if exists(saved) { _ = rename(saved, path) }
+        } else {
+            linkedNow.append(hook)
         }
     }
 

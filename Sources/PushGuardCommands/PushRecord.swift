@@ -17,9 +17,10 @@ struct PushRecord {
     private var decisionsPath: String { directory + "/" + key + ".decisions" }
     private var optionsPath: String { directory + "/" + key + ".options" }
 
-    /// One accepted deploy, as post-receive needs it for the note.
+    /// One accepted deploy of a commit to an environment (by one or more refs), as
+    /// post-receive needs it for the note.
     struct Deploy: Equatable {
-        var ref: String
+        var refs: [String]
         var newID: String
         var environment: String
         var decision: String
@@ -36,7 +37,7 @@ struct PushRecord {
         prepareDirectory()
         let text = deploys.map { deploy in
             JSONValue.object(JSONObject([
-                ("ref", .string(deploy.ref)), ("newId", .string(deploy.newID)),
+                ("refs", .array(deploy.refs.map { .string($0) })), ("newId", .string(deploy.newID)),
                 ("environment", .string(deploy.environment)), ("decision", .string(deploy.decision)),
                 ("configVersion", .number(String(deploy.configVersion))),
                 ("findings", AuditRecord.json(findings: deploy.findings)),
@@ -50,10 +51,10 @@ struct PushRecord {
         guard let text = readTextFile(decisionsPath, limit: 64 << 20) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let object = (try? JSONParser.parse(String(line)))?.objectValue,
-                  let ref = object["ref"]?.stringValue, let newID = object["newId"]?.stringValue,
+                  let refs = object["refs"]?.arrayValue?.compactMap(\.stringValue), let newID = object["newId"]?.stringValue,
                   let environment = object["environment"]?.stringValue,
                   let decision = object["decision"]?.stringValue else { return nil }
-            return Deploy(ref: ref, newID: newID, environment: environment, decision: decision,
+            return Deploy(refs: refs, newID: newID, environment: environment, decision: decision,
                           configVersion: object["configVersion"]?.int64Value ?? 0,
                           findings: AuditRecord.findings(from: object["findings"] ?? .null),
                           reason: object["reason"]?.stringValue ?? "", pusher: object["pusher"]?.stringValue ?? "",

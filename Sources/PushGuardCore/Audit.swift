@@ -42,6 +42,9 @@ public struct AuditRecord: Equatable, Sendable {
         self.configVersion = configVersion
     }
 
+    /// Records keep at most this many findings; the reason says how many more there were.
+    public static let maxFindings = 200
+
     /// The record for one ref's evaluation.
     public init(evaluation: Evaluation, update: RefUpdate, pusher: String, time: String) {
         var reason = evaluation.overrideReason ?? ""
@@ -76,7 +79,7 @@ public struct AuditRecord: Equatable, Sendable {
     }
 
     /// Findings as stored in a text column.
-    public var findingsJSON: String { AuditRecord.json(findings: findings).encoded() }
+    public var findingsJSON: String { findings.isEmpty ? "[]" : AuditRecord.json(findings: findings).encoded() }
 
     /// Reads findings back from `findingsJSON`; malformed text gives no findings.
     public static func findings(fromJSON text: String) -> [KeyFinding] {

@@ -219,14 +219,26 @@ public final class SQLStore: AdminStore {
         guard !records.isEmpty else { return }
         try wrap { () throws(SQLError) -> Void in
             try connection.transaction(write: true, lock: "") { () throws(SQLError) in
-                for record in records {
+                // Up to 50 rows per statement: a push of 1,000 refs is 20 statements, one commit.
+                var start = 0
+                while start < records.count {
+                    let chunk = records[start..<min(start + 50, records.count)]
+                    let rows = (0..<chunk.count).map { row in
+                        "(" + (1...11).map { "$\(row * 11 + $0)" }.joined(separator: ", ") + ")"
+                    }.joined(separator: ", ")
+                    var values: [SQLValue] = []
+                    values.reserveCapacity(chunk.count * 11)
+                    for record in chunk {
+                        values += [.text(record.time), .text(record.app), .text(record.environment), .text(record.ref),
+                                   .text(record.oldID), .text(record.newID), .text(record.pusher),
+                                   .text(record.decision.rawValue), .text(record.findingsJSON), .text(record.reason),
+                                   .integer(record.configVersion)]
+                    }
                     try connection.query("""
                         INSERT INTO audit (at, app, environment, ref, old_id, new_id, pusher, decision, findings, reason, config_version)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                        """, [.text(record.time), .text(record.app), .text(record.environment), .text(record.ref),
-                              .text(record.oldID), .text(record.newID), .text(record.pusher),
-                              .text(record.decision.rawValue), .text(record.findingsJSON), .text(record.reason),
-                              .integer(record.configVersion)])
+                        VALUES \(rows)
+                        """, values)
+                    start += chunk.count
                 }
             }
         }
@@ -354,6 +366,12 @@ public final class SQLStore: AdminStore {
     public func environments(app: String) throws -> [String] {
         try wrap { () throws(SQLError) in
             try connection.query("SELECT environment FROM environments WHERE app = $1 ORDER BY environment", [.text(app)]).map { $0[0].text }
+        }
+    }
+
+    public func holdsDigests() throws -> Bool {
+        try wrap { () throws(SQLError) in
+            !(try connection.query("SELECT 1 FROM config WHERE digest <> '' LIMIT 1", [])).isEmpty
         }
     }
 

@@ -6,11 +6,13 @@ import PushGuardCore
 final class SQLiteConnection: SQLConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    private let busyTimeoutMilliseconds: Int
 
     var dialect: SQLDialect { .sqlite }
 
     /// Opens the file; `create` also creates it when absent.
     init(path: String, create: Bool, busyTimeoutMilliseconds: Int) throws(SQLError) {
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         if create { flags |= SQLITE_OPEN_CREATE }
         let code = sqlite3_open_v2(path, &handle, flags, nil)
@@ -107,9 +109,12 @@ final class SQLiteConnection: SQLConnection {
     }
 
     private func failure(_ code: Int32, _ message: String, _ sql: String?) -> SQLError {
-        let busy = code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED
-        return SQLError(message: busy ? message + " (the store stayed locked longer than pushguard.timeout)" : message,
-                        sql: sql, timedOut: busy)
+        // SQLite's own words ("database is locked") say nothing a pusher can act on.
+        if code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED {
+            return SQLError(message: "another process kept the store locked for longer than pushguard.timeout (\(busyTimeoutMilliseconds) ms)",
+                            sql: nil, timedOut: true)
+        }
+        return SQLError(message: message, sql: sql)
     }
 }
 

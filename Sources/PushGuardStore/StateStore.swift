@@ -53,4 +53,6 @@ public protocol AdminStore: StateStore {
     func lastDeploy(app: String, environment: String) throws -> AuditRecord?
     /// The environments a store knows for an app.
     func environments(app: String) throws -> [String]
+    /// True when the store holds any value digest (so a new digest key would break comparisons).
+    func holdsDigests() throws -> Bool
 }

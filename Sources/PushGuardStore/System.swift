@@ -15,8 +15,12 @@ enum Ownership {
 
 /// The secret that keys value digests: created once (0600), shared by the admin across a fleet.
 public enum DigestKey {
-    /// Reads the key file, creating it with 32 random bytes when absent.
-    public static func loadOrCreate(path: String) throws(StoreError) -> [UInt8] {
+    /// Reads the key file, creating it with 32 random bytes when absent, unless `mayCreate` is
+    /// false (the store already holds digests made with a key that is now missing).
+    public static func loadOrCreate(path: String, mayCreate: Bool = true) throws(StoreError) -> [UInt8] {
+        if !mayCreate && access(path, F_OK) != 0 && errno == ENOENT {
+            throw StoreError("the digest key \(escapedForTerminal(path)) is missing, but the store holds digests made with it; restore the file from your backup (a new key would make every value look changed)")
+        }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
             var key = [UInt8](repeating: 0, count: 32)
