@@ -21,24 +21,31 @@ public enum DigestKey {
         if !mayCreate && access(path, F_OK) != 0 && errno == ENOENT {
             throw StoreError("the digest key \(escapedForTerminal(path)) is missing, but the store holds digests made with it; restore the file from your backup (a new key would make every value look changed)")
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if descriptor >= 0 {
-            var key = [UInt8](repeating: 0, count: 32)
-            let filled = readRandom(&key)
-            let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, 32) }
-            let synced = fsync(descriptor)
-            close(descriptor)
-            guard filled == 32, written == 32, synced == 0 else {
-                unlink(path)
-                throw StoreError("cannot write the digest key \(escapedForTerminal(path)): \(lastErrorText())")
-            }
-            Ownership.matchDirectory(of: path)
-            return key
-        }
-        guard errno == EEXIST else {
+        if access(path, F_OK) == 0 { return try load(path: path) }
+        // Written in full to a private temporary file, then linked into place: a concurrent
+        // command either links first or reads a complete key, never a half-written one.
+        let temporary = path + ".new-\(getpid())"
+        unlink(temporary)  // one left by a process that died with this pid
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST || access(path, F_OK) == 0 { return try load(path: path) }
             throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(lastErrorText())")
         }
-        return try load(path: path)
+        var key = [UInt8](repeating: 0, count: 32)
+        let filled = readRandom(&key)
+        let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, 32) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        defer { unlink(temporary) }
+        guard filled == 32, written == 32, synced == 0 else {
+            throw StoreError("cannot write the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        }
+        if link(temporary, path) != 0 {
+            if errno == EEXIST { return try load(path: path) }
+            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        }
+        Ownership.matchDirectory(of: path)
+        return key
     }
 
     /// Reads an existing key file.
@@ -50,6 +57,9 @@ public enum DigestKey {
         defer { close(descriptor) }
         var key = [UInt8](repeating: 0, count: 4096)
         let count = key.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 4096) }
+        guard count >= 0 else {
+            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        }
         guard count >= 16 else {
             throw StoreError("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
         }

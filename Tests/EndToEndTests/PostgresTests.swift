@@ -26,20 +26,6 @@ final class PostgresTests: XCTestCase {
         super.tearDown()
     }
 
-    /// Runs a shell command; returns its exit status and stdout.
-    static func shell(_ command: String) -> (Int32, String)? {
-        guard let pipe = popen(command, "r") else { return nil }
-        var output = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, pipe)
-            if count <= 0 { break }
-            output.append(contentsOf: buffer[0..<count])
-        }
-        let status = pclose(pipe)
-        return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
-    }
-
     override func setUpWithError() throws {
         // No skipping: CI installs PostgreSQL, and a missing server is a failure to see.
         let directory = try XCTUnwrap(PostgresTests.serverDirectory, "the PostgreSQL test server did not start")
@@ -185,7 +171,7 @@ final class PostgresTests: XCTestCase {
         let directory = try XCTUnwrap(PostgresTests.serverDirectory)
         let database = String(store.split(separator: "/").last!)
         // Another session holds an exclusive lock on the config table for 8 seconds.
-        _ = PostgresTests.shell("'\(PostgresTests.fixture)' psql '\(directory)' -d \(database) -c 'BEGIN; LOCK TABLE config IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;' >/dev/null 2>&1 &")
+        _ = shell("'\(PostgresTests.fixture)' psql '\(directory)' -d \(database) -c 'BEGIN; LOCK TABLE config IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;' >/dev/null 2>&1 &")
         Thread.sleep(forTimeInterval: 1)
         let started = Date()
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)

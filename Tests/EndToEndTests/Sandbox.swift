@@ -178,3 +178,19 @@ final class ConcurrentResults<T>: @unchecked Sendable {
     let lock = NSLock()
     var values: [Int: T] = [:]
 }
+
+/// Runs a shell command through popen and returns its exit status and stdout. Use it to start
+/// background processes: a child of Foundation's Process keeps that Process "running" until
+/// every descendant that inherited its descriptors has exited.
+func shell(_ command: String) -> (status: Int32, output: String)? {
+    guard let pipe = popen(command, "r") else { return nil }
+    var output = Data()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, pipe)
+        if count <= 0 { break }
+        output.append(contentsOf: buffer[0..<count])
+    }
+    let status = pclose(pipe)
+    return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
+}

@@ -1,0 +1,207 @@
+import Foundation
+import XCTest
+
+/// Load on one SQLite store, and the store failing in every way a disk and a host can make it
+/// fail: decisions stay right, bounded and clear; nothing half-written is left behind.
+final class LoadAndFaultTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    private func auditRecords(_ extra: [String] = []) throws -> [[String: Any]] {
+        let output = try sandbox.run([sandbox.binary, "audit", "--json", "--limit", "1000"] + extra)
+        XCTAssertEqual(output.status, 0, output.all)
+        return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]] ?? []
+    }
+
+    // MARK: load
+
+    func testFiftyConcurrentPushesToFiftyRepositoriesOnOneStore() throws {
+        let count = 50
+        var works: [String] = []
+        for index in 0..<count {
+            let app = "app\(index)"
+            let repo = try sandbox.bareRepository(app)
+            // Even apps are in sync; odd ones have a staged key: half accepted, half rejected.
+            let set = index % 2 == 0 ? ["config", "set", "--app", app, "--env", "production", "K=-", "--transmit"]
+                                     : ["config", "set", "--app", app, "--env", "production", "K=-"]
+            XCTAssertEqual(try sandbox.run([sandbox.binary] + set, input: "v\(index)").status, 0)
+            works.append(try sandbox.workTree("work\(index)", remote: repo, files: ["app.json": manifest(requiring: ["K"])]))
+        }
+        let sandbox = self.sandbox!
+        let trees = works
+        let outputs = concurrently(count) { index in try? sandbox.push("HEAD:refs/heads/main", from: trees[index]) }
+        for (index, output) in outputs.enumerated() {
+            let push = try XCTUnwrap(output)
+            XCTAssertEqual(push.status == 0, index % 2 == 0, "app\(index): \(push.all)")
+            XCTAssertFalse(push.all.contains("database is locked"), push.all)
+            XCTAssertFalse(push.all.contains("store failed"), push.all)
+        }
+        let records = try auditRecords()
+        XCTAssertEqual(records.count, count, "one audit record per decision, none lost")
+        for index in 0..<count {
+            let mine = records.filter { $0["app"] as? String == "app\(index)" }
+            XCTAssertEqual(mine.map { $0["decision"] as? String }, [index % 2 == 0 ? "accepted" : "rejected"])
+        }
+    }
+
+    func testTwentyConcurrentPushesToOneRepository() throws {
+        let repo = try sandbox.bareRepository("shop", config: [("pushguard.production.ref", "refs/heads/release/*")])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        let sandbox = self.sandbox!
+        // Every other pusher overrides: half overridden, half rejected.
+        let outputs = concurrently(20) { index in
+            try? sandbox.push("HEAD:refs/heads/release/r\(index)", from: work,
+                              options: index % 2 == 0 ? ["pushguard.ack=load \(index)"] : [])
+        }
+        for (index, output) in outputs.enumerated() {
+            let push = try XCTUnwrap(output)
+            XCTAssertEqual(push.status == 0, index % 2 == 0, "r\(index): \(push.all)")
+            XCTAssertFalse(push.all.contains("database is locked"), push.all)
+        }
+        let records = try auditRecords()
+        XCTAssertEqual(records.count, 20)
+        XCTAssertEqual(records.filter { $0["decision"] as? String == "overridden" }.count, 10)
+        XCTAssertEqual(records.filter { $0["decision"] as? String == "rejected" }.count, 10)
+    }
+
+    // MARK: faults
+
+    private func guardedPush(_ timeout: String = "1s") throws -> (repo: String, work: String) {
+        let repo = try sandbox.bareRepository("shop", config: [("pushguard.timeout", timeout)])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        return (repo, work)
+    }
+
+    func testStoreLockedByAnotherProcessPastTheTimeout() throws {
+        let (repo, work) = try guardedPush()
+        try sandbox.git("config", "pushguard.production.ref", "refs/heads/main", in: repo)
+        try sandbox.git("config", "pushguard.staging.ref", "refs/heads/staging", in: repo)
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "staging", "K=-", input: "not transmitted")
+        // Another process holds the write lock for six seconds.
+        let holder = shell("""
+            python3 -c 'import sqlite3,time; c=sqlite3.connect("\(sandbox.storePath)", isolation_level=None); \
+            c.execute("BEGIN IMMEDIATE"); print("locked", flush=True); time.sleep(6)' > \(sandbox.path("holder.out")) 2>&1 </dev/null &
+            """)
+        XCTAssertEqual(holder?.status, 0)
+        for _ in 0..<50 {
+            if (try? String(contentsOfFile: sandbox.path("holder.out"), encoding: .utf8))?.contains("locked") == true { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTAssertTrue((try? String(contentsOfFile: sandbox.path("holder.out"), encoding: .utf8))?.contains("locked") == true,
+                      "the lock holder runs: \((try? String(contentsOfFile: sandbox.path("holder.out"), encoding: .utf8)) ?? "")")
+        let started = Date()
+        // An in-sync push is decided (WAL readers are not blocked) and warns that it could not be audited.
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("audit record not written: "), push.stderr)
+        XCTAssertTrue(push.stderr.contains("another process kept the store locked for longer than pushguard.timeout (1000 ms)"), push.stderr)
+        // An override that cannot be recorded is refused.
+        let override = try sandbox.push("HEAD:refs/heads/staging", from: work, options: ["pushguard.ack=while locked"])
+        XCTAssertNotEqual(override.status, 0, override.all)
+        XCTAssertTrue(override.stderr.contains("refused: it cannot be recorded"), override.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5.5, "each decided within the timeout (+1 s)")
+        XCTAssertFalse((push.all + override.all).contains("database is locked"))
+        Thread.sleep(forTimeInterval: max(0, 6.5 - Date().timeIntervalSince(started)))
+    }
+
+    func testCorruptStoreFailsClosed() throws {
+        let (_, work) = try guardedPush()
+        try Data(repeating: 0x5a, count: 16_384).write(to: URL(fileURLWithPath: sandbox.storePath))
+        try? FileManager.default.removeItem(atPath: sandbox.storePath + "-wal")
+        try? FileManager.default.removeItem(atPath: sandbox.storePath + "-shm")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0)
+        XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("file is not a database"), push.stderr)
+    }
+
+    func testReadOnlyStoreStillDecidesForAnotherUser() throws {
+        let (repo, work) = try guardedPush()
+        // The hook runs as an unprivileged user that may read the store but not write it.
+        _ = try sandbox.run(["chmod", "a+rx", sandbox.root.path])
+        for path in [repo, work, sandbox.path("home")] { _ = try sandbox.run(["chown", "-R", "nobody", path]) }
+        _ = try sandbox.run(["chmod", "0755", sandbox.path("store")])
+        _ = try sandbox.run(["sh", "-c", "chmod 0644 '\(sandbox.path("store"))'/*"])
+        let push = try sandbox.run(["runuser", "-u", "nobody", "--", "env", "HOME=\(sandbox.path("home"))",
+                                    "git", "push", "origin", "HEAD:refs/heads/main"], in: work)
+        XCTAssertLessThan(push.status, 128, push.all)
+        XCTAssertTrue(push.stderr.contains("pushguard:"), "a clear decision, whatever it is: \(push.all)")
+        XCTAssertFalse(push.stderr.contains("Fatal error"), push.all)
+    }
+
+    func testDiskFullWhileAuditingWarnsAndRefusesUnrecordableOverrides() throws {
+        guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root (CI runs as root)") }
+        let mountPoint = sandbox.path("small-disk")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        guard try sandbox.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]).status == 0 else {
+            throw XCTSkip("tmpfs cannot be mounted here")
+        }
+        defer { _ = try? sandbox.run(["umount", "-l", mountPoint]) }
+        sandbox.environment["PUSHGUARD_STORE"] = "sqlite:" + mountPoint + "/state.db"
+        let repo = try sandbox.bareRepository("shop")
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        XCTAssertNotEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0, "a rejection, audited while there is room")
+        // Fill the disk.
+        _ = try sandbox.run(["sh", "-c", "dd if=/dev/zero of='\(mountPoint)/filler' bs=4k 2>/dev/null; true"])
+        let override = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=disk full"])
+        XCTAssertNotEqual(override.status, 0, "an override that cannot be recorded does not go through")
+        // Depending on what SQLite must write first, the read or the audit insert meets the full disk.
+        XCTAssertTrue(override.stderr.contains("refused: it cannot be recorded") || override.stderr.contains("the config store failed"),
+                      override.stderr)
+        XCTAssertTrue(override.stderr.contains("SQLite store \(mountPoint)/state.db: "), "names the store and what failed: \(override.stderr)")
+        // Free the disk: everything works again and the store is intact.
+        try FileManager.default.removeItem(atPath: mountPoint + "/filler")
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=room again"]).status, 0)
+        let check = try sandbox.run(["sqlite3", mountPoint + "/state.db", "PRAGMA integrity_check"])
+        XCTAssertEqual(check.stdout, "ok\n")
+        XCTAssertEqual(try auditRecords().first?["reason"] as? String, "room again")
+    }
+
+    func testMissingDigestKeyIsNotSilentlyReplaced() throws {
+        try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        try FileManager.default.removeItem(atPath: sandbox.path("store/digest.key"))
+        let output = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        XCTAssertEqual(output.status, 3, output.all)
+        XCTAssertTrue(output.stderr.contains("is missing, but the store holds digests made with it"), output.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.path("store/digest.key")))
+    }
+
+    func testUnreadableDigestKeyIsAClearError() throws {
+        try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: sandbox.path("store/digest.key")))
+        let short = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        XCTAssertEqual(short.status, 3)
+        XCTAssertTrue(short.stderr.contains("shorter than 16 bytes"), short.stderr)
+        try FileManager.default.removeItem(atPath: sandbox.path("store/digest.key"))
+        try FileManager.default.createDirectory(atPath: sandbox.path("store/digest.key"), withIntermediateDirectories: true)
+        let directory = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        XCTAssertEqual(directory.status, 3)
+        XCTAssertTrue(directory.stderr.contains("cannot read the digest key"), directory.stderr)
+    }
+
+    func testAKilledCommandLeavesNoHalfWrittenState() throws {
+        try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "FIRST=-", input: "v")
+        let assignments = (0..<20_000).map { "K\($0)=value-\($0)" }.joined(separator: " ")
+        let script = sandbox.path("big-set.sh")
+        try "exec '\(sandbox.binary)' config set --app a --env e \(assignments)\n".write(toFile: script, atomically: true, encoding: .utf8)
+        for delay in ["0.15", "0.3", "0.6"] {
+            _ = try sandbox.run(["sh", "-c", "sh '\(script)' & pid=$!; sleep \(delay); kill -9 $pid; wait $pid; true"])
+            let document = try sandbox.pushguard("status", "--app", "a", "--env", "e", "--json")
+            XCTAssertEqual(document.status, 0, document.all)
+            let json = try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any]
+            let config = json?["config"] as? [[String: Any]] ?? []
+            let version = json?["desiredVersion"] as? Int
+            // Either the whole change landed (version 2, 20,001 keys) or none of it (version 1, 1 key).
+            XCTAssertTrue((version == 1 && config.count == 1) || (version == 2 && config.count == 20_001),
+                          "version \(version ?? -1) with \(config.count) keys")
+            if version == 2 { break }
+        }
+        let check = try sandbox.run(["sqlite3", sandbox.storePath, "PRAGMA integrity_check"])
+        XCTAssertEqual(check.stdout, "ok\n")
+    }
+}

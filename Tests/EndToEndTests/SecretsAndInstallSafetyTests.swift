@@ -1,0 +1,175 @@
+import Foundation
+import XCTest
+
+/// Values planted through every entry point never come out anywhere; install never loses what
+/// was there.
+final class SecretsAndInstallSafetyTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testPlantedValuesNeverAppearInAnyOutputLogAuditNoteOrStore() throws {
+        let planted = ["argv-SECRET-1f0e", "stdin-SECRET-77aa", "exec-SECRET-c3d2", "http-SECRET-9b8a"]
+        var outputs: [Output] = []
+        let repo = try sandbox.bareRepository("shop")
+        outputs.append(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "A=\(planted[0])"))
+        outputs.append(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "B=-", "--transmit",
+                                             input: planted[1] + "\n"))
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["A", "B", "C"])])
+        outputs.append(try sandbox.push("HEAD:refs/heads/main", from: work))
+        outputs.append(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=planted test"]))
+        outputs.append(try sandbox.pushguard("status", "--app", "shop"))
+        outputs.append(try sandbox.pushguard("status", "--app", "shop", "--env", "production", "--json"))
+        outputs.append(try sandbox.pushguard("audit", "--json"))
+        outputs.append(try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "main"))
+        outputs.append(try sandbox.run(["git", "log", "--notes=pushguard", "main"], in: repo))
+
+        // A platform store that (wrongly) sends values along: exec helper and HTTP API.
+        let document = { (value: String) in
+            "{\"version\": 1, \"app\": \"shop\", \"environment\": \"production\", \"desiredVersion\": 2, \"config\": [{\"key\": \"A\", \"version\": 2, \"digest\": \"hmac-sha256:00\", \"value\": \"\(value)\", \"deleted\": false}], \"instances\": [{\"id\": \"w\", \"appliedVersion\": 1, \"state\": \"active\"}], \"appliedVersion\": 1}"
+        }
+        let helper = sandbox.path("helper.sh")
+        try "#!/bin/sh\ncase $1 in get) echo '\(document(planted[2]))' ;; audit) cat >> \(sandbox.path("helper-audit")) ;; esac\n"
+            .write(toFile: helper, atomically: true, encoding: .utf8)
+        chmod(helper, 0o755)
+        outputs.append(try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                       environment: ["PUSHGUARD_STORE": "exec:" + helper]))
+        outputs.append(try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production", "--json"],
+                                       environment: ["PUSHGUARD_STORE": "exec:" + helper]))
+        try document(planted[3]).write(toFile: sandbox.path("doc.json"), atomically: true, encoding: .utf8)
+        let server = """
+            import http.server, sys
+            body = open(sys.argv[1], "rb").read()
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                def do_POST(self):
+                    data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                    open(sys.argv[1] + ".posted", "ab").write(data + b"\\n")
+                    self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+                def log_message(self, *args): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            print(s.server_address[1], flush=True)
+            s.timeout = 0.5
+            import time; end = time.time() + 30
+            while time.time() < end: s.handle_request()
+            """
+        try server.write(toFile: sandbox.path("server.py"), atomically: true, encoding: .utf8)
+        _ = shell("python3 '\(sandbox.path("server.py"))' '\(sandbox.path("doc.json"))' > '\(sandbox.path("port"))' 2>/dev/null </dev/null &")
+        var port = ""
+        for _ in 0..<50 where port.isEmpty {
+            port = ((try? String(contentsOfFile: sandbox.path("port"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if port.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        XCTAssertFalse(port.isEmpty, "the HTTP store started")
+        outputs.append(try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                       environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"]))
+        outputs.append(try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production"],
+                                       environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"]))
+
+        var everything = Data()
+        for output in outputs { everything.append(Data(output.all.utf8)) }
+        everything.append(sandbox.allBytes(below: sandbox.path("store")))
+        everything.append(sandbox.allBytes(below: repo))
+        everything.append((try? Data(contentsOf: URL(fileURLWithPath: sandbox.path("helper-audit")))) ?? Data())
+        everything.append((try? Data(contentsOf: URL(fileURLWithPath: sandbox.path("doc.json.posted")))) ?? Data())
+        XCTAssertGreaterThan(everything.count, 10_000, "the scan covers real material")
+        XCTAssertNotNil(everything.range(of: Data("planted test".utf8)), "the scan sees the audit and notes")
+        for value in planted {
+            XCTAssertNil(everything.range(of: Data(value.utf8)), "\(value) leaked")
+        }
+    }
+
+    func testConfigSetRunsWithCoreDumpsDisabled() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sandbox.binary)
+        process.arguments = ["config", "set", "--app", "a", "--env", "e", "K=-"]
+        process.environment = sandbox.environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // While it waits for the value on stdin, its limits are visible.
+        var limits = ""
+        for _ in 0..<50 {
+            limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+            if limits.contains("Max core file size") && limits.range(of: #"Max core file size\s+0\s+0"#, options: .regularExpression) != nil { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try input.fileHandleForWriting.write(contentsOf: Data("value\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertNotNil(limits.range(of: #"Max core file size\s+0\s+0"#, options: .regularExpression), limits)
+    }
+
+    // MARK: install safety
+
+    private func snapshot(_ repo: String) throws -> [String: String] {
+        var files: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: repo + "/hooks") where !name.hasSuffix(".sample") {
+            let path = repo + "/hooks/" + name
+            let link = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+            let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? 0
+            let content = try link.map { "-> " + $0 } ?? String(contentsOfFile: path, encoding: .utf8)
+            files[name] = content + " mode \(mode)"
+        }
+        files["config"] = try sandbox.git("config", "--list", "--local", in: repo).stdout
+        return files
+    }
+
+    func testInstallRefusesAHooksLinkOutsideTheRepository() throws {
+        let repo = try sandbox.bareRepository("shop", install: ["none"])
+        let outside = sandbox.path("shared-hooks")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try FileManager.default.removeItem(atPath: repo + "/hooks")
+        try FileManager.default.createSymbolicLink(atPath: repo + "/hooks", withDestinationPath: outside)
+        let install = try sandbox.pushguard("install", "--repo", repo)
+        XCTAssertEqual(install.status, 2, install.all)
+        XCTAssertTrue(install.stdout.contains("outside the repository; PushGuard does not follow it"), install.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outside), [])
+    }
+
+    func testPathsWithSpacesWork() throws {
+        let repo = sandbox.path("my repos/billing api.git")
+        try FileManager.default.createDirectory(atPath: sandbox.path("my repos"), withIntermediateDirectories: true)
+        try sandbox.git("init", "-q", "--bare", repo, in: sandbox.root.path)
+        let before = try snapshot(repo)
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo).status, 0)
+        let work = try sandbox.workTree("work tree", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0)
+        XCTAssertTrue(push.stderr.contains("push to billing api/production"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("--app 'billing api'"), "fix commands quote the name: \(push.stderr)")
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo, "--uninstall").status, 0)
+        XCTAssertEqual(try snapshot(repo), before)
+    }
+
+    func testAFailedInstallIsRolledBackAndUninstallLeavesTheRepositoryAsItWas() throws {
+        let repo = try sandbox.bareRepository("shop", install: ["none"])
+        for (name, body) in [("pre-receive", "#!/bin/sh\nexit 0\n"), ("post-receive", "#!/bin/sh\necho mine\n"),
+                             ("post-receive.before-pushguard", "#!/bin/sh\necho older\n")] {
+            try body.write(toFile: repo + "/hooks/" + name, atomically: true, encoding: .utf8)
+            chmod(repo + "/hooks/" + name, 0o755)
+        }
+        let before = try snapshot(repo)
+        let install = try sandbox.pushguard("install", "--repo", repo)
+        XCTAssertEqual(install.status, 2, install.all)
+        XCTAssertTrue(install.stdout.contains("both exist"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("rolled back"), install.stdout)
+        XCTAssertEqual(try snapshot(repo), before, "nothing half-installed")
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo, "--uninstall").status, 0)
+        XCTAssertEqual(try snapshot(repo), before)
+    }
+
+    func testInstallNeverLosesExistingConfig() throws {
+        let repo = try sandbox.bareRepository("shop", install: ["none"], config: [("receive.advertisePushOptions", "false"),
+                                                                                    ("pushguard.mode", "warn")])
+        let before = try snapshot(repo)
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo).status, 0)
+        XCTAssertEqual(try sandbox.git("config", "pushguard.mode", in: repo).stdout, "warn\n")
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo, "--uninstall").status, 0)
+        XCTAssertEqual(try snapshot(repo), before)
+    }
+}
