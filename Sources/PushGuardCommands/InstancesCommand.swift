@@ -13,64 +13,47 @@ struct InstancesCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register instances; each starts at the environment's last transmitted version.")
-        @OptionGroup var scope: ScopeOptions
-        @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
-
-        func validate() throws { try validateIDs(ids) }
+        @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings())
-            try store.addInstances(app: scope.app, environment: scope.environment, ids: ids, at: timestampNow())
-            print("registered \(ids.count) instance(s) in \(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment))")
+            try target.store().addInstances(app: target.scope.app, environment: target.scope.environment,
+                                            ids: target.ids, at: timestampNow())
+            print("registered \(target.ids.count) instance(s) in \(target.name)")
         }
     }
 
     /// `instances remove --app A --env E ID…`
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Forget instances.")
-        @OptionGroup var scope: ScopeOptions
-        @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
-
-        func validate() throws { try validateIDs(ids) }
+        @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings())
-            try store.removeInstances(app: scope.app, environment: scope.environment, ids: ids)
-            print("removed \(ids.count) instance(s) from \(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment))")
+            try target.store().removeInstances(app: target.scope.app, environment: target.scope.environment, ids: target.ids)
+            print("removed \(target.ids.count) instance(s) from \(target.name)")
         }
     }
 
     /// `instances drain --app A --env E ID…`
     struct Drain: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark instances draining: the check ignores them.")
-        @OptionGroup var scope: ScopeOptions
-        @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
-
-        func validate() throws { try validateIDs(ids) }
+        @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings())
-            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: ids, state: .draining)
-            print("\(ids.count) instance(s) draining")
+            try target.store().setInstanceState(app: target.scope.app, environment: target.scope.environment,
+                                                ids: target.ids, state: .draining)
+            print("\(target.ids.count) instance(s) draining in \(target.name)")
         }
     }
 
     /// `instances activate --app A --env E ID…`
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark instances active again.")
-        @OptionGroup var scope: ScopeOptions
-        @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
-
-        func validate() throws { try validateIDs(ids) }
+        @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings())
-            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: ids, state: .active)
-            print("\(ids.count) instance(s) active")
+            try target.store().setInstanceState(app: target.scope.app, environment: target.scope.environment,
+                                                ids: target.ids, state: .active)
+            print("\(target.ids.count) instance(s) active in \(target.name)")
         }
     }
 
@@ -97,9 +80,21 @@ struct InstancesCommand: ParsableCommand {
     }
 }
 
-private func validateIDs(_ ids: [String]) throws {
-    guard !ids.isEmpty else { throw ValidationError("give at least one instance id") }
-    for id in ids { try validateName(id, what: "instance") }
+/// `--app A --env E ID…` and `--store`, shared by the commands that change instances.
+struct InstanceArguments: ParsableArguments {
+    @OptionGroup var scope: ScopeOptions
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("Instance ids.", valueName: "id")) var ids: [String]
+
+    func validate() throws {
+        guard !ids.isEmpty else { throw ValidationError("give at least one instance id") }
+        for id in ids { try validateName(id, what: "instance") }
+    }
+
+    func store() throws -> AdminStore { try storeOptions.openAdminStore(try storeOptions.settings()) }
+
+    /// `app/env`, escaped for printing.
+    var name: String { escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment) }
 }
 
 /// Left-aligned columns separated by two spaces.
