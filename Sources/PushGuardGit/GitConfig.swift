@@ -44,6 +44,19 @@ public final class GitConfig {
         let code = git_config_multivar_iterator_new(&iterator, handle, name, nil)
         if code == GIT_ENOTFOUND.rawValue { return [] }
         try check("git_config_multivar_iterator_new", code)
+        return try drain(iterator) { $0.value }
+    }
+
+    /// Names of every variable matching a regular expression, in the order libgit2 reports them.
+    public func names(matching pattern: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer?
+        try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
+        return try drain(iterator) { $0.name }
+    }
+
+    /// Reads one field of every entry an iterator yields, then frees the iterator.
+    private func drain(_ iterator: OpaquePointer?,
+                       _ field: (git_config_entry) -> UnsafePointer<CChar>?) throws(GitError) -> [String] {
         defer { git_config_iterator_free(iterator) }
         var values: [String] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
@@ -51,25 +64,9 @@ public final class GitConfig {
             let next = git_config_next(&entry, iterator)
             if next == GIT_ITEROVER.rawValue { break }
             try check("git_config_next", next)
-            if let text = entry?.pointee.value { values.append(String(cString: text)) }
+            if let text = entry.flatMap({ field($0.pointee) }) { values.append(String(cString: text)) }
         }
         return values
-    }
-
-    /// Names of every variable matching a regular expression, in the order libgit2 reports them.
-    public func names(matching pattern: String) throws(GitError) -> [String] {
-        var iterator: OpaquePointer?
-        try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
-        defer { git_config_iterator_free(iterator) }
-        var names: [String] = []
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while true {
-            let next = git_config_next(&entry, iterator)
-            if next == GIT_ITEROVER.rawValue { break }
-            try check("git_config_next", next)
-            if let name = entry?.pointee.name { names.append(String(cString: name)) }
-        }
-        return names
     }
 }
 
