@@ -184,6 +184,27 @@ final class LoadAndFaultTests: XCTestCase {
         XCTAssertTrue(directory.stderr.contains("cannot read the digest key"), directory.stderr)
     }
 
+    func testAHookKilledMidRunLeavesNoHalfWrittenState() throws {
+        let repo = try sandbox.bareRepository("shop", config: [("pushguard.production.ref", "refs/heads/release/*")])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // 2,000 refs: one audit transaction of 2,000 rows, killed at different moments.
+        let input = (0..<2000).map { "\(String(repeating: "0", count: 40)) \(head) refs/heads/release/r\($0)\n" }.joined()
+        try input.write(toFile: sandbox.path("refs.txt"), atomically: true, encoding: .utf8)
+        for delay in ["0.005", "0.02", "0.04", "0.08", "0.3"] {
+            _ = try sandbox.run(["sh", "-c", "GIT_DIR='\(repo)' '\(repo)/hooks/pre-receive' < '\(sandbox.path("refs.txt"))' 2>/dev/null & pid=$!; sleep \(delay); kill -9 $pid 2>/dev/null; wait $pid; true"])
+            let check = try sandbox.run(["sqlite3", sandbox.storePath, "PRAGMA integrity_check"])
+            XCTAssertEqual(check.stdout, "ok\n", "after a kill at \(delay) s")
+            let rows = Int(try sandbox.run(["sqlite3", sandbox.storePath, "SELECT COUNT(*) FROM audit"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            XCTAssertEqual(rows % 2000, 0, "a push's audit records are all there or none (\(rows) after \(delay) s)")
+        }
+        // The store still works for the next push.
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/release/after", from: work).status, 0)
+    }
+
     func testAKilledCommandLeavesNoHalfWrittenState() throws {
         try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "FIRST=-", input: "v")
         let assignments = (0..<20_000).map { "K\($0)=value-\($0)" }.joined(separator: " ")
