@@ -163,6 +163,25 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
         XCTAssertEqual(try snapshot(repo), before)
     }
 
+    func testInstallGivesTheStoreToTheGitUserAndRootCreatedFilesFollow() throws {
+        guard getuid() == 0 else { throw XCTSkip("changing owners needs root (CI runs as root)") }
+        let repo = try sandbox.bareRepository("shop", install: ["none"])
+        let install = try sandbox.pushguard("install", "--repo", repo, "--user", "nobody")
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertTrue(install.stdout.contains("owned by nobody"), install.stdout)
+        // The admin, as root, then records config: the files it creates belong to the hooks' user.
+        XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v").status, 0)
+        let nobody = try XCTUnwrap(getpwnam("nobody")).pointee.pw_uid
+        for path in [sandbox.path("store"), sandbox.storePath, sandbox.path("store/digest.key")] {
+            var info = stat()
+            XCTAssertEqual(stat(path, &info), 0, path)
+            XCTAssertEqual(info.st_uid, nobody, "\(path) belongs to the git user")
+        }
+        let unknown = try sandbox.pushguard("install", "--repo", repo, "--user", "no-such-user-here")
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("no such user"), unknown.stderr)
+    }
+
     func testInstallNeverLosesExistingConfig() throws {
         let repo = try sandbox.bareRepository("shop", install: ["none"], config: [("receive.advertisePushOptions", "false"),
                                                                                     ("pushguard.mode", "warn")])
