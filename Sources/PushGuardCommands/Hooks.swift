@@ -49,16 +49,8 @@ func printError(_ lines: [String]) {
 
 /// Reads all of stdin up to `limit` bytes; nil when there is more.
 func readStandardInput(limit: Int) -> [UInt8]? {
-    var data: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
-        if count < 0 { if errno == EINTR { continue } else { break } }
-        if count == 0 { break }
-        data += buffer.prefix(count)
-        if data.count > limit { return nil }
-    }
-    return data
+    let read = readAll(0, limit: limit)
+    return read.bytes.count > limit ? nil : read.bytes
 }
 
 /// Runs one hook and returns its exit status.

@@ -246,14 +246,7 @@ func readTextFile(_ path: String, limit: Int) -> String? {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while bytes.count <= limit {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 65536) }
-        if count <= 0 { break }
-        bytes += buffer.prefix(count)
-    }
-    return String(decoding: bytes.prefix(limit), as: UTF8.self)
+    return String(decoding: readAll(descriptor, limit: limit).bytes.prefix(limit), as: UTF8.self)
 }
 
 /// Writes a file atomically (temporary file, fsync, rename).

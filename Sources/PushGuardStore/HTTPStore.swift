@@ -255,12 +255,12 @@ public final class HTTPStore: StateStore {
     /// One request to `BASE + path`, following same-origin redirects by hand; `timeout` bounds
     /// the whole of it, hops included.
     private func request(_ method: Method, path: String) throws(StoreError) -> Response {
-        let deadline = HTTPStore.clockMilliseconds() + timeoutMilliseconds
+        let deadline = monotonicMilliseconds() + timeoutMilliseconds
         var url = baseURL + path
         var method = method
         var hops = 0
         while true {
-            let remaining = deadline - HTTPStore.clockMilliseconds()
+            let remaining = deadline - monotonicMilliseconds()
             guard remaining > 0 else {
                 throw StoreError("\(label): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
             }
@@ -442,7 +442,7 @@ public final class HTTPStore: StateStore {
         var tooLarge = false
     }
 
-    // MARK: Token and clock
+    // MARK: Token
 
     /// The token file's contents without trailing whitespace; it must hold just the token.
     private static func readToken(path: String) throws(StoreError) -> String {
@@ -452,19 +452,13 @@ public final class HTTPStore: StateStore {
             throw StoreError("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
         }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StoreError("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            guard bytes.count <= maxTokenFileBytes else {
-                throw StoreError("pushguard.tokenFile \(shown) is larger than 64 KiB; it must hold only the API token")
-            }
+        let read = readAll(descriptor, limit: maxTokenFileBytes)
+        if let failed = read.failed {
+            throw StoreError("cannot read pushguard.tokenFile \(shown): \(String(cString: strerror(failed)))")
+        }
+        var bytes = read.bytes
+        guard bytes.count <= maxTokenFileBytes else {
+            throw StoreError("pushguard.tokenFile \(shown) is larger than 64 KiB; it must hold only the API token")
         }
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { bytes.removeLast() }
         guard !bytes.isEmpty else {
@@ -475,11 +469,5 @@ public final class HTTPStore: StateStore {
             throw StoreError("pushguard.tokenFile \(shown) holds spaces, line breaks, control or non-ASCII characters; it must hold only the API token")
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func clockMilliseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 }

@@ -55,15 +55,14 @@ public enum DigestKey {
             throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
         }
         defer { close(descriptor) }
-        var key = [UInt8](repeating: 0, count: 4096)
-        let count = key.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 4096) }
-        guard count >= 0 else {
-            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        let read = readAll(descriptor, limit: 4096)
+        if let failed = read.failed {
+            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(String(cString: strerror(failed)))")
         }
-        guard count >= 16 else {
+        guard read.bytes.count >= 16 else {
             throw StoreError("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
         }
-        return Array(key.prefix(count))
+        return Array(read.bytes.prefix(4096))
     }
 
     /// The stored digest of a value: HMAC-SHA256 over the key name and the value, so equal
@@ -90,6 +89,23 @@ public func timestampNow() -> String {
     func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
     return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
         + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+}
+
+/// Reads a descriptor until end of file, an error, or just past `limit` bytes (so callers can
+/// tell "too large" from "exactly the limit"); `failed` is errno when a read failed.
+public func readAll(_ descriptor: Int32, limit: Int) -> (bytes: [UInt8], failed: Int32?) {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while bytes.count <= limit {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return (bytes, errno)
+        }
+        if count == 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return (bytes, nil)
 }
 
 /// The text of `errno`.
