@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "CPostgres"),
         .target(name: "CCurl"),
         .target(name: "PushGuardCore"),
+        // The only module that calls Glibc for files, processes, time and identity.
+        .target(name: "PushGuardSystem", dependencies: ["PushGuardCore"]),
         .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"]),
-        .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore"]),
+        .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore", "PushGuardSystem"]),
         .target(name: "PushGuardCommands", dependencies: [
-            "PushGuardCore", "PushGuardGit", "PushGuardStore",
+            "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Keeps libgit2 from loading the CA bundle and OpenSSL at init (see skip_unused_init.c);

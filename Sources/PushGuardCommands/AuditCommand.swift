@@ -1,5 +1,6 @@
 import ArgumentParser
 import PushGuardCore
+import PushGuardSystem
 import PushGuardStore
 
 /// `pushguard audit [--app A] [--env E] [--limit N] [--json]`: every decision, newest first.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
@@ -24,7 +25,7 @@ struct CheckCommand: ParsableCommand {
         let guardian = Guard(settings: settings, app: app, repository: repository,
                              openStore: LazyStore(settings: settings).get,
                              transmit: { _, _ in .failed(message: "check does not transmit", output: []) },
-                             options: PushOptions(), pusher: pusherIdentity(environment: processEnvironment),
+                             options: PushOptions(), pusher: Identity.pusher(environment: processEnvironment),
                              report: Report(verbose: true), gitlab: false)
         let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)
         let decision = guardian.decide([update])

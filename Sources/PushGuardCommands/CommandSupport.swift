@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
@@ -52,7 +53,7 @@ struct StoreOptions: ParsableArguments {
 
     private func prepareDirectory(_ settings: Settings) throws {
         if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
-            try makeDirectory(parentDirectory(of: path))
+            try Files.makeDirectory(parentDirectory(of: path))
         }
     }
 }
@@ -76,16 +77,5 @@ func validateName(_ name: String, what: String) throws {
     guard !name.isEmpty, name.utf8.count <= 200,
           !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
         throw ValidationError("the \(what) name must be 1–200 printable characters")
-    }
-}
-
-/// Creates a directory and its parents (mode 0755), owned like its parent when run as root.
-func makeDirectory(_ path: String) throws {
-    var info = stat()
-    if stat(path, &info) == 0 { return }
-    let parent = parentDirectory(of: path)
-    if parent != path { try makeDirectory(parent) }
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-        throw CommandFailure.store("cannot create \(escapedForTerminal(path)): \(lastErrorText())")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardStore
 
 /// `pushguard config set|unset|transmit`: change desired config and deliver it.
@@ -47,7 +48,7 @@ struct SetCommand: ParsableCommand {
         let store = try storeOptions.openAdminStore(settings)
         let location = try StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
-        try makeDirectory(parentDirectory(of: keyPath))
+        try Files.makeDirectory(parentDirectory(of: keyPath))
         let digestKey = try DigestKey.loadOrCreate(path: keyPath, mayCreate: !store.holdsDigests())
         var changes: [ConfigChange] = []
         for assignment in assignments {
@@ -97,9 +98,9 @@ struct UnsetCommand: ParsableCommand {
 /// Records a config change as one new version, then transmits when asked.
 private func applyChanges(_ changes: [ConfigChange], scope: ScopeOptions, store: AdminStore, transmit: Bool,
                           verb: String) throws {
-    let by = pusherIdentity(environment: processEnvironment)
+    let by = Identity.pusher(environment: processEnvironment)
     let version = try store.changeConfig(app: scope.app, environment: scope.environment, changes: changes,
-                                         by: by, at: timestampNow())
+                                         by: by, at: Clock.timestamp())
     let target = escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment)
     let keys = changes.map { escapedForTerminal($0.key) }.joined(separator: ", ")
     if let version {
@@ -136,8 +137,8 @@ struct TransmitCommand: ParsableCommand {
 
 /// Transmits and says what was delivered where.
 func transmitConfig(store: AdminStore, app: String, environment: String, instances: [String]?) throws {
-    let by = pusherIdentity(environment: processEnvironment)
-    let version = try store.transmit(app: app, environment: environment, instances: instances, by: by, at: timestampNow())
+    let by = Identity.pusher(environment: processEnvironment)
+    let version = try store.transmit(app: app, environment: environment, instances: instances, by: by, at: Clock.timestamp())
     let state = try store.state(app: app, environment: environment)
     let target = escapedForTerminal(app) + "/" + escapedForTerminal(environment)
     let active = state.activeInstances.count

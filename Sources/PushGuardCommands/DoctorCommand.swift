@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
@@ -16,7 +17,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         var doctor = Doctor()
-        doctor.ok("pushguard \(escapedForTerminal(realPath("/proc/self/exe") ?? "?"))")
+        doctor.ok("pushguard \(escapedForTerminal(Files.realPath("/proc/self/exe") ?? "?"))")
         var repository: Repository?
         if let repo {
             do {
@@ -49,20 +50,20 @@ struct DoctorCommand: ParsableCommand {
             doctor.problem("core.hooksPath is \(escapedForTerminal(hooksPath)): git runs hooks from there, so the hooks in \(escapedForTerminal(gitDirectory))/hooks never run. Unset it or link pushguard there.")
         }
         let layout: HookLayout = gitlab ? .gitlab : .git
-        let expected: [HookName] = settings.perRef ? [.preReceive, .update, .postReceive] : [.preReceive, .postReceive]
+        let expected = HookName.server(perRef: settings.perRef)
         for hook in expected {
             let path = layout.path(for: hook, gitDirectory: gitDirectory)
-            if !exists(path) {
+            if !Files.exists(path) {
                 doctor.problem("\(hook.rawValue) hook missing: run `pushguard install --repo \(shellQuoted(gitDirectory))\(settings.perRef ? " --per-ref" : "")\(gitlab ? " --gitlab" : "")`")
             } else if access(path, X_OK) != 0 {
                 doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
-            } else if readLink(path) == nil {
+            } else if Files.readLink(path) == nil {
                 doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run")
             } else {
-                doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(readLink(path) ?? ""))")
+                doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
             }
-            let saved = HookRunner.chainedPath(hooksDirectory: parentDirectory(of: path), hook: hook)
-            if exists(saved) {
+            let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
+            if Files.exists(saved) {
                 if access(saved, X_OK) == 0 {
                     doctor.ok("the earlier \(hook.rawValue) hook runs first (\(escapedForTerminal(saved)))")
                 } else {
@@ -70,7 +71,7 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
         }
-        if !settings.perRef && exists(layout.path(for: .update, gitDirectory: gitDirectory)) && isOursLink(layout.path(for: .update, gitDirectory: gitDirectory)) {
+        if !settings.perRef && Files.exists(layout.path(for: .update, gitDirectory: gitDirectory)) && isOursLink(layout.path(for: .update, gitDirectory: gitDirectory)) {
             doctor.ok("update hook linked but pushguard.perRef is false: only pre-receive checks")
         }
         if (try? repository.config().bool("receive.advertisePushOptions")) != true {
@@ -86,7 +87,9 @@ struct DoctorCommand: ParsableCommand {
         }
     }
 
-    private func isOursLink(_ path: String) -> Bool { readLink(path)?.hasSuffix("pushguard") ?? false }
+    private func isOursLink(_ path: String) -> Bool {
+        HookName.isPushGuardLink(path, binary: Files.realPath("/proc/self/exe") ?? "")
+    }
 
     private func checkStore(_ settings: Settings, _ doctor: inout Doctor) {
         do {

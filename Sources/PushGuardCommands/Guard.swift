@@ -1,4 +1,5 @@
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 

@@ -1,65 +1,17 @@
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
-/// The git hooks PushGuard acts as. Each reads exactly what git passes it (see githooks(5)).
-public enum HookName: String, CaseIterable, Sendable {
-    /// stdin: `<old> <new> <ref>` per ref; no arguments. Exit non-zero refuses the whole push.
-    /// Runs while the pushed objects sit in git's quarantine directory.
-    case preReceive = "pre-receive"
-    /// arguments: `<ref> <old> <new>`; no stdin. Exit non-zero refuses this ref only.
-    /// Runs after the quarantine was migrated; gets no push options.
-    case update
-    /// stdin as pre-receive; runs after refs were updated; its exit status changes nothing.
-    case postReceive = "post-receive"
-    /// client side: arguments `<remote-name> <url>`; stdin `<local-ref> <local-id> <remote-ref> <remote-id>`.
-    case prePush = "pre-push"
-
-    /// The hook a program name stands for: `pre-receive`, or GitLab's `pre-receive.d/NAME`.
-    public static func from(programPath path: String) -> HookName? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard let last = parts.last else { return nil }
-        if let hook = HookName(rawValue: String(last)) { return hook }
-        if parts.count >= 2, parts[parts.count - 2].hasSuffix(".d") {
-            return HookName(rawValue: String(parts[parts.count - 2].dropLast(2)))
-        }
-        return nil
-    }
-}
-
-/// The process environment as a lookup function (tests and hooks read it the same way).
-func processEnvironment(_ name: String) -> String? {
-    guard let value = getenv(name) else { return nil }
-    return String(cString: value)
-}
-
-/// Writes lines to stderr in one call (git relays a hook's stderr to the pusher as `remote:`).
-func printError(_ lines: [String]) {
-    guard !lines.isEmpty else { return }
-    let text = lines.joined(separator: "\n") + "\n"
-    var offset = 0
-    let bytes = Array(text.utf8)
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, bytes.count - offset) }
-        if written <= 0 { if errno == EINTR { continue } else { break } }
-        offset += written
-    }
-}
-
 /// Reads all of stdin up to `limit` bytes; nil when there is more.
 func readStandardInput(limit: Int) -> [UInt8]? {
-    let read = readAll(0, limit: limit)
+    let read = Files.readAll(0, limit: limit)
     return read.bytes.count > limit ? nil : read.bytes
 }
 
 /// Runs one hook and returns its exit status.
 public enum HookRunner {
-    /// The file install leaves an existing hook under; PushGuard runs it first.
-    public static func chainedPath(hooksDirectory: String, hook: HookName) -> String {
-        hooksDirectory + "/" + hook.rawValue + ".before-pushguard"
-    }
-
     public static func run(_ hook: HookName, programPath: String, arguments: [String]) -> Int32 {
         Trace.mark("start \(hook.rawValue)")
         let environment = processEnvironment
@@ -73,7 +25,7 @@ public enum HookRunner {
             input = all
         }
         let hooksDirectory = parentDirectory(of: programPath)
-        let chained = chainedPath(hooksDirectory: hooksDirectory, hook: hook)
+        let chained = hook.chainedPath(hooksDirectory: hooksDirectory)
         if access(chained, X_OK) == 0 {
             do {
                 let result = try Subprocess.run([chained] + arguments, input: input, captureOutput: false)
@@ -149,7 +101,7 @@ public enum HookRunner {
         let saved = perRefHook ? record.savedOptions() : [:]
         let options = PushOptions.from(environment: perRefHook ? { saved[$0] } : environment)
         let app = settings.app ?? appName(gitDirectory: repository.gitDirectory)
-        let pusher = pusherIdentity(environment: environment)
+        let pusher = Identity.pusher(environment: environment)
         let store = LazyStore(settings: settings)
         let guardian = Guard(settings: settings, app: app, repository: repository, openStore: store.get,
                              transmit: { store, environment in
@@ -160,7 +112,7 @@ public enum HookRunner {
                              gitlab: environment("GL_ID") != nil)
         var decision = guardian.decide(updates)
         Trace.mark("decided")
-        let now = timestampNow()
+        let now = Clock.timestamp()
         // Every decision is audited, rejections included, in one write; an override that
         // cannot be recorded does not go through ("deploy anyway (recorded)"). A store that did
         // not answer in time is not asked again: the decision must come within the timeout.
@@ -226,7 +178,7 @@ public enum HookRunner {
         let store = LazyStore(settings: settings)
         let guardian = Guard(settings: settings, app: app, repository: repository, openStore: store.get,
                              transmit: { _, _ in .failed(message: "not transmitted from a developer's clone", output: []) },
-                             options: PushOptions(), pusher: pusherIdentity(environment: environment),
+                             options: PushOptions(), pusher: Identity.pusher(environment: environment),
                              report: Report(beforeUpload: true), gitlab: false)
         let decision = guardian.decide(updates)
         var lines = decision.lines
@@ -320,7 +272,7 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
     do {
         if store.transmitsConfig {
             return .transmitted(version: try store.transmit(app: app, environment: environment, instances: nil,
-                                                            by: by, at: timestampNow()), output: [])
+                                                            by: by, at: Clock.timestamp()), output: [])
         }
         guard let command = settings.transmitCommand, !command.isEmpty else {
             return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
@@ -337,7 +289,7 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
         if result.status != 0 {
             return .failed(message: "the transmit command exited with status \(result.status)", output: Array(lines.suffix(10)))
         }
-        let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: timestampNow())
+        let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: Clock.timestamp())
         return .transmitted(version: version, output: Array(lines.suffix(20)))
     } catch {
         return .failed(message: StoreFailure(error).message, output: [])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
@@ -29,7 +30,7 @@ struct InstallCommand: ParsableCommand {
         var repositories = repo
         if let root { repositories += findBareRepositories(below: root) }
         if repositories.isEmpty { throw CommandFailure.usage("no bare repositories found below \(escapedForTerminal(root ?? ""))") }
-        let binary = realPath("/proc/self/exe") ?? CommandLine.arguments[0]
+        let binary = Files.realPath("/proc/self/exe") ?? CommandLine.arguments[0]
         var failed = false
         var stores = Set<String>()
         for path in repositories {
@@ -76,8 +77,8 @@ struct InstallCommand: ParsableCommand {
             print("[dry run] store \(escapedForTerminal(path))" + (owner.map { ", owned by \($0)" } ?? ""))
             return
         }
-        let existed = exists(path)
-        try makeDirectory(directory)
+        let existed = Files.exists(path)
+        try Files.makeDirectory(directory)
         if let owner {
             guard let entry = getpwnam(owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
             if chown(directory, entry.pointee.pw_uid, entry.pointee.pw_gid) != 0 {
@@ -96,7 +97,7 @@ func findBareRepositories(below root: String) -> [String] {
     var found: [String] = []
     var pending = [root]
     while let directory = pending.popLast() {
-        if exists(directory + "/HEAD") && isDirectory(directory + "/objects") && isDirectory(directory + "/refs") {
+        if Files.exists(directory + "/HEAD") && Files.isDirectory(directory + "/objects") && Files.isDirectory(directory + "/refs") {
             found.append(directory)
             continue
         }

@@ -1,5 +1,6 @@
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
@@ -53,8 +54,7 @@ struct Installation {
     }
 
     var hooks: [HookName] {
-        if client { return [.prePush] }
-        return perRef ? [.preReceive, .update, .postReceive] : [.preReceive, .postReceive]
+        client ? [.prePush] : HookName.server(perRef: perRef)
     }
 
     mutating func install(repository: Repository) {
@@ -81,16 +81,12 @@ struct Installation {
 
     // MARK: hooks
 
-    private func isOurs(_ path: String) -> Bool {
-        guard let target = readLink(path) else { return false }
-        let resolved = realPath(target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target)
-        return (resolved != nil && resolved == realPath(binary)) || target.hasSuffix("/pushguard")
-    }
+    private func isOurs(_ path: String) -> Bool { HookName.isPushGuardLink(path, binary: binary) }
 
     /// Refuses hooks directories that are links leading out of the repository.
     private mutating func checkHooksDirectoryIsInside() -> Bool {
         let directory = parentDirectory(of: layout.path(for: .preReceive, gitDirectory: gitDirectory))
-        guard let resolved = realPath(directory), let root = realPath(gitDirectory) else { return true }
+        guard let resolved = Files.realPath(directory), let root = Files.realPath(gitDirectory) else { return true }
         if resolved == root || resolved.hasPrefix(root + "/") { return true }
         problems.append("\(escapedForTerminal(directory)) is a link to \(escapedForTerminal(resolved)), outside the repository; PushGuard does not follow it. Install into that directory by hand or replace the link.")
         return false
@@ -102,9 +98,9 @@ struct Installation {
             log.append("\(hook.rawValue): already installed")
             return
         }
-        let saved = HookRunner.chainedPath(hooksDirectory: parentDirectory(of: path), hook: hook)
-        if exists(path) {
-            if exists(saved) {
+        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
+        if Files.exists(path) {
+            if Files.exists(saved) {
                 problems.append("\(escapedForTerminal(path)) and \(escapedForTerminal(saved)) both exist; move one away, then install again.")
                 return
             }
@@ -121,14 +117,14 @@ struct Installation {
         log.append("\(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
         if dryRun { return }
         do {
-            try makeDirectory(parentDirectory(of: path))
+            try Files.makeDirectory(parentDirectory(of: path))
         } catch {
             problems.append("\(error)")
             return
         }
         if symlink(binary, path) != 0 {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
-            if exists(saved) { _ = rename(saved, path) }
+            if Files.exists(saved) { _ = rename(saved, path) }
         } else {
             linkedNow.append(hook)
         }
@@ -136,12 +132,12 @@ struct Installation {
 
     private mutating func uninstallHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
-        let saved = HookRunner.chainedPath(hooksDirectory: parentDirectory(of: path), hook: hook)
+        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
         if isOurs(path) {
             log.append("\(hook.rawValue): removing \(escapedForTerminal(path))")
             if !dryRun { unlink(path) }
         }
-        if exists(saved) && !exists(path) {
+        if Files.exists(saved) && !Files.exists(path) {
             log.append("\(hook.rawValue): restoring the hook that was there before")
             if !dryRun && rename(saved, path) != 0 {
                 problems.append("cannot restore \(escapedForTerminal(saved)): \(lastErrorText())")
@@ -199,7 +195,7 @@ struct Installation {
 
     /// `name<TAB>value` lines; the value `\0unset` means the variable was absent.
     private func readState() -> [String: String] {
-        guard let text = readTextFile(stateFilePath, limit: 65536) else { return [:] }
+        guard let text = try? Files.readTextIfPresent(stateFilePath, limit: 65536) else { return [:] }
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
@@ -213,53 +209,6 @@ struct Installation {
         let text = values.sorted { $0.key < $1.key }.map { name, value in
             name + "\t" + (value == "\u{0}unset" ? "unset" : "=" + value)
         }.joined(separator: "\n") + "\n"
-        try writeTextFile(stateFilePath, text)
-    }
-}
-
-// MARK: small file helpers
-
-func exists(_ path: String) -> Bool {
-    var info = stat()
-    return lstat(path, &info) == 0
-}
-
-func isDirectory(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-}
-
-func readLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 4097)
-    let count = readlink(path, &buffer, 4096)
-    guard count > 0 else { return nil }
-    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
-}
-
-func readTextFile(_ path: String, limit: Int) -> String? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    return String(decoding: readAll(descriptor, limit: limit).bytes.prefix(limit), as: UTF8.self)
-}
-
-/// Writes a file atomically (temporary file, fsync, rename).
-func writeTextFile(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
-    let temporary = path + ".tmp-\(getpid())"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-    guard descriptor >= 0 else { throw CommandFailure.usage("cannot write \(escapedForTerminal(path)): \(lastErrorText())") }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
-    let synced = fsync(descriptor)
-    close(descriptor)
-    guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw CommandFailure.usage("cannot write \(escapedForTerminal(path)): \(lastErrorText())")
+        try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: 0o644)
     }
 }

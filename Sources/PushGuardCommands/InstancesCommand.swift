@@ -1,5 +1,6 @@
 import ArgumentParser
 import PushGuardCore
+import PushGuardSystem
 import PushGuardStore
 
 /// `pushguard instances add|remove|drain|activate|list`: the running instances of an environment.
@@ -17,7 +18,7 @@ struct InstancesCommand: ParsableCommand {
 
         func run() throws {
             try target.store().addInstances(app: target.scope.app, environment: target.scope.environment,
-                                            ids: target.ids, at: timestampNow())
+                                            ids: target.ids, at: Clock.timestamp())
             print("registered \(target.ids.count) instance(s) in \(target.name)")
         }
     }

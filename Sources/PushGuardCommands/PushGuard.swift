@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// The admin CLI's root command.
 struct PushGuardCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// What one push's hooks hand to each other. pre-receive (or update) decides, post-receive
 /// writes notes; the update hook gets no push options, so pre-receive saves them. All hooks of
@@ -48,7 +49,7 @@ struct PushRecord {
     }
 
     func deploys() -> [Deploy] {
-        guard let text = readTextFile(decisionsPath, limit: 64 << 20) else { return [] }
+        guard let text = try? Files.readTextIfPresent(decisionsPath, limit: 64 << 20) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let object = (try? JSONParser.parse(String(line)))?.objectValue,
                   let refs = object["refs"]?.arrayValue?.compactMap(\.stringValue), let newID = object["newId"]?.stringValue,
@@ -70,12 +71,12 @@ struct PushRecord {
         for index in 0..<min(Int(count) ?? 0, 1000) {
             if let option = environment("GIT_PUSH_OPTION_\(index)") { lines.append("GIT_PUSH_OPTION_\(index)=" + option) }
         }
-        try? writeTextFile(optionsPath, lines.joined(separator: "\n") + "\n", mode: 0o600)
+        try? Files.writeAtomically(optionsPath, Array((lines.joined(separator: "\n") + "\n").utf8), mode: 0o600)
     }
 
     /// The push options pre-receive saved, as an environment lookup.
     func savedOptions() -> [String: String] {
-        guard let text = readTextFile(optionsPath, limit: 1 << 20) else { return [:] }
+        guard let text = try? Files.readTextIfPresent(optionsPath, limit: 1 << 20) else { return [:] }
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PushGuardCore
+import PushGuardSystem
 import PushGuardStore
 
 /// `pushguard status --app A [--env E] [--json]`: every key's sync status, never a value.

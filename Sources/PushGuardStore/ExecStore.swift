@@ -1,4 +1,5 @@
 import PushGuardCore
+import PushGuardSystem
 
 /// The platform's helper program as a store, called like git's credential helpers:
 /// `PROGRAM get APP ENV` prints the state document, `PROGRAM transmit APP ENV` transmits,

@@ -1,6 +1,7 @@
 import CCurl
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// The platform's own API as the store (`http(s)://BASE`, SPEC "Contracts for the platform's
 /// own store"): the state document comes from `GET …/config-state`, the platform transmits on
@@ -255,12 +256,12 @@ public final class HTTPStore: StateStore {
     /// One request to `BASE + path`, following same-origin redirects by hand; `timeout` bounds
     /// the whole of it, hops included.
     private func request(_ method: Method, path: String) throws(StoreError) -> Response {
-        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
         var url = baseURL + path
         var method = method
         var hops = 0
         while true {
-            let remaining = deadline - monotonicMilliseconds()
+            let remaining = deadline - Clock.monotonicMilliseconds()
             guard remaining > 0 else {
                 throw StoreError("\(label): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
             }
@@ -452,7 +453,7 @@ public final class HTTPStore: StateStore {
             throw StoreError("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
         }
         defer { close(descriptor) }
-        let read = readAll(descriptor, limit: maxTokenFileBytes)
+        let read = Files.readAll(descriptor, limit: maxTokenFileBytes)
         if let failed = read.failed {
             throw StoreError("cannot read pushguard.tokenFile \(shown): \(String(cString: strerror(failed)))")
         }

@@ -1,6 +1,7 @@
 import CPostgres
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// One PostgreSQL connection through libpq (loaded on first use). Every step, connecting
 /// included, runs on libpq's non-blocking API against one deadline, so a server that is down,
@@ -19,7 +20,7 @@ final class PostgresConnection: SQLConnection {
         guard pushguard_libpq_load(&error, error.count) == 0 else {
             throw SQLError(message: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
         guard let connection = pg_PQconnectStart(url) else { throw SQLError(message: "out of memory") }
         self.connection = connection
         if pg_PQstatus(connection) == CONNECTION_BAD { throw connectionFailure() }
@@ -48,7 +49,7 @@ final class PostgresConnection: SQLConnection {
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue]) throws(SQLError) -> [SQLRow] {
         guard let connection else { throw SQLError(message: "connection closed") }
-        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
         let texts: [String?] = values.map { $0.isNull ? nil : $0.text }
         let pointers: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in pointers { free(pointer) } }
@@ -123,7 +124,7 @@ final class PostgresConnection: SQLConnection {
         let socket = pg_PQsocket(connection)
         guard socket >= 0 else { throw SQLError(message: lastError(), sql: sql) }
         while true {
-            let left = deadline - monotonicMilliseconds()
+            let left = deadline - Clock.monotonicMilliseconds()
             if left <= 0 {
                 throw SQLError(message: "no answer within \(timeoutMilliseconds) ms while \(what) (pushguard.timeout)",
                                sql: sql, timedOut: true)

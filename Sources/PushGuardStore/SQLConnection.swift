@@ -1,4 +1,5 @@
 import PushGuardCore
+import PushGuardSystem
 
 /// A value bound to or read from a statement.
 enum SQLValue: Equatable {

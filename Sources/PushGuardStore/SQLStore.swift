@@ -1,5 +1,6 @@
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// The stores PushGuard owns: SQLite (the embedded default) and PostgreSQL (one store for a
 /// fleet of git servers). One implementation over both; only connections and schema differ.

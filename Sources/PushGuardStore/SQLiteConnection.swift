@@ -1,6 +1,7 @@
 import CSQLite3
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// One SQLite connection; owns the handle, `close()` is explicit and safe twice.
 final class SQLiteConnection: SQLConnection {

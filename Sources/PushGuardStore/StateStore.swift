@@ -1,4 +1,5 @@
 import PushGuardCore
+import PushGuardSystem
 
 /// A store that failed: unreachable, refused, slow, locked, corrupt or malformed.
 public struct StoreError: Error, CustomStringConvertible, Sendable {

@@ -1,4 +1,5 @@
 import PushGuardCore
+import PushGuardSystem
 
 /// Where the state lives, as named by a store URL.
 public enum StoreLocation: Equatable, Sendable {

@@ -73,7 +73,7 @@ public enum Subprocess {
             throw SpawnError(description: "cannot run \(escapedForTerminal(program)): \(String(cString: strerror(spawned)))")
         }
 
-        let deadline = timeoutMilliseconds.map { monotonicMilliseconds() + $0 }
+        let deadline = timeoutMilliseconds.map { Clock.monotonicMilliseconds() + $0 }
         var result = ProcessResult(status: 0, output: [], timedOut: false, outputTruncated: false)
         var inputOffset = 0
         var inputFD: Int32 = stdinPipe[1]
@@ -84,7 +84,7 @@ public enum Subprocess {
         while inputFD >= 0 || outputFD >= 0 {
             var wait: Int32 = -1
             if let deadline {
-                let left = deadline - monotonicMilliseconds()
+                let left = deadline - Clock.monotonicMilliseconds()
                 if left <= 0 { result.timedOut = true; break }
                 wait = Int32(min(left, 1000))
             }
@@ -115,7 +115,7 @@ public enum Subprocess {
         if !result.timedOut, let deadline {
             // Output closed; the process may still be running: wait for it within the deadline.
             while waitpid(pid, &result.status, WNOHANG) == 0 {
-                if monotonicMilliseconds() >= deadline { result.timedOut = true; break }
+                if Clock.monotonicMilliseconds() >= deadline { result.timedOut = true; break }
                 usleep(2000)
             }
             if !result.timedOut { result.status = decode(result.status); return result }
@@ -151,11 +151,4 @@ public enum Subprocess {
         defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
     }
-}
-
-/// Milliseconds on the monotonic clock.
-public func monotonicMilliseconds() -> Int {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
 }

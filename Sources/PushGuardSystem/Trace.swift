@@ -8,9 +8,7 @@ public enum Trace {
     public static func mark(_ phase: @autoclosure () -> String) {
         if enabled == nil { enabled = getenv("PUSHGUARD_TRACE") != nil }
         guard enabled == true else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let micros = Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1000
+        let micros = Clock.monotonicMicroseconds()
         let line = "pushguard trace: \(phase()) +\(last == 0 ? 0 : micros - last) us\n"
         last = micros
         _ = line.withCString { write(2, $0, strlen($0)) }

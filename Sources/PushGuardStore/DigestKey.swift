@@ -1,5 +1,6 @@
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// Files the CLI creates as root in a store directory stay usable by the hooks' git user.
 enum Ownership {
@@ -55,7 +56,7 @@ public enum DigestKey {
             throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
         }
         defer { close(descriptor) }
-        let read = readAll(descriptor, limit: 4096)
+        let read = Files.readAll(descriptor, limit: 4096)
         if let failed = read.failed {
             throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(String(cString: strerror(failed)))")
         }
@@ -79,43 +80,4 @@ private func readRandom(_ bytes: inout [UInt8]) -> Int {
     defer { close(source) }
     let count = bytes.count
     return bytes.withUnsafeMutableBytes { read(source, $0.baseAddress, count) }
-}
-
-/// The current time as RFC 3339 UTC, to the second.
-public func timestampNow() -> String {
-    var now = time(nil)
-    var parts = tm()
-    gmtime_r(&now, &parts)
-    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-        + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-}
-
-/// Reads a descriptor until end of file, an error, or just past `limit` bytes (so callers can
-/// tell "too large" from "exactly the limit"); `failed` is errno when a read failed.
-public func readAll(_ descriptor: Int32, limit: Int) -> (bytes: [UInt8], failed: Int32?) {
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while bytes.count <= limit {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            return (bytes, errno)
-        }
-        if count == 0 { break }
-        bytes += chunk[0..<count]
-    }
-    return (bytes, nil)
-}
-
-/// The text of `errno`.
-public func lastErrorText() -> String { String(cString: strerror(errno)) }
-
-/// The person behind a push or a command: the first set of the variables git servers use.
-public func pusherIdentity(environment: (String) -> String?) -> String {
-    for name in ["PUSHGUARD_USER", "GL_USERNAME", "GITHUB_USER_LOGIN", "GL_USER", "REMOTE_USER", "USER"] {
-        if let value = environment(name), !value.isEmpty { return String(value.prefix(200)) }
-    }
-    if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-    return "unknown"
 }
