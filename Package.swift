@@ -26,8 +26,11 @@ let package = Package(
         .target(name: "PushGuardSystem", dependencies: ["PushGuardCore"]),
         .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"]),
         .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore", "PushGuardSystem"]),
+        // The push path: one file per hook, no argument parser (it runs on every push).
+        .target(name: "PushGuardHooks", dependencies: ["PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore"]),
+        // The admin CLI: runs when an admin types a command.
         .target(name: "PushGuardCommands", dependencies: [
-            "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore",
+            "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore", "PushGuardHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Keeps libgit2 from loading the CA bundle and OpenSSL at init (see skip_unused_init.c);
@@ -40,6 +43,10 @@ let package = Package(
                               "-Xlinker", "--export-dynamic-symbol=libssh2_init",
                           ])]),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
+        // The push decision over fakes: every rule of the push path without git or a store.
+        .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),
+        // The hooks' own plumbing (the hand-over between hooks) on a real file system.
+        .testTarget(name: "PushGuardHooksTests", dependencies: ["PushGuardHooks", "PushGuardCore", "PushGuardSystem"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
+import PushGuardHooks
 import PushGuardStore
 
 /// `pushguard check --repo PATH --ref REF --commit REV`: the hook's decision without pushing.
@@ -19,16 +20,16 @@ struct CheckCommand: ParsableCommand {
         let repository = try Repository.open(path: repo)
         let settings = try storeOptions.settings(repository: repository)
         let id = try repository.resolve(commit)
-        let app = settings.app ?? appName(gitDirectory: repository.gitDirectory)
+        let app = settings.app(gitDirectory: repository.gitDirectory)
         let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
+        let pusher = Identity.pusher(environment: processEnvironment)
         // `check` only looks: no sync is attempted and nothing is recorded.
-        let guardian = Guard(settings: settings, app: app, repository: repository,
-                             openStore: LazyStore(settings: settings).get,
-                             transmit: { _, _ in .failed(message: "check does not transmit", output: []) },
-                             options: PushOptions(), pusher: Identity.pusher(environment: processEnvironment),
-                             report: Report(verbose: true), gitlab: false)
+        let request = PushRequest(app: app, settings: settings, options: PushOptions(), pusher: pusher,
+                                  time: Clock.timestamp(), report: Report(verbose: true))
+        let readers = PushReaders.live(repository: repository, store: LazyStore(settings: settings), settings: settings,
+                                       app: app, pusher: pusher, mayTransmit: "check does not transmit")
         let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)
-        let decision = guardian.decide([update])
+        let decision = PushDecider(request: request, readers: readers).decide([update])
         if decision.lines.isEmpty {
             printError([Report.prefix + "\(escapedForTerminal(ref)) maps to no environment of \(escapedForTerminal(app)): a push is accepted unchecked"])
         } else {
@@ -54,7 +55,7 @@ struct HookCommand: ParsableCommand {
     }
 
     func run() throws {
-        let status = HookRunner.run(HookName(rawValue: name)!, programPath: "hooks/" + name, arguments: arguments)
+        let status = HookDispatch.run(HookName(rawValue: name)!, programPath: "hooks/" + name, arguments: arguments)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -23,6 +23,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as SettingsError: return .usage(error.description)
         case let error as GitError: return .usage(error.description)
         case let error as SpawnError: return .usage(error.description)
+        case let error as SystemError: return .store(error.description)
         default: return CommandFailure(code: 3, description: "\(error)")
         }
     }

@@ -56,10 +56,7 @@ struct SetCommand: ParsableCommand {
             let key = String(assignment[..<equals])
             var value = Array(assignment.utf8[assignment.utf8.index(after: equals)...])
             if value == [UInt8(ascii: "-")] {
-                guard let input = readStandardInput(limit: 1 << 20) else {
-                    throw CommandFailure.usage("the value on stdin is larger than 1 MiB")
-                }
-                value = input
+                value = try Files.read(nil, limit: 1 << 20)
                 if value.last == UInt8(ascii: "\n") { value.removeLast() }
                 if value.last == UInt8(ascii: "\r") { value.removeLast() }
             }

@@ -77,7 +77,7 @@ struct DoctorCommand: ParsableCommand {
         if (try? repository.config().bool("receive.advertisePushOptions")) != true {
             doctor.problem("receive.advertisePushOptions is not true: pushers cannot use -o pushguard.ack or -o pushguard.sync (install sets it)")
         }
-        let app = settings.app ?? appName(gitDirectory: gitDirectory)
+        let app = settings.app(gitDirectory: gitDirectory)
         let mapped = settings.environments.filter { !$0.refs.isEmpty }
         if mapped.isEmpty {
             doctor.ok("app \(escapedForTerminal(app)): refs/heads/main and refs/heads/master deploy to production (mode \(settings.mode.rawValue))")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import PushGuardCore
+import PushGuardHooks
 import PushGuardSystem
 
 /// The admin CLI's root command.
@@ -18,7 +19,7 @@ public enum PushGuardMain {
     public static func run(_ arguments: [String]) -> Int32 {
         let program = arguments.first ?? "pushguard"
         if let hook = HookName.from(programPath: program) {
-            return HookRunner.run(hook, programPath: program, arguments: Array(arguments.dropFirst()))
+            return HookDispatch.run(hook, programPath: program, arguments: Array(arguments.dropFirst()))
         }
         do {
             var command = try PushGuardCommand.parseAsRoot(Array(arguments.dropFirst()))

@@ -111,14 +111,20 @@ public struct PushOptions: Equatable, Sendable {
         self.advertised = advertised
     }
 
-    /// Reads `GIT_PUSH_OPTION_COUNT` and `GIT_PUSH_OPTION_<i>` from an environment lookup.
-    public static func from(environment: (String) -> String?) -> PushOptions {
+    /// The options git passed as `GIT_PUSH_OPTION_COUNT` and `GIT_PUSH_OPTION_<i>`, in order;
+    /// nil when the server did not advertise push options (git then sets no count).
+    public static func passed(environment: (String) -> String?) -> [String]? {
         guard let countText = environment("GIT_PUSH_OPTION_COUNT"), let count = Int(countText), count >= 0 else {
-            return PushOptions(advertised: false)
+            return nil
         }
+        return (0..<min(count, 1000)).compactMap { environment("GIT_PUSH_OPTION_\($0)") }
+    }
+
+    /// Reads PushGuard's options from what git passed (see `passed(environment:)`).
+    public static func parse(_ passed: [String]?) -> PushOptions {
+        guard let passed else { return PushOptions(advertised: false) }
         var options = PushOptions()
-        for index in 0..<min(count, 1000) {
-            guard let option = environment("GIT_PUSH_OPTION_\(index)") else { continue }
+        for option in passed {
             if option == "pushguard.ack" {
                 options.override = Override(reason: nil)
             } else if option.hasPrefix("pushguard.ack=") {
@@ -129,5 +135,10 @@ public struct PushOptions: Equatable, Sendable {
             }
         }
         return options
+    }
+
+    /// Reads PushGuard's options from an environment lookup.
+    public static func from(environment: (String) -> String?) -> PushOptions {
+        parse(passed(environment: environment))
     }
 }

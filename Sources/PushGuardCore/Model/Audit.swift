@@ -45,16 +45,6 @@ public struct AuditRecord: Equatable, Sendable {
     /// Records keep at most this many findings; the reason says how many more there were.
     public static let maxFindings = 200
 
-    /// The record for one ref's evaluation.
-    public init(evaluation: Evaluation, update: RefUpdate, pusher: String, time: String) {
-        var reason = evaluation.overrideReason ?? ""
-        if let problem = evaluation.manifestProblem { reason = reason.isEmpty ? problem : reason + "; " + problem }
-        self.init(time: time, app: evaluation.app, environment: evaluation.environment, ref: update.ref,
-                  oldID: update.oldID, newID: update.newID, pusher: pusher, decision: evaluation.decision,
-                  findings: evaluation.findings.map { KeyFinding(key: $0.key, status: $0.status.rawValue) },
-                  reason: reason, configVersion: evaluation.desiredVersion)
-    }
-
     /// The JSON object the HTTP and exec stores receive and `audit --json` prints.
     public var json: JSONValue {
         .object(JSONObject([

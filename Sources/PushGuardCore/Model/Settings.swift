@@ -61,6 +61,20 @@ public struct Settings: Equatable, Sendable {
         return environments.first { env in env.refs.contains { RefPattern.matches($0, ref) } }
     }
 
+    /// The app a repository stands for when `pushguard.app` is not set: its directory's name
+    /// without `.git`.
+    public static func defaultAppName(gitDirectory: String) -> String {
+        var name = gitDirectory
+        while name.hasSuffix("/") { name.removeLast() }
+        if name.hasSuffix("/.git") { name.removeLast(5) }
+        name = String(name.split(separator: "/").last ?? "app")
+        if name.hasSuffix(".git") { name.removeLast(4) }
+        return name.isEmpty ? "app" : name
+    }
+
+    /// The app of the repository at `gitDirectory`.
+    public func app(gitDirectory: String) -> String { app ?? Settings.defaultAppName(gitDirectory: gitDirectory) }
+
     /// The mode an environment is checked in.
     public func mode(of environment: EnvironmentSettings) -> Mode { environment.mode ?? mode }
 

@@ -1,0 +1,151 @@
+/// Decides a push: maps each ref to its environment, reads each environment's state once,
+/// reads each pushed commit's manifest once, syncs when asked, evaluates, and renders. Pure:
+/// everything it knows of git, the store and processes comes through `readers`.
+public struct PushDecider {
+    public var request: PushRequest
+    public var readers: PushReaders
+
+    public init(request: PushRequest, readers: PushReaders) {
+        self.request = request
+        self.readers = readers
+    }
+
+    private var settings: Settings { request.settings }
+
+    public func decide(_ updates: [RefUpdate]) -> PushDecision {
+        var outcomes: [RefOutcome?] = Array(repeating: nil, count: updates.count)
+        var byEnvironment: [(environment: EnvironmentSettings, indices: [Int])] = []
+        for (index, update) in updates.enumerated() {
+            // Deletions are never blocked; unmapped refs and mode off are not checked.
+            guard !update.isDeletion, let environment = settings.environment(for: update.ref),
+                  settings.mode(of: environment) != .off else {
+                outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .accepted)
+                continue
+            }
+            if let slot = byEnvironment.firstIndex(where: { $0.environment.name == environment.name }) {
+                byEnvironment[slot].indices.append(index)
+            } else {
+                byEnvironment.append((environment, [index]))
+            }
+        }
+        var lines: [String] = []
+        var manifests: [String: Manifest] = [:]
+        var timedOut: StoreFailure?
+        for (environment, indices) in byEnvironment {
+            let refs = indices.map { updates[$0] }
+            let refManifests = refs.map { update -> Manifest in
+                if let known = manifests[update.newID] { return known }
+                let manifest = readers.manifest(update.newID, settings.manifestPath)
+                manifests[update.newID] = manifest
+                return manifest
+            }
+            // After one time-out the store is not asked again in this push: every environment
+            // is decided within the timeout (+1 s), not once per environment.
+            let decided = timedOut.map { storeFailed(environment, refs: refs, failure: $0) }
+                ?? decideEnvironment(environment, refs: refs, manifests: refManifests)
+            if let failure = decided.outcomes.lazy.compactMap(\.storeFailure).first(where: \.timedOut) {
+                timedOut = failure
+            }
+            lines += decided.lines
+            for (index, outcome) in zip(indices, decided.outcomes) { outcomes[index] = outcome }
+        }
+        return PushDecision(request: request.summary, outcomes: outcomes.map { $0! }, body: lines)
+    }
+
+    /// One environment: one state look-up, an optional sync, then one evaluation per commit.
+    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [Manifest])
+        -> (outcomes: [RefOutcome], lines: [String]) {
+        let mode = settings.mode(of: environment)
+        var report = request.report
+        report.verbose = report.verbose || environment.verbose
+        let state: EnvironmentState
+        do {
+            state = try readers.state(environment.name)
+        } catch {
+            return storeFailed(environment, refs: refs, failure: error)
+        }
+        let override = request.options.override
+        var evaluations = evaluateOnce(refs, manifests) {
+            Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override)
+        }
+        var lines: [String] = []
+        var pendingBeforeSync: [[KeyReport]]?
+        var syncFailure: String?
+        if (request.options.sync || environment.autoSync) && evaluations.contains(where: { !$0.inSync }) {
+            let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
+            switch readers.transmit(environment.name) {
+            case .transmitted(let version, let output):
+                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                pendingBeforeSync = evaluations.map(\.findings)
+                let synced: EnvironmentState
+                do {
+                    synced = try readers.state(environment.name)
+                } catch {
+                    let failed = storeFailed(environment, refs: refs, failure: error)
+                    return (failed.outcomes, lines + failed.lines)
+                }
+                evaluations = evaluateOnce(refs, manifests) {
+                    var evaluation = Evaluator.evaluate(state: synced, manifest: $0, mode: mode, override: override)
+                    if evaluation.inSync { evaluation.decision = .synced }
+                    return evaluation
+                }
+            case .failed(let message, let output):
+                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedForTerminal(message))
+                syncFailure = message
+                // The push does not go out half-synced: a failed transmit refuses it.
+                evaluations = evaluations.map { evaluation in
+                    var failed = evaluation
+                    failed.decision = .rejected
+                    return failed
+                }
+            }
+        }
+        var outcomes: [RefOutcome] = []
+        for (index, (update, evaluation)) in zip(refs, evaluations).enumerated() {
+            lines += report.lines(for: evaluation, ref: update.ref)
+            var reason = evaluation.overrideReason ?? ""
+            if let problem = evaluation.manifestProblem { reason = join(reason, problem) }
+            if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
+            outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: evaluation,
+                                       decision: evaluation.decision,
+                                       findings: pendingBeforeSync?[index] ?? evaluation.findings, reason: reason))
+        }
+        return (outcomes, lines)
+    }
+
+    /// One evaluation per pushed commit, shared by every ref that pushes it (1,000 release
+    /// branches of one commit cost one evaluation).
+    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [Manifest],
+                              _ evaluate: (Manifest) -> Evaluation) -> [Evaluation] {
+        var byCommit: [String: Evaluation] = [:]
+        return zip(refs, manifests).map { update, manifest in
+            if let known = byCommit[update.newID] { return known }
+            let evaluation = evaluate(manifest)
+            byCommit[update.newID] = evaluation
+            return evaluation
+        }
+    }
+
+    /// Every ref of an environment whose store failed, decided by `pushguard.onStoreError`.
+    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], failure: StoreFailure)
+        -> (outcomes: [RefOutcome], lines: [String]) {
+        let decision: Decision = settings.onStoreError == .warn ? .warned : .rejected
+        var lines: [String] = []
+        var outcomes: [RefOutcome] = []
+        for update in refs {
+            let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
+                + " (" + escapedForTerminal(update.ref) + ")"
+            lines.append(Report.prefix + "push to " + target + (decision == .rejected
+                ? " rejected: the config store failed, so config sync cannot be checked"
+                : " accepted with warning: the config store failed, config sync not checked"))
+            lines.append(Report.prefix + "  " + escapedForTerminal(failure.message))
+            lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
+            outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil,
+                                       decision: decision, reason: "store failed: " + failure.message,
+                                       storeFailure: failure))
+        }
+        return (outcomes, lines)
+    }
+}

@@ -1,0 +1,62 @@
+/// A store that could not be opened or read, as one line for the pusher.
+public struct StoreFailure: Error, Equatable, Sendable {
+    public var message: String
+    /// The store did not answer in time: it is not asked again in this push.
+    public var timedOut: Bool
+
+    public init(message: String, timedOut: Bool = false) {
+        self.message = message
+        self.timedOut = timedOut
+    }
+}
+
+/// How an environment's pending config was transmitted during a push (`-o pushguard.sync`,
+/// `autoSync`).
+public enum TransmitOutcome: Equatable, Sendable {
+    /// Transmitted; `output` is what the transmit command printed (last lines).
+    case transmitted(version: Int64, output: [String])
+    case failed(message: String, output: [String])
+}
+
+/// Everything a push decision reads from the world, injected so that a push can be decided
+/// (and unit-tested) without git, a store or a process.
+public struct PushReaders {
+    /// The manifest at `path` in the tree of the pushed commit `commit`.
+    public var manifest: (_ commit: String, _ path: String) -> Manifest
+    /// The config state of one of the app's environments.
+    public var state: (_ environment: String) throws(StoreFailure) -> EnvironmentState
+    /// Transmits an environment's pending config as part of the push.
+    public var transmit: (_ environment: String) -> TransmitOutcome
+
+    public init(manifest: @escaping (_ commit: String, _ path: String) -> Manifest,
+                state: @escaping (_ environment: String) throws(StoreFailure) -> EnvironmentState,
+                transmit: @escaping (_ environment: String) -> TransmitOutcome) {
+        self.manifest = manifest
+        self.state = state
+        self.transmit = transmit
+    }
+}
+
+/// What one push is: who pushes which app, with which options, when, and how to render.
+public struct PushRequest: Sendable {
+    public var app: String
+    public var settings: Settings
+    public var options: PushOptions
+    public var pusher: String
+    /// RFC 3339 time stamped on every record of this push.
+    public var time: String
+    public var report: Report
+    /// Under GitLab (`GL_ID` set) a rejection's first line starts with `GL-HOOK-ERR: `.
+    public var gitlab: Bool
+
+    public init(app: String, settings: Settings, options: PushOptions, pusher: String, time: String,
+                report: Report, gitlab: Bool = false) {
+        self.app = app
+        self.settings = settings
+        self.options = options
+        self.pusher = pusher
+        self.time = time
+        self.report = report
+        self.gitlab = gitlab
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+import PushGuardCore
+import PushGuardSystem
+
+/// Runs one hook as git calls it: reads its input, runs the hook install kept from before
+/// (its refusal stands), then PushGuard's own hook.
+public enum HookDispatch {
+    /// Hook input is small (about 100 bytes a ref); more than 64 MiB is not git talking.
+    static let maxInput = 64 << 20
+
+    public static func run(_ hook: HookName, programPath: String, arguments: [String]) -> Int32 {
+        Trace.mark("start \(hook.rawValue)")
+        var input: [UInt8] = []
+        if hook != .update {
+            let read = Files.readAll(0, limit: maxInput)
+            guard read.bytes.count <= maxInput else { return refuse("hook input is larger than 64 MiB") }
+            input = read.bytes
+        }
+        let chained = hook.chainedPath(hooksDirectory: parentDirectory(of: programPath))
+        if access(chained, X_OK) == 0 {
+            do {
+                let result = try Subprocess.run([chained] + arguments, input: input, captureOutput: false)
+                // The earlier hook's refusal stands; post-receive's status changes nothing.
+                if result.status != 0 && hook != .postReceive { return result.status }
+            } catch {
+                printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(chained)): \(error)"])
+                if hook != .postReceive { return 1 }
+            }
+        }
+        let environment = processEnvironment
+        switch hook {
+        case .preReceive: return PreReceiveHook.run(input: input, environment: environment)
+        case .update: return UpdateHook.run(arguments: arguments, environment: environment)
+        case .postReceive: return PostReceiveHook.run(input: input, environment: environment)
+        case .prePush: return PrePushHook.run(input: input, arguments: arguments, environment: environment)
+        }
+    }
+}

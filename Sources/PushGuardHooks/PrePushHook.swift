@@ -1,0 +1,47 @@
+import PushGuardCore
+import PushGuardGit
+import PushGuardSystem
+
+/// pre-push, in a developer's clone: arguments `<remote-name> <url>`; stdin
+/// `<local-ref> SP <local-id> SP <remote-ref> SP <remote-id>` per ref. Warns before any upload
+/// when the remote's app (`remote.<name>.pushguardApp`) is out of sync. It never blocks: the
+/// server decides. When it cannot check, it says why.
+enum PrePushHook {
+    static func run(input: [UInt8], arguments: [String], environment: @escaping (String) -> String?) -> Int32 {
+        guard let remote = arguments.first else {
+            return notChecked("pre-push expects <remote-name> <url> as arguments")
+        }
+        let updates: [RefUpdate]
+        let repository: Repository
+        let settings: Settings
+        let app: String
+        do {
+            updates = try PrePushInput.parse(input)
+            repository = try Repository.openFromEnvironment()
+            let config = try repository.config()
+            // A remote without an app is not guarded: nothing to say.
+            guard let named = try config.string("remote.\(remote).pushguardApp") else { return 0 }
+            app = named
+            settings = try SettingsLoader.load(config: config, environment: environment)
+        } catch {
+            return notChecked("\(error)")
+        }
+        let store = LazyStore(settings: settings)
+        let pusher = Identity.pusher(environment: environment)
+        let request = PushRequest(app: app, settings: settings, options: PushOptions(), pusher: pusher,
+                                  time: Clock.timestamp(), report: Report(beforeUpload: true))
+        let readers = PushReaders.live(repository: repository, store: store, settings: settings, app: app,
+                                       pusher: pusher, mayTransmit: "not transmitted from a developer's clone")
+        let decision = PushDecider(request: request, readers: readers).decide(updates)
+        if let failure = decision.outcomes.lazy.compactMap(\.storeFailure).first {
+            return notChecked("could not check config before upload (\(failure.message)); pushing anyway", prefixed: false)
+        }
+        printError(decision.lines)
+        return 0
+    }
+
+    private static func notChecked(_ why: String, prefixed: Bool = true) -> Int32 {
+        printError([Report.prefix + (prefixed ? "not checked before upload: " : "") + escapedForTerminal(why)])
+        return 0
+    }
+}

@@ -1,0 +1,70 @@
+import PushGuardCore
+import PushGuardGit
+import PushGuardSystem
+
+/// pre-receive: stdin `<old-id> SP <new-id> SP <ref>` per ref, no arguments; push options in
+/// `GIT_PUSH_OPTION_*`. Runs while the pushed objects sit in git's quarantine, so it writes no
+/// ref. A non-zero exit refuses the whole push. Decides every mapped ref (unless the update
+/// hook checks per ref), audits every decision, and hands the deploys to post-receive.
+enum PreReceiveHook {
+    static func run(input: [UInt8], environment: @escaping (String) -> String?) -> Int32 {
+        let updates: [RefUpdate]
+        do {
+            updates = try HookInput.parse(input)
+        } catch {
+            return refuse(error.description)
+        }
+        let server: ServerRepository
+        switch ServerRepository.open(environment: environment) {
+        case .success(let opened): server = opened
+        case .failure(let failure): return refuse(failure.description)
+        }
+        let pusher = Identity.pusher(environment: environment)
+        let passed = PushOptions.passed(environment: environment)
+        let header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates)
+        if server.settings.perRef {
+            // The update hook decides each ref but gets no push options: hand them over.
+            do {
+                try server.handoff.begin(header)
+            } catch {
+                return refuse("the push options cannot be handed to the update hook: \(error)", status: 1)
+            }
+            return 0
+        }
+        let store = LazyStore(settings: server.settings)
+        let request = PushRequest(app: server.app, settings: server.settings, options: PushOptions.parse(passed),
+                                  pusher: pusher, time: Clock.timestamp(),
+                                  report: Report(pushOptionsEnabled: server.pushOptionsEnabled),
+                                  gitlab: environment("GL_ID") != nil)
+        let readers = PushReaders.live(repository: server.repository, store: store, settings: server.settings,
+                                       app: server.app, pusher: pusher, mayTransmit: nil)
+        var decision = PushDecider(request: request, readers: readers).decide(updates)
+        Trace.mark("decided")
+        var handedOver: String?
+        if !decision.deploys.isEmpty {
+            do {
+                handedOver = try server.handoff.begin(header, deploys: decision.deploys)
+            } catch {
+                decision = decision.withHandoffFailure(error.description)
+            }
+        }
+        decision = audit(decision, store: store)
+        if decision.rejected, let handedOver { server.handoff.remove(handedOver) }
+        Trace.mark("audited and handed over")
+        printError(decision.lines)
+        Trace.mark("done")
+        return decision.exitStatus
+    }
+
+    /// Writes the decision's audit records in one go; returns the decision as it stands after.
+    static func audit(_ decision: PushDecision, store: LazyStore) -> PushDecision {
+        let records = decision.auditRecords
+        guard !records.isEmpty else { return decision }
+        do {
+            try store.get().appendAudit(records)
+            return decision
+        } catch {
+            return decision.withAuditFailure(StoreFailure(error).message)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Glibc
+import PushGuardCore
+import PushGuardSystem
+
+/// What one push's hooks hand to each other, in `$GIT_DIR/pushguard-push/`: pre-receive (or
+/// the update hook, per ref) decides, post-receive writes notes for the refs that moved; the
+/// update hook gets no push options, so pre-receive hands them over.
+///
+/// A record is keyed by the push itself — a digest of the pusher, the push options and the
+/// ref lines — never by a process id: GitLab's Gitaly starts the hooks of many pushes from one
+/// long-lived process. post-receive is told only the refs that moved, so when its own key finds
+/// nothing it takes the newest record of the same pusher that covers all of its refs.
+/// Records of pushes that never reach post-receive age out.
+struct PushHandoff {
+    /// The first line of a record.
+    struct Header: Equatable {
+        var app: String
+        var pusher: String
+        /// The push options git passed; nil when none were advertised.
+        var options: [String]?
+        var updates: [RefUpdate]
+    }
+
+    /// A record found on disk.
+    struct Record {
+        var path: String
+        var header: Header
+        var deploys: [DeployRecord]
+    }
+
+    let directory: String
+
+    /// A push that has not reached post-receive within this many seconds never will.
+    static let staleAfterSeconds = 3600
+    /// Hand-over records are small; anything larger was not written by PushGuard.
+    static let maxRecordBytes = 64 << 20
+
+    init(gitDirectory: String) {
+        directory = gitDirectory + "/pushguard-push"
+    }
+
+    /// The key of a push: the same for every hook of it, different for any other push that
+    /// could be told apart.
+    static func key(pusher: String, options: [String]?, updates: [RefUpdate]) -> String {
+        var text = pusher + "\u{0}" + (options.map { "1\u{0}" + $0.joined(separator: "\u{0}") } ?? "0") + "\u{0}"
+        text += updates.map { $0.oldID + " " + $0.newID + " " + $0.ref }.sorted().joined(separator: "\n")
+        return hexString(SHA256.hash(Array(text.utf8)))
+    }
+
+    private func path(for header: Header) -> String {
+        directory + "/" + PushHandoff.key(pusher: header.pusher, options: header.options, updates: header.updates) + ".push"
+    }
+
+    /// Writes a new record (replacing one of an identical push) in one atomic step.
+    @discardableResult
+    func begin(_ header: Header, deploys: [DeployRecord] = []) throws(SystemError) -> String {
+        try prepareDirectory()
+        removeStale()
+        let path = path(for: header)
+        let lines = [PushHandoff.json(header).encoded()] + deploys.map { $0.json.encoded() }
+        try Files.writeAtomically(path, Array((lines.joined(separator: "\n") + "\n").utf8), mode: 0o600)
+        return path
+    }
+
+    /// Adds deploys to a record (the update hook decides one ref at a time).
+    func append(_ deploys: [DeployRecord], to path: String) throws(SystemError) {
+        guard !deploys.isEmpty else { return }
+        let bytes = Array(deploys.map { $0.json.encoded() + "\n" }.joined().utf8)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed("append to", path) }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
+        guard written == bytes.count else { throw .failed("append to", path) }
+    }
+
+    /// The record of the push that `updates` belong to: the exact key first; otherwise the
+    /// newest record of `pusher` that lists every one of `updates` (and, when given, the same
+    /// options).
+    func find(pusher: String, options: [String]??, updates: [RefUpdate]) -> Record? {
+        if case .some(let options) = options,
+           let exact = read(path(for: Header(app: "", pusher: pusher, options: options, updates: updates))) {
+            return exact
+        }
+        let wanted = Set(updates.map { $0.oldID + " " + $0.newID + " " + $0.ref })
+        var best: (record: Record, time: Int)?
+        for name in Files.entries(of: directory) where name.hasSuffix(".push") {
+            let candidate = directory + "/" + name
+            guard let record = read(candidate), record.header.pusher == pusher else { continue }
+            if case .some(let options) = options, record.header.options != options { continue }
+            let listed = Set(record.header.updates.map { $0.oldID + " " + $0.newID + " " + $0.ref })
+            guard wanted.isSubset(of: listed) else { continue }
+            let time = Files.modificationTime(candidate) ?? 0
+            if best == nil || time > best!.time { best = (record, time) }
+        }
+        return best?.record
+    }
+
+    /// Reads one record; nil when absent or not written by PushGuard.
+    func read(_ path: String) -> Record? {
+        guard let bytes = try? Files.read(path, limit: PushHandoff.maxRecordBytes, followLinks: false) else { return nil }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"))
+        guard let first = lines.first, let header = try? PushHandoff.header(JSONParser.parse(String(decoding: first, as: UTF8.self))) else {
+            return nil
+        }
+        var deploys: [DeployRecord] = []
+        for line in lines.dropFirst() {
+            // A line cut short by a crash is skipped; the others still count.
+            guard let value = try? JSONParser.parse(String(decoding: line, as: UTF8.self)),
+                  let deploy = try? DeployRecord(json: value) else { continue }
+            deploys.append(deploy)
+        }
+        return Record(path: path, header: header, deploys: deploys)
+    }
+
+    func remove(_ path: String) { unlink(path) }
+
+    /// Removes records of pushes that never reached post-receive (refused by a later hook,
+    /// or killed), and the directory once it is empty.
+    func removeStale(now: Int = Clock.epochSeconds()) {
+        for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.contains(".push.tmp-") {
+            let path = directory + "/" + name
+            if let time = Files.modificationTime(path), now - time > PushHandoff.staleAfterSeconds { unlink(path) }
+        }
+    }
+
+    /// Removes the directory when nothing is left in it.
+    func removeDirectoryIfEmpty() { _ = rmdir(directory) }
+
+    private func prepareDirectory() throws(SystemError) {
+        var info = stat()
+        if lstat(directory, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw SystemError("\(escapedForTerminal(directory)) is not a directory")
+            }
+            return
+        }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .failed("create", directory) }
+    }
+
+    static func json(_ header: Header) -> JSONValue {
+        .object(JSONObject([
+            ("app", .string(header.app)), ("pusher", .string(header.pusher)),
+            ("options", header.options.map { .array($0.map { .string($0) }) } ?? .null),
+            ("updates", .array(header.updates.map { .string($0.oldID + " " + $0.newID + " " + $0.ref) })),
+        ]))
+    }
+
+    static func header(_ value: JSONValue) throws -> Header {
+        guard let object = value.objectValue, let app = object["app"]?.stringValue,
+              let pusher = object["pusher"]?.stringValue,
+              let lines = object["updates"]?.arrayValue?.compactMap(\.stringValue) else {
+            throw HookFailure("not a hand-over header")
+        }
+        let options: [String]? = object["options"]?.arrayValue?.compactMap(\.stringValue)
+        let updates = try HookInput.parse(Array(lines.joined(separator: "\n").utf8))
+        return Header(app: app, pusher: pusher, options: options, updates: updates)
+    }
+}

@@ -1,0 +1,44 @@
+import PushGuardCore
+import PushGuardGit
+import PushGuardSystem
+
+/// The repository a server-side hook runs in, opened from git's environment (so the pushed
+/// objects in the quarantine are visible), with its settings and app.
+struct ServerRepository {
+    let repository: Repository
+    let settings: Settings
+    let app: String
+    /// `receive.advertisePushOptions`: without it `-o` hints would not work.
+    let pushOptionsEnabled: Bool
+
+    /// Opens it; a failure is one sentence for the pusher.
+    static func open(environment: (String) -> String?) -> Result<ServerRepository, HookFailure> {
+        do {
+            let repository = try Repository.openFromEnvironment()
+            Trace.mark("libgit2 initialised, repository opened")
+            let config = try repository.config()
+            let settings = try SettingsLoader.load(config: config, environment: environment)
+            let pushOptions = try config.bool("receive.advertisePushOptions") ?? false
+            Trace.mark("settings read")
+            return .success(ServerRepository(repository: repository, settings: settings,
+                                             app: settings.app(gitDirectory: repository.gitDirectory),
+                                             pushOptionsEnabled: pushOptions))
+        } catch {
+            return .failure(HookFailure("cannot read the repository's settings: \(error)"))
+        }
+    }
+
+    var handoff: PushHandoff { PushHandoff(gitDirectory: repository.gitDirectory) }
+}
+
+/// Why a hook could not do its work, as one sentence.
+struct HookFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints `pushguard: refusing: …` and returns the status that refuses.
+func refuse(_ why: String, status: Int32 = 2) -> Int32 {
+    printError([Report.prefix + "refusing: " + escapedForTerminal(why)])
+    return status
+}

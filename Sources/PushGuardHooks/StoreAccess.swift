@@ -1,0 +1,96 @@
+import PushGuardCore
+import PushGuardGit
+import PushGuardStore
+import PushGuardSystem
+
+extension StoreFailure {
+    /// Any error met while opening or reading a store, as one line for the pusher.
+    public init(_ error: any Error) {
+        if let failure = error as? StoreFailure {
+            self = failure
+        } else {
+            self.init(message: "\(error)", timedOut: (error as? StoreError)?.timedOut ?? false)
+        }
+    }
+}
+
+/// Opens the store on first use and keeps it (or its failure) for the rest of the hook: one
+/// open per push, however many environments it touches.
+public final class LazyStore {
+    private let settings: Settings
+    private var opened: Result<StateStore, StoreFailure>?
+
+    public init(settings: Settings) { self.settings = settings }
+
+    public func get() throws(StoreFailure) -> StateStore {
+        if opened == nil {
+            do {
+                opened = .success(try StoreOpener.open(settings.store, settings: settings, create: false))
+                Trace.mark("store opened")
+            } catch {
+                opened = .failure(StoreFailure(error))
+            }
+        }
+        return try opened!.get()
+    }
+}
+
+extension PushReaders {
+    /// The readers a hook uses: the repository's objects (quarantine included), the store, and
+    /// the transmit the settings allow. `mayTransmit` is false where no transmit may happen
+    /// (`check`, a developer's clone).
+    public static func live(repository: Repository, store: LazyStore, settings: Settings, app: String,
+                            pusher: String, mayTransmit: String?) -> PushReaders {
+        PushReaders(
+            manifest: { commit, path in repository.manifest(commit: commit, path: path) },
+            state: { environment throws(StoreFailure) in
+                do {
+                    let state = try store.get().state(app: app, environment: environment)
+                    Trace.mark("state of \(environment) read")
+                    return state
+                } catch {
+                    throw StoreFailure(error)
+                }
+            },
+            transmit: { environment in
+                if let refusal = mayTransmit { return .failed(message: refusal, output: []) }
+                do {
+                    return transmitDuringPush(store: try store.get(), settings: settings, app: app,
+                                              environment: environment, by: pusher)
+                } catch {
+                    return .failed(message: StoreFailure(error).message, output: [])
+                }
+            })
+    }
+}
+
+/// The merged step: transmit an environment's pending config during the push. Stores that
+/// transmit themselves do it; for SQLite/PostgreSQL `pushguard.transmitCommand` does, and its
+/// success is recorded as a transmit.
+func transmitDuringPush(store: StateStore, settings: Settings, app: String, environment: String, by: String) -> TransmitOutcome {
+    do {
+        if store.transmitsConfig {
+            return .transmitted(version: try store.transmit(app: app, environment: environment, instances: nil,
+                                                            by: by, at: Clock.timestamp()), output: [])
+        }
+        guard let command = settings.transmitCommand, !command.isEmpty else {
+            return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
+        }
+        let result = try Subprocess.run(["/bin/sh", "-c", command],
+                                        extraEnvironment: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment],
+                                        captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
+                                        timeoutMilliseconds: settings.timeoutMilliseconds)
+        let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+        if result.timedOut {
+            return .failed(message: "the transmit command did not finish within \(settings.timeoutMilliseconds) ms and was killed (pushguard.timeout)",
+                           output: Array(lines.suffix(10)))
+        }
+        if result.status != 0 {
+            return .failed(message: "the transmit command exited with status \(result.status)", output: Array(lines.suffix(10)))
+        }
+        let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: Clock.timestamp())
+        return .transmitted(version: version, output: Array(lines.suffix(20)))
+    } catch {
+        return .failed(message: StoreFailure(error).message, output: [])
+    }
+}

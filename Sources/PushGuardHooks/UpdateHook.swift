@@ -1,0 +1,54 @@
+import PushGuardCore
+import PushGuardGit
+import PushGuardSystem
+
+/// update: arguments `<ref> <old-id> <new-id>`, no stdin, no push options. Runs once per ref
+/// after the quarantine was migrated; a non-zero exit refuses that ref only. Checks only when
+/// installed per ref (`pushguard.perRef`); pre-receive handed it the push options.
+enum UpdateHook {
+    static func run(arguments: [String], environment: @escaping (String) -> String?) -> Int32 {
+        guard arguments.count == 3 else {
+            return refuse("the update hook expects <ref> <old-id> <new-id>, got \(arguments.count) argument(s)")
+        }
+        let update: RefUpdate
+        do {
+            update = try HookInput.update(old: arguments[1], new: arguments[2], ref: arguments[0])
+        } catch {
+            return refuse(error.description)
+        }
+        let server: ServerRepository
+        switch ServerRepository.open(environment: environment) {
+        case .success(let opened): server = opened
+        case .failure(let failure): return refuse(failure.description)
+        }
+        // Exactly one of pre-receive and update checks a push, as chosen at install.
+        guard server.settings.perRef else { return 0 }
+        let pusher = Identity.pusher(environment: environment)
+        let handoff = server.handoff
+        let record = handoff.find(pusher: pusher, options: nil, updates: [update])
+        let store = LazyStore(settings: server.settings)
+        let request = PushRequest(app: server.app, settings: server.settings,
+                                  options: PushOptions.parse(record?.header.options ?? nil),
+                                  pusher: pusher, time: Clock.timestamp(),
+                                  report: Report(pushOptionsEnabled: server.pushOptionsEnabled),
+                                  gitlab: environment("GL_ID") != nil)
+        let readers = PushReaders.live(repository: server.repository, store: store, settings: server.settings,
+                                       app: server.app, pusher: pusher, mayTransmit: nil)
+        var decision = PushDecider(request: request, readers: readers).decide([update])
+        if !decision.deploys.isEmpty {
+            do {
+                if let record {
+                    try handoff.append(decision.deploys, to: record.path)
+                } else {
+                    let header = PushHandoff.Header(app: server.app, pusher: pusher, options: nil, updates: [update])
+                    try handoff.begin(header, deploys: decision.deploys)
+                }
+            } catch {
+                decision = decision.withHandoffFailure(error.description)
+            }
+        }
+        decision = PreReceiveHook.audit(decision, store: store)
+        printError(decision.lines)
+        return decision.exitStatus
+    }
+}

@@ -1,0 +1,78 @@
+import PushGuardCore
+
+/// A store in memory: environments by name, with failures to inject and look-ups counted.
+final class FakeStore {
+    var states: [String: EnvironmentState] = [:]
+    var failure: StoreFailure?
+    private(set) var lookups: [String] = []
+    private(set) var transmits: [String] = []
+    /// What a transmit does: by default it applies the desired version everywhere.
+    var transmitOutcome: ((String) -> TransmitOutcome)?
+
+    func state(_ environment: String) throws(StoreFailure) -> EnvironmentState {
+        lookups.append(environment)
+        if let failure { throw failure }
+        return states[environment] ?? EnvironmentState(app: "billing-api", environment: environment)
+    }
+
+    func transmit(_ environment: String) -> TransmitOutcome {
+        transmits.append(environment)
+        if let transmitOutcome { return transmitOutcome(environment) }
+        guard var state = states[environment] else { return .transmitted(version: 0, output: []) }
+        state.appliedVersion = state.desiredVersion
+        state.instances = state.instances.map { Instance(id: $0.id, appliedVersion: state.desiredVersion, state: $0.state) }
+        states[environment] = state
+        return .transmitted(version: state.desiredVersion, output: ["delivered"])
+    }
+}
+
+/// Manifests by commit id, with reads counted.
+final class FakeManifests {
+    var byCommit: [String: Manifest] = [:]
+    private(set) var reads: [String] = []
+
+    func manifest(_ commit: String, _ path: String) -> Manifest {
+        reads.append(commit)
+        return byCommit[commit] ?? .absent
+    }
+}
+
+/// A push decision over fakes, with the settings and options a test gives.
+struct Push {
+    var settings = Settings()
+    var options = PushOptions()
+    var gitlab = false
+    var pushOptionsEnabled = true
+    let store = FakeStore()
+    let manifests = FakeManifests()
+
+    func decide(_ updates: [RefUpdate]) -> PushDecision {
+        let request = PushRequest(app: "billing-api", settings: settings, options: options, pusher: "alice",
+                                  time: "2026-11-27T10:00:00Z", report: Report(pushOptionsEnabled: pushOptionsEnabled),
+                                  gitlab: gitlab)
+        let store = self.store, manifests = self.manifests
+        let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
+                                  state: { environment throws(StoreFailure) in try store.state(environment) },
+                                  transmit: { store.transmit($0) })
+        return PushDecider(request: request, readers: readers).decide(updates)
+    }
+}
+
+let zero = String(repeating: "0", count: 40)
+let commitA = String(repeating: "a", count: 40)
+let commitB = String(repeating: "b", count: 40)
+let commitC = String(repeating: "c", count: 40)
+
+func update(_ ref: String, to new: String = commitA, from old: String = commitC) -> RefUpdate {
+    RefUpdate(oldID: old, newID: new, ref: ref)
+}
+
+/// An environment with one key changed at `version`, applied on `applied` of three instances.
+func environment(_ name: String, key: String = "NEW_AUTH_TOKEN", version: Int64 = 7, appliedOn applied: Int = 0) -> EnvironmentState {
+    let instances = (1...3).map { Instance(id: "web.\($0)", appliedVersion: $0 <= applied ? version : version - 1) }
+    return EnvironmentState(app: "billing-api", environment: name, desiredVersion: version,
+                            config: [ConfigEntry(key: key, version: version, digest: "hmac-sha256:00")],
+                            instances: instances, appliedVersion: version - 1)
+}
+
+func inSync(_ name: String) -> EnvironmentState { environment(name, appliedOn: 3) }
