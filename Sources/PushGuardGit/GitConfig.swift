@@ -11,7 +11,7 @@ public final class GitConfig {
 
     /// The system, XDG and global configuration, for commands run outside a repository.
     public static func openDefault() throws(GitError) -> GitConfig {
-        Libgit2.initialise()
+        try Libgit2.initialise()
         var live: OpaquePointer?
         try check("git_config_open_default", git_config_open_default(&live))
         defer { git_config_free(live) }

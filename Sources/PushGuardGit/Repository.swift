@@ -26,14 +26,15 @@ func check(_ function: String, _ code: Int32) throws(GitError) -> Int32 {
     return code
 }
 
-/// libgit2 is initialised once per process, on first use.
+/// libgit2 is initialised once per process, on first use. Its result is checked: when its TLS
+/// set-up finds no cipher, `git_libgit2_init` stops before preparing the pack-window map and
+/// the first pack read would crash, so a failed init is an error, never ignored.
 enum Libgit2 {
-    nonisolated(unsafe) private static var initialised = false
+    nonisolated(unsafe) private static var result: Int32?
 
-    static func initialise() {
-        if initialised { return }
-        initialised = true
-        git_libgit2_init()
+    static func initialise() throws(GitError) {
+        if result == nil { result = git_libgit2_init() }
+        try check("git_libgit2_init", result!)
     }
 }
 
@@ -50,7 +51,7 @@ public final class Repository {
     /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which point into git's quarantine). A plain open would
     /// not see the pushed objects.
     public static func openFromEnvironment() throws(GitError) -> Repository {
-        Libgit2.initialise()
+        try Libgit2.initialise()
         var pointer: OpaquePointer?
         try check("git_repository_open_ext", git_repository_open_ext(
             &pointer, nil, UInt32(GIT_REPOSITORY_OPEN_FROM_ENV.rawValue), nil))
@@ -59,7 +60,7 @@ public final class Repository {
 
     /// Opens the repository at a path (a bare repository or a work tree).
     public static func open(path: String) throws(GitError) -> Repository {
-        Libgit2.initialise()
+        try Libgit2.initialise()
         var pointer: OpaquePointer?
         try check("git_repository_open_ext", git_repository_open_ext(
             &pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil))

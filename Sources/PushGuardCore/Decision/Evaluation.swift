@@ -1,6 +1,6 @@
 /// A key's sync status in an environment (the model follows Fly.io's secret status).
 public enum KeyStatus: String, Sendable, Comparable, CaseIterable {
-    /// Set but required by the manifest and not set at all.
+    /// Required by the pushed code's manifest but not set (or unset) in the environment.
     case missing
     /// The latest change is applied on no active instance.
     case staged

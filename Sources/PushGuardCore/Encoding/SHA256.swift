@@ -1,5 +1,6 @@
 // SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in pure Swift.
-// No Foundation: this file is on the hook's start-up path.
+// No Foundation: Core is pure. Hooks use it to key the hand-over between hooks; the CLI
+// for value digests (HMAC).
 // All arithmetic on message words uses wrapping operators, and the message
 // length is folded into the padding with truncating conversions, so no input
 // length can trap.

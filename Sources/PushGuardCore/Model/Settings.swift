@@ -92,7 +92,9 @@ public enum RefPattern {
         if !p.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
             return p == s
         }
-        // Iterative matching with memo: linear in |p|·|s| at worst, no recursion depth issue.
+        // Recursive matching with a memo of (pattern, ref) positions: at most |p|·|s| states,
+        // each scanning at most |s| bytes for `*`; recursion is at most |p| + |s| deep, and hook
+        // input lines are capped at 8 KiB.
         var memo = [Int8](repeating: -1, count: (p.count + 1) * (s.count + 1))
         func match(_ i: Int, _ j: Int) -> Bool {
             let slot = i * (s.count + 1) + j

@@ -31,13 +31,10 @@ public struct Report: Sendable {
                 : "config in sync (version \(evaluation.desiredVersion))"
             return [Report.prefix + target + ": " + what]
         }
-        var headline: String
-        switch evaluation.decision {
-        case .rejected: headline = "rejected: config not synchronized"
-        case .overridden: headline = "accepted by override (recorded): config not synchronized"
-        case .synced: headline = "accepted after sync: config transmitted in this push"
-        case .warned, .accepted: headline = "accepted with warning: config not synchronized"
-        }
+        // Out of sync from here on: the evaluation rejected, warned or was overridden.
+        var headline = evaluation.decision == .rejected ? "rejected: config not synchronized"
+            : evaluation.decision == .overridden ? "accepted by override (recorded): config not synchronized"
+            : "accepted with warning: config not synchronized"
         if beforeUpload {
             headline = evaluation.decision == .rejected
                 ? "would be rejected by the server: config not synchronized (checked before upload)"
