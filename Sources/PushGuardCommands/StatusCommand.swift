@@ -66,7 +66,7 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-/// "last deploy: 1a2b3c4d5e6f at … by alice (in sync)".
+/// "last deploy: 1a2b3c4d5e6f at … by alice, in sync": a ref post-receive saw move.
 private func lastDeployLine(_ record: AuditRecord?) -> String {
     guard let record else { return "  last deploy: none recorded" }
     let how: String
@@ -76,6 +76,8 @@ private func lastDeployLine(_ record: AuditRecord?) -> String {
     case .warned: how = "with warning: " + (record.findings.isEmpty ? "store unavailable" : "\(record.findings.count) key(s) out of sync")
     case .overridden: how = "overridden" + (record.reason.isEmpty ? "" : ": " + escapedForTerminal(String(record.reason.prefix(80))))
     case .rejected: how = "rejected"
+    // post-receive's record: the reason starts with the decision it carried out.
+    case .deployed: how = record.reason.isEmpty ? "in sync" : escapedForTerminal(String(record.reason.prefix(80)))
     }
     return "  last deploy: \(record.newID.prefix(12)) (\(escapedForTerminal(record.ref))) at \(escapedForTerminal(record.time)) by \(escapedForTerminal(record.pusher)), \(how)"
 }

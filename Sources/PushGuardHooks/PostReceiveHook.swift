@@ -6,32 +6,46 @@ import PushGuardSystem
 /// as pre-receive. Runs after the quarantine was migrated, so writing the notes ref is safe.
 /// Its exit status changes nothing, so every problem is printed as a warning.
 enum PostReceiveHook {
-    static func run(input: [UInt8], environment: (String) -> String?) -> Int32 {
+    static func run(input: [UInt8], environment: @escaping (String) -> String?) -> Int32 {
         let updates: [RefUpdate]
-        let repository: Repository
         do {
             updates = try HookInput.parse(input)
-            repository = try Repository.openFromEnvironment()
         } catch {
-            return warn("no deploy notes written: \(error)")
+            return warn("no deploy notes or records written: \(error)")
         }
-        let handoff = PushHandoff(gitDirectory: repository.gitDirectory)
-        defer { handoff.removeStale() }
+        let server: ServerRepository
+        switch ServerRepository.open(environment: environment) {
+        case .success(let opened): server = opened
+        case .failure(let failure): return warn("no deploy notes or records written: \(failure)")
+        }
+        let handoff = server.handoff
+        defer {
+            handoff.removeStale()
+            handoff.removeDirectoryIfEmpty()
+        }
         let pusher = Identity.pusher(environment: environment)
         guard let record = handoff.find(pusher: pusher, options: .some(PushOptions.passed(environment: environment)),
                                         updates: updates)
             ?? handoff.find(pusher: pusher, options: nil, updates: updates) else {
-            // No mapped ref was accepted in this push (or PushGuard did not decide it).
+            // No mapped ref was let through in this push (or PushGuard did not decide it).
             return 0
         }
         handoff.remove(record.path)
+        let deploys = DeployRecord.happened(record.deploys, updated: updates)
+        guard !deploys.isEmpty else { return 0 }
         var warnings: [String] = []
-        for deploy in DeployRecord.happened(record.deploys, updated: updates) {
+        for deploy in deploys {
             do {
-                try repository.appendNote(on: deploy.newID, text: deploy.noteText, author: deploy.pusher)
+                try server.repository.appendNote(on: deploy.newID, text: deploy.noteText, author: deploy.pusher)
             } catch {
                 warnings.append(Report.prefix + "warning: no deploy note on \(deploy.newID.prefix(12)): \(error)")
             }
+        }
+        let records = DeployRecord.auditRecords(deploys, updated: updates, time: Clock.timestamp())
+        do {
+            try LazyStore(settings: server.settings).get().appendAudit(records)
+        } catch {
+            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedForTerminal(StoreFailure(error).message))
         }
         printError(warnings)
         return 0

@@ -345,7 +345,8 @@ public final class SQLStore: AdminStore {
     }
 
     public func lastDeploy(app: String, environment: String) throws -> AuditRecord? {
-        try readAudit(where: "app = $1 AND environment = $2 AND decision <> 'rejected'",
+        // Only post-receive's records: a ref PushGuard accepted may still be refused by a later hook.
+        try readAudit(where: "app = $1 AND environment = $2 AND decision = 'deployed'",
                       [.text(app), .text(environment)], limit: 1).first
     }
 

@@ -50,7 +50,7 @@ public protocol AdminStore: StateStore {
     func removeInstances(app: String, environment: String, ids: [String]) throws
     func setInstanceState(app: String, environment: String, ids: [String], state: Instance.State) throws
     func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord]
-    /// The newest audit record of a deploy that went through (accepted, warned, overridden, synced).
+    /// The newest `deployed` record: a ref post-receive saw move after PushGuard let it through.
     func lastDeploy(app: String, environment: String) throws -> AuditRecord?
     /// The environments a store knows for an app.
     func environments(app: String) throws -> [String]

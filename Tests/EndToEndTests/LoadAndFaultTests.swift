@@ -39,10 +39,10 @@ final class LoadAndFaultTests: XCTestCase {
             XCTAssertFalse(push.all.contains("store failed"), push.all)
         }
         let records = try auditRecords()
-        XCTAssertEqual(records.count, count, "one audit record per decision, none lost")
+        XCTAssertEqual(records.count, count + count / 2, "one record per decision and per deploy, none lost")
         for index in 0..<count {
             let mine = records.filter { $0["app"] as? String == "app\(index)" }
-            XCTAssertEqual(mine.map { $0["decision"] as? String }, [index % 2 == 0 ? "accepted" : "rejected"])
+            XCTAssertEqual(mine.map { $0["decision"] as? String }, index % 2 == 0 ? ["deployed", "accepted"] : ["rejected"])
         }
     }
 
@@ -62,8 +62,9 @@ final class LoadAndFaultTests: XCTestCase {
             XCTAssertFalse(push.all.contains("database is locked"), push.all)
         }
         let records = try auditRecords()
-        XCTAssertEqual(records.count, 20)
+        XCTAssertEqual(records.count, 30)
         XCTAssertEqual(records.filter { $0["decision"] as? String == "overridden" }.count, 10)
+        XCTAssertEqual(records.filter { $0["decision"] as? String == "deployed" }.count, 10)
         XCTAssertEqual(records.filter { $0["decision"] as? String == "rejected" }.count, 10)
     }
 

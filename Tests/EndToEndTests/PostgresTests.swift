@@ -70,7 +70,7 @@ final class PostgresTests: XCTestCase {
 
         let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--json")
         let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(records.map { $0["decision"] as? String }, ["accepted", "rejected"])
+        XCTAssertEqual(records.map { $0["decision"] as? String }, ["deployed", "accepted", "rejected"])
         let status = try sandbox.pushguard("status", "--app", "billing-api")
         XCTAssertTrue(status.stdout.contains("TOKEN  live    applied on 2 of 2 instances"), status.stdout)
         XCTAssertFalse(audit.all.contains("pg-SECRET-41") || status.all.contains("pg-SECRET-41"))
@@ -86,8 +86,9 @@ final class PostgresTests: XCTestCase {
         for output in outputs { XCTAssertEqual(output?.status, 0, output?.all ?? "push did not run") }
         let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--limit", "100", "--json")
         let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(records.count, works.count, "one audit record per decision, none lost")
-        XCTAssertTrue(records.allSatisfy { $0["decision"] as? String == "accepted" })
+        XCTAssertEqual(records.count, 2 * works.count, "one record per decision and per deploy, none lost")
+        XCTAssertEqual(records.filter { $0["decision"] as? String == "accepted" }.count, works.count)
+        XCTAssertEqual(records.filter { $0["decision"] as? String == "deployed" }.count, works.count)
     }
 
     func testConcurrentConfigChangesGetDistinctVersions() throws {

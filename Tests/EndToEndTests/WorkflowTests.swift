@@ -27,6 +27,12 @@ final class WorkflowTests: XCTestCase {
         return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]] ?? []
     }
 
+    /// The decisions of pre-receive (or update), newest first: what the audit log holds
+    /// besides post-receive's `deployed` records.
+    private func decisions(_ extra: String...) throws -> [[String: Any]] {
+        try audit().filter { $0["decision"] as? String != "deployed" }
+    }
+
     private func note(_ repo: String, _ commit: String) throws -> String {
         try sandbox.git("notes", "--ref=pushguard", "show", commit, in: repo).stdout
     }
@@ -37,7 +43,11 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertTrue(push.stderr.contains("accepted by override (recorded): config not synchronized"), push.stderr)
         XCTAssertTrue(push.stderr.contains("NEW_AUTH_TOKEN  staged   applied on 0 of 3 instances"), push.stderr)
-        let record = try XCTUnwrap(try audit().first)
+        let records = try audit()
+        XCTAssertEqual(records.map { $0["decision"] as? String }, ["deployed", "overridden"],
+                       "the decision, then the deploy post-receive saw happen")
+        XCTAssertEqual(records.first?["reason"] as? String, "overridden")
+        let record = records[1]
         XCTAssertEqual(record["decision"] as? String, "overridden")
         XCTAssertEqual(record["pusher"] as? String, "alice")
         XCTAssertEqual(record["newId"] as? String, head)
@@ -53,7 +63,7 @@ final class WorkflowTests: XCTestCase {
         let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=hotfix for INC-7"])
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertTrue(push.stderr.contains("override reason: hotfix for INC-7"), push.stderr)
-        XCTAssertEqual(try audit().first?["reason"] as? String, "hotfix for INC-7")
+        XCTAssertEqual(try decisions().first?["reason"] as? String, "hotfix for INC-7")
         XCTAssertTrue(try note(repo, head).contains("override by alice: hotfix for INC-7"))
         let log = try sandbox.git("log", "--notes=pushguard", "-1", "main", in: repo).stdout
         XCTAssertTrue(log.contains("Notes (pushguard):"), log)
@@ -78,7 +88,7 @@ final class WorkflowTests: XCTestCase {
         let (repo, work, head) = try unsyncedApp()
         try sandbox.pushguard("config", "transmit", "--app", "billing-api", "--env", "production")
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
-        XCTAssertEqual(try audit().first?["decision"] as? String, "accepted")
+        XCTAssertEqual(try audit().map { $0["decision"] as? String }, ["deployed", "accepted"])
         let note = try note(repo, head)
         XCTAssertTrue(note.contains("pushguard: accepted deploy of billing-api to production"), note)
         XCTAssertTrue(note.contains("config version: 1"), note)
@@ -112,7 +122,7 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: sandbox.path("transmitted.log"), encoding: .utf8), "billing-api production\n")
         let status = try sandbox.pushguard("status", "--app", "billing-api", "--env", "production")
         XCTAssertTrue(status.stdout.contains("NEW_AUTH_TOKEN  live    applied on 3 of 3 instances"), status.stdout)
-        XCTAssertEqual(try audit().first?["decision"] as? String, "synced")
+        XCTAssertEqual(try audit().map { $0["decision"] as? String }, ["deployed", "synced"])
         XCTAssertTrue(try note(repo, head).contains("synced in this push: NEW_AUTH_TOKEN staged"))
     }
 
@@ -183,10 +193,10 @@ final class WorkflowTests: XCTestCase {
         let (repo, work, head) = try unsyncedApp(install: ["--per-ref"])
         let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=per-ref works"])
         XCTAssertEqual(push.status, 0, push.all)
-        XCTAssertEqual(try audit().first?["reason"] as? String, "per-ref works")
+        XCTAssertEqual(try decisions().first?["reason"] as? String, "per-ref works")
         XCTAssertTrue(try note(repo, head).contains("per-ref works"))
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: repo + "/pushguard-push")
-        XCTAssertEqual(leftovers, [], "post-receive cleans up what the hooks handed over")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/pushguard-push"),
+                       "post-receive cleans up what the hooks handed over")
     }
 
     func testWithoutAdvertisedPushOptionsTheMessageSaysHowToEnableThem() throws {

@@ -51,9 +51,13 @@ public struct KeyReport: Equatable, Sendable {
     public var isFinding: Bool { status != .live }
 }
 
-/// What happens to a push (and what the audit log records).
+/// What happens to a push (and what the audit log records). The first five are decisions,
+/// recorded by pre-receive (or update); `deployed` is recorded by post-receive for each ref
+/// that really moved, since a hook after PushGuard's (gitolite's access control, a protected
+/// branch) can still refuse a ref PushGuard accepted.
 public enum Decision: String, Sendable, CaseIterable {
     case accepted, warned, rejected, overridden, synced
+    case deployed
 
     /// True when git may update the ref.
     public var allowsPush: Bool { self != .rejected }

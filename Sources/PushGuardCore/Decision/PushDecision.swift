@@ -91,6 +91,24 @@ public struct DeployRecord: Equatable, Sendable {
     }
 }
 
+extension DeployRecord {
+    /// The audit records of deploys that happened: one `deployed` record per ref that moved,
+    /// carrying the decision's findings, reason and config version.
+    public static func auditRecords(_ deploys: [DeployRecord], updated: [RefUpdate], time: String) -> [AuditRecord] {
+        var oldIDs: [String: String] = [:]
+        for update in updated { oldIDs[update.ref + " " + update.newID] = update.oldID }
+        return deploys.flatMap { deploy in
+            deploy.refs.map { ref in
+                AuditRecord(time: time, app: deploy.app, environment: deploy.environment, ref: ref,
+                            oldID: oldIDs[ref + " " + deploy.newID] ?? "", newID: deploy.newID, pusher: deploy.pusher,
+                            decision: .deployed, findings: deploy.findings,
+                            reason: deploy.decision == .accepted ? "" : join(deploy.decision.rawValue, deploy.reason),
+                            configVersion: deploy.configVersion)
+            }
+        }
+    }
+}
+
 /// The whole decision for a push: per-ref outcomes, the lines for the pusher, the records to
 /// keep, and the exit status. Built by `PushDecider`; hooks only write it out.
 public struct PushDecision: Equatable, Sendable {
