@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need when missing (as root, on Debian), then
 # `swift test`: unit tests of the pure core, and end-to-end tests through real git pushes
-# against SQLite, a PostgreSQL server they start (as the postgres user, on 127.0.0.1), a local
-# HTTP server (Tests/Fixtures/state_server.py) and helper programs.
+# against SQLite, a PostgreSQL server they start (as the postgres user, on 127.0.0.1), a
+# gitolite3 server behind its own sshd (Tests/Fixtures/gitolite.sh, as root), a local HTTP
+# server (Tests/Fixtures/state_server.py) and helper programs.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The build's packages, plus a PostgreSQL server and Python for the store tests, and strace
-# for the start-up tests.
-./install.sh --deps-only postgresql python3 strace
+# The build's packages, plus a PostgreSQL server and Python for the store tests, strace
+# for the start-up tests, and gitolite with an ssh server and client for pushes over ssh.
+./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client
 
 swift build --build-tests
 # XCTest only: the suites are XCTest, and its summary line is the one to read.
