@@ -144,7 +144,8 @@ final class HTTPStoreTests: XCTestCase {
         XCTAssertTrue((body["at"] as? String ?? "").hasSuffix("Z"), "\(body)")
 
         let audits = recorded["audits"] as? [[String: Any]] ?? []
-        XCTAssertEqual(audits.compactMap { ($0["record"] as? [String: Any])?["decision"] as? String }, ["rejected", "synced"])
+        XCTAssertEqual(audits.compactMap { ($0["record"] as? [String: Any])?["decision"] as? String }, ["rejected", "synced", "deployed"],
+                       "both decisions, then post-receive's record of the deploy")
         for audit in audits {
             let record = try XCTUnwrap(audit["record"] as? [String: Any])
             XCTAssertEqual(audit["contentType"] as? String, "application/json")
@@ -178,7 +179,7 @@ final class HTTPStoreTests: XCTestCase {
         let keyLine = try XCTUnwrap(rejected.stderr.split(separator: "\n").first { $0.contains("NEW_AUTH_TOKEN") }, rejected.stderr)
         XCTAssertTrue(keyLine.contains("missing"), String(keyLine))
         let decisions = try server.audits().compactMap { ($0["record"] as? [String: Any])?["decision"] as? String }
-        XCTAssertEqual(decisions, ["accepted", "rejected"])
+        XCTAssertEqual(decisions, ["accepted", "deployed", "rejected"])
     }
 
     // MARK: 3. the token

@@ -160,7 +160,9 @@ final class LoadAndFaultTests: XCTestCase {
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=room again"]).status, 0)
         let check = try sandbox.run(["sqlite3", mountPoint + "/state.db", "PRAGMA integrity_check"])
         XCTAssertEqual(check.stdout, "ok\n")
-        XCTAssertEqual(try auditRecords().first?["reason"] as? String, "room again")
+        let newest = try auditRecords().prefix(2)
+        XCTAssertEqual(newest.map { $0["decision"] as? String }, ["deployed", "overridden"])
+        XCTAssertEqual(newest.last?["reason"] as? String, "room again")
     }
 
     func testMissingDigestKeyIsNotSilentlyReplaced() throws {
