@@ -1,4 +1,5 @@
 import CLibgit2
+import Glibc
 import PushGuardCore
 
 /// A libgit2 call that failed, with the C function's name and libgit2's message.
@@ -8,6 +9,12 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public var message: String
 
     public var description: String { "\(function) failed: \(message)" }
+
+    init(function: String, code: Int32, message: String) {
+        self.function = function
+        self.code = code
+        self.message = message
+    }
 
     init(_ function: String, _ code: Int32) {
         self.function = function
@@ -58,13 +65,37 @@ public final class Repository {
         return Repository(handle: pointer!)
     }
 
-    /// Opens the repository at a path (a bare repository or a work tree).
+    /// Opens the repository at a path (a bare repository or a work tree), for an admin command.
+    ///
+    /// On a git server the repositories belong to the git user and the admin runs PushGuard as
+    /// root. git's ownership check (`safe.directory`) protects a user from running what another
+    /// user's repository config says; root administering the git user's repositories is the
+    /// normal case, so root skips it (what root then trusts of a repository's config is the
+    /// settings loader's business). Any other user keeps the check, and a refusal names the
+    /// owner and the fix.
     public static func open(path: String) throws(GitError) -> Repository {
         try Libgit2.initialise()
+        if geteuid() == 0 { try check("git_libgit2_opts", pushguard_set_owner_validation(0)) }
         var pointer: OpaquePointer?
-        try check("git_repository_open_ext", git_repository_open_ext(
-            &pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil))
+        let code = git_repository_open_ext(&pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
+        if code == GIT_EOWNER.rawValue {
+            throw GitError(function: "git_repository_open_ext", code: code, message: ownershipProblem(path))
+        }
+        try check("git_repository_open_ext", code)
         return Repository(handle: pointer!)
+    }
+
+    /// "PATH belongs to git, not to you (alice): …", with the fix.
+    private static func ownershipProblem(_ path: String) -> String {
+        var info = stat()
+        let owner = stat(path, &info) == 0 ? userName(info.st_uid) : "another user"
+        let me = userName(geteuid())
+        return "\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users; run this command as root (the admin) or as \(owner)"
+    }
+
+    private static func userName(_ uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
+        return escapedForTerminal(String(cString: name))
     }
 
     /// The repository's git directory, without a trailing slash.

@@ -30,8 +30,9 @@ struct PushHandoff {
 
     let directory: String
 
-    /// A push that has not reached post-receive within this many seconds never will.
-    static let staleAfterSeconds = 3600
+    /// A push that has not reached post-receive within ten minutes never will (between the two
+    /// hooks git only runs the update hooks and moves refs).
+    static let staleAfterSeconds = 600
     /// Hand-over records are small; anything larger was not written by PushGuard.
     static let maxRecordBytes = 64 << 20
 
