@@ -45,6 +45,12 @@ enum Libgit2 {
     }
 }
 
+/// A manifest that cannot be read from a commit: why, as the manifest to report.
+struct ManifestProblem: Error {
+    var manifest: Manifest
+    init(_ manifest: Manifest) { self.manifest = manifest }
+}
+
 /// One open repository; owns its libgit2 handle and frees it on deinit.
 public final class Repository {
     let handle: OpaquePointer
@@ -126,54 +132,86 @@ public final class Repository {
     /// way it can fail (unknown id, a blob pushed to a branch, a directory, a symlink, a
     /// submodule, too large) becomes `.unreadable` with a plain reason.
     public func manifest(commit id: String, path: String) -> Manifest {
+        var cache: [String: Manifest] = [:]
+        return manifest(commit: id, path: path, cache: &cache).manifest
+    }
+
+    /// As `manifest(commit:path:)`, parsing each distinct blob once: commits that share an
+    /// app.json (40 release branches of one code base) cost one parse. `identity` names what
+    /// was read (the blob id, or why nothing was), so equal identities mean equal manifests.
+    public func manifest(commit id: String, path: String, cache: inout [String: Manifest]) -> ManifestRead {
+        let located = locateManifest(commit: id, path: path)
+        let blob: git_oid
+        switch located {
+        case .success(let found): blob = found
+        case .failure(let problem):
+            return ManifestRead(identity: problem.manifest == .absent ? "absent" : "commit " + id, manifest: problem.manifest)
+        }
+        let blobID = Repository.hex(withUnsafePointer(to: blob) { $0 })
+        if let known = cache[blobID] { return ManifestRead(identity: "blob " + blobID, manifest: known) }
+        var oid = blob
+        let manifest = readManifestBlob(&oid, path: path)
+        cache[blobID] = manifest
+        return ManifestRead(identity: "blob " + blobID, manifest: manifest)
+    }
+
+    /// The id of the manifest's blob, or the manifest to report when there is none to read.
+    private func locateManifest(commit id: String, path: String) -> Result<git_oid, ManifestProblem> {
         var oid = git_oid()
         guard git_oid_fromstrn(&oid, id, id.utf8.count) == 0 else {
-            return .unreadable("\(escapedForTerminal(id)) is not an object id")
+            return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(id)) is not an object id")))
         }
         var object: OpaquePointer?
         guard git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY) == 0 else {
-            return .unreadable("object \(id) not found in the repository")
+            return .failure(ManifestProblem(.unreadable("object \(id) not found in the repository")))
         }
         defer { git_object_free(object) }
         var commit: OpaquePointer?
         guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else {
             let type = String(cString: git_object_type2string(git_object_type(object)))
-            return .unreadable("pushed object \(id.prefix(12)) is a \(type), not a commit: \(path) cannot be read")
+            return .failure(ManifestProblem(.unreadable("pushed object \(id.prefix(12)) is a \(type), not a commit: \(path) cannot be read")))
         }
         defer { git_object_free(commit) }
         var tree: OpaquePointer?
         guard git_commit_tree(&tree, commit) == 0 else {
-            return .unreadable("cannot read the tree of commit \(id.prefix(12))")
+            return .failure(ManifestProblem(.unreadable("cannot read the tree of commit \(id.prefix(12))")))
         }
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         let found = git_tree_entry_bypath(&entry, tree, path)
-        if found == GIT_ENOTFOUND.rawValue { return .absent }
-        guard found == 0 else { return .unreadable("cannot look up \(escapedForTerminal(path)): \(GitError("git_tree_entry_bypath", found).message)") }
-        defer { git_tree_entry_free(entry) }
-        let mode = git_tree_entry_filemode(entry)
-        switch mode {
-        case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
-        case GIT_FILEMODE_TREE: return .unreadable("\(escapedForTerminal(path)) is a directory, not a file")
-        case GIT_FILEMODE_LINK: return .unreadable("\(escapedForTerminal(path)) is a symbolic link, not a file")
-        case GIT_FILEMODE_COMMIT: return .unreadable("\(escapedForTerminal(path)) is a submodule, not a file")
-        default: return .unreadable("\(escapedForTerminal(path)) has an unknown file mode")
+        if found == GIT_ENOTFOUND.rawValue { return .failure(ManifestProblem(.absent)) }
+        guard found == 0 else {
+            return .failure(ManifestProblem(.unreadable("cannot look up \(escapedForTerminal(path)): \(GitError("git_tree_entry_bypath", found).message)")))
         }
-        guard let blobID = git_tree_entry_id(entry) else { return .unreadable("\(path) has no id") }
-        // Read the size from the object header first, so a huge blob is never loaded.
+        defer { git_tree_entry_free(entry) }
+        switch git_tree_entry_filemode(entry) {
+        case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
+        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a directory, not a file")))
+        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a symbolic link, not a file")))
+        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a submodule, not a file")))
+        default: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has an unknown file mode")))
+        }
+        guard let blobID = git_tree_entry_id(entry) else {
+            return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has no id")))
+        }
+        return .success(blobID.pointee)
+    }
+
+    /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.
+    private func readManifestBlob(_ blobID: inout git_oid, path: String) -> Manifest {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, handle) == 0 else { return .unreadable("cannot open the object database") }
         defer { git_odb_free(odb) }
         var size = 0
         var type = GIT_OBJECT_ANY
-        guard git_odb_read_header(&size, &type, odb, blobID) == 0 else {
+        guard git_odb_read_header(&size, &type, odb, &blobID) == 0 else {
             return .unreadable("\(escapedForTerminal(path)) blob not found")
         }
         if size > Manifest.maxSize {
             return .unreadable("\(escapedForTerminal(path)) is \(size) bytes, over the 1 MiB limit")
         }
         var blob: OpaquePointer?
-        guard git_blob_lookup(&blob, handle, blobID) == 0 else {
+        guard git_blob_lookup(&blob, handle, &blobID) == 0 else {
             return .unreadable("\(escapedForTerminal(path)) blob not found")
         }
         defer { git_blob_free(blob) }
@@ -181,6 +219,17 @@ public final class Repository {
         guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([], path: path) }
         let bytes = Array(UnsafeRawBufferPointer(start: raw, count: length))
         return Manifest.parse(bytes, path: escapedForTerminal(path))
+    }
+
+    /// The ref a symbolic ref points at (`refs/heads/master` → `refs/heads/main`), or nil when
+    /// `name` is not a symbolic ref.
+    public func symbolicTarget(of name: String) -> String? {
+        var reference: OpaquePointer?
+        guard git_reference_lookup(&reference, handle, name) == 0 else { return nil }
+        defer { git_reference_free(reference) }
+        guard git_reference_type(reference) == GIT_REFERENCE_SYMBOLIC,
+              let target = git_reference_symbolic_target(reference) else { return nil }
+        return String(cString: target)
     }
 
     static func hex(_ oid: UnsafePointer<git_oid>?) -> String {

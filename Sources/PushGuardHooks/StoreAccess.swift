@@ -41,8 +41,11 @@ extension PushReaders {
     /// (`check`, a developer's clone).
     public static func live(repository: Repository, store: LazyStore, settings: Settings, app: String,
                             pusher: String, mayTransmit: String?) -> PushReaders {
-        PushReaders(
-            manifest: { commit, path in repository.manifest(commit: commit, path: path) },
+        // Parsed manifests by blob id, for the whole push.
+        let cache = ManifestCache()
+        return PushReaders(
+            manifest: { commit, path in repository.manifest(commit: commit, path: path, cache: &cache.parsed) },
+            symbolicTarget: { repository.symbolicTarget(of: $0) },
             state: { environment throws(StoreFailure) in
                 do {
                     let state = try store.get().state(app: app, environment: environment)
@@ -62,6 +65,11 @@ extension PushReaders {
                 }
             })
     }
+}
+
+/// Manifests parsed so far in this push, by blob id.
+final class ManifestCache {
+    var parsed: [String: Manifest] = [:]
 }
 
 /// The merged step: transmit an environment's pending config during the push. Stores that

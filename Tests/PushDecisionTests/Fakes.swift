@@ -26,14 +26,16 @@ final class FakeStore {
     }
 }
 
-/// Manifests by commit id, with reads counted.
+/// Manifests by commit id, with reads counted; each commit's manifest is its own blob.
 final class FakeManifests {
     var byCommit: [String: Manifest] = [:]
+    /// Symbolic refs of the repository: name → target.
+    var symbolicRefs: [String: String] = [:]
     private(set) var reads: [String] = []
 
-    func manifest(_ commit: String, _ path: String) -> Manifest {
+    func manifest(_ commit: String, _ path: String) -> ManifestRead {
         reads.append(commit)
-        return byCommit[commit] ?? .absent
+        return ManifestRead(identity: "blob of " + commit, manifest: byCommit[commit] ?? .absent)
     }
 }
 
@@ -52,6 +54,7 @@ struct Push {
                                   gitlab: gitlab)
         let store = self.store, manifests = self.manifests
         let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
+                                  symbolicTarget: { manifests.symbolicRefs[$0] },
                                   state: { environment throws(StoreFailure) in try store.state(environment) },
                                   transmit: { store.transmit($0) })
         return PushDecider(request: request, readers: readers).decide(updates)

@@ -44,6 +44,54 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertFalse(decision.outcomes[0].checked)
     }
 
+    func testAPushToASymbolicRefIsCheckedAsAPushToItsTarget() {
+        var push = Push()
+        push.settings = mapped([("production", ["refs/heads/main"])])
+        push.manifests.symbolicRefs["refs/heads/master"] = "refs/heads/main"
+        push.store.states["production"] = environment("production")
+        let decision = push.decide([update("refs/heads/master")])
+        XCTAssertEqual(decision.outcomes[0].environment, "production")
+        XCTAssertEqual(decision.exitStatus, 1, "master moves main: the same check as a push to main")
+    }
+
+    func testPushesAndDeletionsOfPushGuardsNotesAreRefused() {
+        let push = Push()
+        for pushed in [update("refs/notes/pushguard"), update("refs/notes/pushguard", to: zero)] {
+            let decision = push.decide([pushed, update("refs/heads/feature")])
+            XCTAssertEqual(decision.exitStatus, 1)
+            XCTAssertTrue(decision.lines[0].contains("refusing refs/notes/pushguard"), "\(decision.lines)")
+        }
+        XCTAssertEqual(push.decide([update("refs/notes/commits")]).exitStatus, 0, "other notes are the team's own")
+    }
+
+    func testAPushDeployingMoreRefsThanTheLimitIsRefusedWithoutReadingAnything() {
+        var push = Push()
+        push.settings = mapped([("production", ["refs/heads/release/*"])])
+        let updates = (0...PushDecider.maxMappedRefs).map { update("refs/heads/release/\($0)") }
+        let decision = push.decide(updates)
+        XCTAssertEqual(decision.exitStatus, 1)
+        XCTAssertTrue(push.store.lookups.isEmpty)
+        XCTAssertTrue(push.manifests.reads.isEmpty)
+        XCTAssertTrue(decision.lines.last!.contains("push them in smaller batches"))
+    }
+
+    func testAPushRecordsAtMostTenThousandFindingsInAll() {
+        var push = Push()
+        push.settings = mapped([("production", ["refs/heads/release/*"])])
+        let keys = (0..<300).map { Requirement(key: "KEY_\($0)") }
+        push.store.states["production"] = inSync("production")
+        var updates: [RefUpdate] = []
+        for index in 0..<60 {
+            let commit = String(repeating: "1", count: 38) + (index < 10 ? "0\(index)" : "\(index)")
+            push.manifests.byCommit[commit] = .declared(keys)
+            updates.append(update("refs/heads/release/\(index)", to: commit))
+        }
+        let records = push.decide(updates).auditRecords
+        XCTAssertEqual(records.count, 60, "every decision is still recorded")
+        XCTAssertEqual(records.map(\.findings.count).reduce(0, +), PushDecision.maxRecordedFindings)
+        XCTAssertTrue(records.last!.reason.contains("over the push's limit not recorded"), records.last!.reason)
+    }
+
     // MARK: one look-up per environment, one manifest read per commit
 
     func testAnEnvironmentIsLookedUpOnceHoweverManyRefsDeployToIt() {

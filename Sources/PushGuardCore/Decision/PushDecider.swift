@@ -12,32 +12,57 @@ public struct PushDecider {
 
     private var settings: Settings { request.settings }
 
+    /// PushGuard's deploy notes: written by its post-receive, never by a pusher (a pushed
+    /// note could forge "accepted deploy", a deletion could erase the record).
+    public static let notesRef = "refs/notes/pushguard"
+
+    /// More refs than this deploying in one push are refused: each costs an evaluation,
+    /// lines and records, and no real deploy needs more.
+    public static let maxMappedRefs = 2000
+
+    /// The environment a ref deploys to: its own mapping, else its symbolic ref's target's
+    /// (a push to `master` that is a symbolic ref to `main` moves `main`).
+    func environment(for ref: String) -> EnvironmentSettings? {
+        if let environment = settings.environment(for: ref) { return environment }
+        return readers.symbolicTarget(ref).flatMap { settings.environment(for: $0) }
+    }
+
     public func decide(_ updates: [RefUpdate]) -> PushDecision {
         var outcomes: [RefOutcome?] = Array(repeating: nil, count: updates.count)
+        var lines: [String] = []
         var byEnvironment: [(environment: EnvironmentSettings, indices: [Int])] = []
+        var mapped = 0
         for (index, update) in updates.enumerated() {
+            if update.ref == PushDecider.notesRef {
+                outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .rejected)
+                lines.append(Report.prefix + "refusing " + PushDecider.notesRef + ": PushGuard's deploy notes are written by its post-receive hook, not pushed")
+                continue
+            }
             // Deletions are never blocked; unmapped refs and mode off are not checked.
-            guard !update.isDeletion, let environment = settings.environment(for: update.ref),
+            guard !update.isDeletion, let environment = environment(for: update.ref),
                   settings.mode(of: environment) != .off else {
                 outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .accepted)
                 continue
             }
+            mapped += 1
             if let slot = byEnvironment.firstIndex(where: { $0.environment.name == environment.name }) {
                 byEnvironment[slot].indices.append(index)
             } else {
                 byEnvironment.append((environment, [index]))
             }
         }
-        var lines: [String] = []
-        var manifests: [String: Manifest] = [:]
+        if mapped > PushDecider.maxMappedRefs {
+            return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
+        }
+        var manifests: [String: ManifestRead] = [:]
         var timedOut: StoreFailure?
         for (environment, indices) in byEnvironment {
             let refs = indices.map { updates[$0] }
-            let refManifests = refs.map { update -> Manifest in
+            let refManifests = refs.map { update -> ManifestRead in
                 if let known = manifests[update.newID] { return known }
-                let manifest = readers.manifest(update.newID, settings.manifestPath)
-                manifests[update.newID] = manifest
-                return manifest
+                let read = readers.manifest(update.newID, settings.manifestPath)
+                manifests[update.newID] = read
+                return read
             }
             // After one time-out the store is not asked again in this push: every environment
             // is decided within the timeout (+1 s), not once per environment.
@@ -52,8 +77,22 @@ public struct PushDecider {
         return PushDecision(request: request.summary, outcomes: outcomes.map { $0! }, body: lines)
     }
 
+    /// A push that deploys more refs than `maxMappedRefs`: refused without reading anything.
+    private func tooManyRefs(_ updates: [RefUpdate], mapped: Int, byEnvironment: [(environment: EnvironmentSettings, indices: [Int])],
+                             outcomes: [RefOutcome?], lines: [String]) -> PushDecision {
+        var outcomes = outcomes
+        for (environment, indices) in byEnvironment {
+            for index in indices {
+                outcomes[index] = RefOutcome(update: updates[index], environment: environment.name, evaluation: nil,
+                                             decision: .rejected, reason: "\(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs)")
+            }
+        }
+        let line = Report.prefix + "push to \(escapedForTerminal(request.app)) rejected: \(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs); push them in smaller batches"
+        return PushDecision(request: request.summary, outcomes: outcomes.map { $0! }, body: lines + [line])
+    }
+
     /// One environment: one state look-up, an optional sync, then one evaluation per commit.
-    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [Manifest])
+    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [ManifestRead])
         -> (outcomes: [RefOutcome], lines: [String]) {
         let mode = settings.mode(of: environment)
         var report = request.report
@@ -115,15 +154,15 @@ public struct PushDecider {
         return (outcomes, lines)
     }
 
-    /// One evaluation per pushed commit, shared by every ref that pushes it (1,000 release
-    /// branches of one commit cost one evaluation).
-    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [Manifest],
+    /// One evaluation per distinct manifest, shared by every ref whose commit has it (1,000
+    /// release branches, or 40 commits sharing one app.json, cost one evaluation).
+    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [ManifestRead],
                               _ evaluate: (Manifest) -> Evaluation) -> [Evaluation] {
-        var byCommit: [String: Evaluation] = [:]
-        return zip(refs, manifests).map { update, manifest in
-            if let known = byCommit[update.newID] { return known }
-            let evaluation = evaluate(manifest)
-            byCommit[update.newID] = evaluation
+        var byManifest: [String: Evaluation] = [:]
+        return manifests.map { read in
+            if let known = byManifest[read.identity] { return known }
+            let evaluation = evaluate(read.manifest)
+            byManifest[read.identity] = evaluation
             return evaluation
         }
     }

@@ -136,12 +136,24 @@ public struct PushDecision: Equatable, Sendable {
 
     /// One audit record per checked ref. Refs whose store did not answer in time get none:
     /// asking that store again would break the promise of a decision within the timeout.
+    /// A push's records keep at most this many findings in all (each record at most
+    /// `AuditRecord.maxFindings`): 2,000 refs of 30,000 keys must not make gigabytes.
+    public static let maxRecordedFindings = 10_000
+
     public var auditRecords: [AuditRecord] {
-        outcomes.filter { $0.checked && $0.storeFailure?.timedOut != true }.map { outcome in
-            AuditRecord(time: request.time, app: request.app, environment: outcome.environment ?? "",
-                        ref: outcome.update.ref, oldID: outcome.update.oldID, newID: outcome.update.newID,
-                        pusher: request.pusher, decision: outcome.decision, findings: outcome.recordedFindings,
-                        reason: outcome.recordedReason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
+        var budget = PushDecision.maxRecordedFindings
+        return outcomes.filter { $0.checked && $0.storeFailure?.timedOut != true }.map { outcome in
+            var findings = outcome.recordedFindings
+            var reason = outcome.recordedReason
+            if findings.count > budget {
+                reason = join(reason, "\(findings.count - budget) finding(s) over the push's limit not recorded")
+                findings = Array(findings.prefix(budget))
+            }
+            budget -= findings.count
+            return AuditRecord(time: request.time, app: request.app, environment: outcome.environment ?? "",
+                               ref: outcome.update.ref, oldID: outcome.update.oldID, newID: outcome.update.newID,
+                               pusher: request.pusher, decision: outcome.decision, findings: findings,
+                               reason: reason, configVersion: outcome.evaluation?.desiredVersion ?? 0)
         }
     }
 

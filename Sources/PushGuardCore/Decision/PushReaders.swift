@@ -18,20 +18,35 @@ public enum TransmitOutcome: Equatable, Sendable {
     case failed(message: String, output: [String])
 }
 
+/// A manifest as read from a pushed commit, with what identifies it: commits whose manifests
+/// share an identity (the same blob) are evaluated once.
+public struct ManifestRead: Equatable, Sendable {
+    public var identity: String
+    public var manifest: Manifest
+    public init(identity: String, manifest: Manifest) {
+        self.identity = identity
+        self.manifest = manifest
+    }
+}
+
 /// Everything a push decision reads from the world, injected so that a push can be decided
 /// (and unit-tested) without git, a store or a process.
 public struct PushReaders {
     /// The manifest at `path` in the tree of the pushed commit `commit`.
-    public var manifest: (_ commit: String, _ path: String) -> Manifest
+    public var manifest: (_ commit: String, _ path: String) -> ManifestRead
+    /// The ref a symbolic ref points at (`refs/heads/master` → `refs/heads/main`), if it is one.
+    public var symbolicTarget: (_ ref: String) -> String?
     /// The config state of one of the app's environments.
     public var state: (_ environment: String) throws(StoreFailure) -> EnvironmentState
     /// Transmits an environment's pending config as part of the push.
     public var transmit: (_ environment: String) -> TransmitOutcome
 
-    public init(manifest: @escaping (_ commit: String, _ path: String) -> Manifest,
+    public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
+                symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
                 state: @escaping (_ environment: String) throws(StoreFailure) -> EnvironmentState,
                 transmit: @escaping (_ environment: String) -> TransmitOutcome) {
         self.manifest = manifest
+        self.symbolicTarget = symbolicTarget
         self.state = state
         self.transmit = transmit
     }
