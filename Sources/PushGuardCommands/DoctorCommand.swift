@@ -33,7 +33,9 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             doctor.problem("settings cannot be used: \(CommandFailure.from(error).description)")
         }
-        if let repository, let settings { checkRepository(repository, settings, &doctor) }
+        // The repository is checked even when the settings are broken: its hooks and git
+        // config can be diagnosed without them.
+        if let repository { checkRepository(repository, settings, &doctor) }
         if let settings { checkStore(settings, &doctor) }
         for line in doctor.lines { print(line) }
         if doctor.failed {
@@ -43,40 +45,51 @@ struct DoctorCommand: ParsableCommand {
         print("no problems found")
     }
 
-    private func checkRepository(_ repository: Repository, _ settings: Settings, _ doctor: inout Doctor) {
+    private func checkRepository(_ repository: Repository, _ settings: Settings?, _ doctor: inout Doctor) {
         let gitDirectory = repository.gitDirectory
-        doctor.ok("repository \(escapedForTerminal(gitDirectory))" + (repository.isBare ? "" : " (not bare: pushes to its checked-out branch are refused by git)"))
-        if let hooksPath = try? repository.config().string("core.hooksPath") {
-            doctor.problem("core.hooksPath is \(escapedForTerminal(hooksPath)): git runs hooks from there, so the hooks in \(escapedForTerminal(gitDirectory))/hooks never run. Unset it or link pushguard there.")
+        let config: GitConfig
+        do {
+            config = try repository.config()
+        } catch {
+            doctor.problem("the git config of \(escapedForTerminal(gitDirectory)) cannot be read: \(error.message)")
+            return
         }
+        do {
+            if let hooksPath = try config.string("core.hooksPath") {
+                doctor.problem("core.hooksPath is \(escapedForTerminal(hooksPath)): git runs hooks from there, so the hooks in \(escapedForTerminal(gitDirectory))/hooks never run. Unset it or link pushguard there.")
+            }
+        } catch {
+            doctor.problem("core.hooksPath cannot be read (\(error.message)), so where git runs hooks from is unknown: fix it with git config core.hooksPath, or unset it")
+        }
+        if repository.isBare {
+            checkServer(repository, config, settings, &doctor)
+        } else {
+            checkClient(repository, config, &doctor)
+        }
+    }
+
+    /// A bare repository: the server hooks, push options and the ref mapping.
+    private func checkServer(_ repository: Repository, _ config: GitConfig, _ settings: Settings?, _ doctor: inout Doctor) {
+        let gitDirectory = repository.gitDirectory
+        doctor.ok("repository \(escapedForTerminal(gitDirectory))")
         let layout: HookLayout = gitlab ? .gitlab : .git
-        let expected = HookName.server(perRef: settings.perRef)
-        for hook in expected {
-            let path = layout.path(for: hook, gitDirectory: gitDirectory)
-            if !Files.exists(path) {
-                doctor.problem("\(hook.rawValue) hook missing: run `pushguard install --repo \(shellQuoted(gitDirectory))\(settings.perRef ? " --per-ref" : "")\(gitlab ? " --gitlab" : "")`")
-            } else if access(path, X_OK) != 0 {
-                doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
-            } else if Files.readLink(path) == nil {
-                doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run")
-            } else {
-                doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
-            }
-            let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
-            if Files.exists(saved) {
-                if access(saved, X_OK) == 0 {
-                    doctor.ok("the earlier \(hook.rawValue) hook runs first (\(escapedForTerminal(saved)))")
-                } else {
-                    doctor.problem("the earlier \(hook.rawValue) hook \(escapedForTerminal(saved)) has no run bit: it is skipped (chmod +x it, or delete it)")
-                }
-            }
+        // Without usable settings pushguard.perRef is unknown: check the hooks every install links.
+        let perRef = settings?.perRef ?? false
+        for hook in HookName.server(perRef: perRef) {
+            checkHook(hook, path: layout.path(for: hook, gitDirectory: gitDirectory),
+                      fix: "pushguard install --repo \(shellQuoted(gitDirectory))\(perRef ? " --per-ref" : "")\(gitlab ? " --gitlab" : "")", &doctor)
         }
-        if !settings.perRef && Files.exists(layout.path(for: .update, gitDirectory: gitDirectory)) && isOursLink(layout.path(for: .update, gitDirectory: gitDirectory)) {
+        if settings != nil && !perRef && Files.exists(layout.path(for: .update, gitDirectory: gitDirectory)) && isOursLink(layout.path(for: .update, gitDirectory: gitDirectory)) {
             doctor.ok("update hook linked but pushguard.perRef is false: only pre-receive checks")
         }
-        if (try? repository.config().bool("receive.advertisePushOptions")) != true {
-            doctor.problem("receive.advertisePushOptions is not true: pushers cannot use -o pushguard.ack or -o pushguard.sync (install sets it)")
+        do {
+            if try config.bool("receive.advertisePushOptions") != true {
+                doctor.problem("receive.advertisePushOptions is not true: pushers cannot use -o pushguard.ack or -o pushguard.sync (install sets it)")
+            }
+        } catch {
+            doctor.problem("receive.advertisePushOptions cannot be read: \(error.message); git refuses every push to this repository until it is a boolean: git config receive.advertisePushOptions true")
         }
+        guard let settings else { return }
         let app = settings.app(gitDirectory: gitDirectory)
         let mapped = settings.environments.filter { !$0.refs.isEmpty }
         if mapped.isEmpty {
@@ -84,6 +97,48 @@ struct DoctorCommand: ParsableCommand {
         }
         for environment in mapped {
             doctor.ok("app \(escapedForTerminal(app)): \(environment.refs.map(escapedForTerminal).joined(separator: ", ")) deploy to \(escapedForTerminal(environment.name)) (mode \(settings.mode(of: environment).rawValue))")
+        }
+    }
+
+    /// A clone with a work tree: the client's pre-push hook and the remotes it checks for.
+    private func checkClient(_ repository: Repository, _ config: GitConfig, _ doctor: inout Doctor) {
+        let gitDirectory = repository.gitDirectory
+        doctor.ok("repository \(escapedForTerminal(gitDirectory)) (a clone with a work tree: the client pre-push hook is checked)")
+        checkHook(.prePush, path: HookLayout.git.path(for: .prePush, gitDirectory: gitDirectory),
+                  fix: "pushguard install --client --repo \(shellQuoted(repo ?? parentDirectory(of: gitDirectory)))", &doctor)
+        do {
+            var apps: [String] = []
+            for name in try config.names(matching: "^remote\\..+\\.pushguard[aA]pp$") {
+                let remote = name.dropFirst("remote.".count).dropLast(".pushguardapp".count)
+                if let app = try config.string(name) { apps.append("remote \(escapedForTerminal(String(remote))) deploys \(escapedForTerminal(app))") }
+            }
+            if apps.isEmpty {
+                doctor.problem("no remote names its app, so the pre-push hook checks nothing: git config remote.origin.pushguardApp APP")
+            }
+            for line in apps { doctor.ok(line) }
+        } catch {
+            doctor.problem("the remotes' pushguardApp settings cannot be read: \(error.message)")
+        }
+    }
+
+    /// One hook: linked to pushguard and runnable, and any hook it keeps running first.
+    private func checkHook(_ hook: HookName, path: String, fix: String, _ doctor: inout Doctor) {
+        if !Files.exists(path) {
+            doctor.problem("\(hook.rawValue) hook missing: run `\(fix)`")
+        } else if access(path, X_OK) != 0 {
+            doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
+        } else if Files.readLink(path) == nil {
+            doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run")
+        } else {
+            doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
+        }
+        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
+        if Files.exists(saved) {
+            if access(saved, X_OK) == 0 {
+                doctor.ok("the earlier \(hook.rawValue) hook runs first (\(escapedForTerminal(saved)))")
+            } else {
+                doctor.problem("the earlier \(hook.rawValue) hook \(escapedForTerminal(saved)) has no run bit: it is skipped (chmod +x it, or delete it)")
+            }
         }
     }
 

@@ -10,7 +10,7 @@ struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Link PushGuard's hooks into bare repositories (or take them out with --uninstall).",
-        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Install and uninstall are idempotent; uninstall restores what was there.")
+        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
 
     @Option(parsing: .upToNextOption, help: "Bare repositories to install into.") var repo: [String] = []
     @Option(help: "Install into every bare repository below this directory.") var root: String?
@@ -24,6 +24,12 @@ struct InstallCommand: ParsableCommand {
 
     func validate() throws {
         if repo.isEmpty && root == nil { throw ValidationError("give --repo PATH… or --root DIR") }
+        if client {
+            // These only make sense on a server; with --client they would be silently ignored.
+            if root != nil { throw ValidationError("--client installs into developers' clones, and --root finds bare repositories: give --repo CLONE, or drop --client for a server") }
+            if perRef { throw ValidationError("--per-ref is for a server's update hook; a client install links only pre-push") }
+            if gitlab { throw ValidationError("--gitlab is for a GitLab server's custom_hooks; a client install links .git/hooks/pre-push") }
+        }
     }
 
     func run() throws {
@@ -45,11 +51,12 @@ struct InstallCommand: ParsableCommand {
             var installation = Installation(gitDirectory: repository.gitDirectory, binary: binary,
                                             layout: gitlab ? .gitlab : .git, perRef: perRef, dryRun: dryRun)
             installation.client = client
+            installation.requestedPath = path
             if uninstall {
                 installation.uninstall(repository: repository)
-            } else {
-                installation.install(repository: repository)
-                if !client, let settings = try? storeOptions.settings(repository: repository) { stores.insert(settings.store) }
+            } else if let settings = installation.install(repository: repository,
+                                                          readSettings: { try storeOptions.settings(repository: repository) }) {
+                stores.insert(settings.store)
             }
             let title = (dryRun ? "[dry run] " : "") + escapedForTerminal(repository.gitDirectory)
             print(title + (installation.problems.isEmpty ? ":" : ": NOT " + (uninstall ? "uninstalled" : "installed")))

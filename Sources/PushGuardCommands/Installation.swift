@@ -22,6 +22,10 @@ enum HookLayout: String {
 /// there: an existing hook is renamed `<hook>.before-pushguard` and run first by PushGuard;
 /// config PushGuard changes is recorded in `<git-dir>/pushguard-install` so uninstall can
 /// restore it exactly.
+///
+/// There are two kinds of installation and each touches only its own things: a server
+/// installation (a bare repository: pre-receive, update, post-receive and the recorded config)
+/// and a client installation (a developer's clone: pre-push only, no config).
 struct Installation {
     var gitDirectory: String
     var binary: String
@@ -30,6 +34,8 @@ struct Installation {
     var dryRun: Bool
     /// A developer's clone: only the pre-push warning, no server config.
     var client = false
+    /// The repository as the admin named it, for the commands suggested in messages.
+    var requestedPath: String?
     /// What was done (or would be, in a dry run), for the admin to read.
     private(set) var log: [String] = []
     /// What is wrong and stopped the work, each with a fix.
@@ -53,30 +59,85 @@ struct Installation {
         self.dryRun = dryRun
     }
 
+    /// The hooks this kind of installation links.
     var hooks: [HookName] {
         client ? [.prePush] : HookName.server(perRef: perRef)
     }
 
-    mutating func install(repository: Repository) {
-        if layout == .git, let hooksPath = try? repository.config().string("core.hooksPath") {
-            problems.append("core.hooksPath is set to \(escapedForTerminal(hooksPath)): git runs hooks from there, not from \(escapedForTerminal(gitDirectory))/hooks. Unset it for this repository (git config --unset core.hooksPath) or link pushguard into that directory yourself.")
-            return
+    /// The hooks this kind of installation may have linked, whichever options it was given:
+    /// what its uninstall takes out, and nothing else.
+    var hooksOfThisKind: [HookName] {
+        client ? [.prePush] : HookName.server(perRef: true)
+    }
+
+    /// Links the hooks and sets the server's config. A server installation first reads the
+    /// repository's settings through `readSettings`: settings that cannot be read stop the
+    /// install (the hooks would fail on every push) and are reported. Returns the settings
+    /// when the repository was installed (or would be, in a dry run), for its store.
+    @discardableResult
+    mutating func install(repository: Repository, readSettings: () throws -> Settings) -> Settings? {
+        guard checkKind(repository, uninstalling: false) else { return nil }
+        if layout == .git {
+            do {
+                if let hooksPath = try repository.config().string("core.hooksPath") {
+                    problems.append("core.hooksPath is set to \(escapedForTerminal(hooksPath)): git runs hooks from there, not from \(escapedForTerminal(gitDirectory))/hooks. Unset it for this repository (git config --unset core.hooksPath) or link pushguard into that directory yourself.")
+                    return nil
+                }
+            } catch {
+                problems.append("cannot read core.hooksPath, so where git runs hooks from is unknown: \(error.message). Fix the repository's git config, then install again.")
+                return nil
+            }
         }
-        guard checkHooksDirectoryIsInside() else { return }
+        var settings: Settings?
+        if !client {
+            do {
+                settings = try readSettings()
+            } catch {
+                problems.append("the repository's settings cannot be read: \(CommandFailure.from(error).description). Its hooks would fail on every push and its store cannot be prepared; fix the setting, then install again.")
+                return nil
+            }
+        }
+        guard checkHooksDirectoryIsInside() else { return nil }
         for hook in hooks { installHook(hook) }
         if !problems.isEmpty {
             // All or nothing: a partly installed repository is put back as it was.
             for hook in linkedNow { uninstallHook(hook) }
             if !linkedNow.isEmpty { log.append("rolled back: the repository is as it was") }
-            return
+            return nil
         }
-        if client { return }
+        if client { return nil }
         recordAndSetConfig(repository: repository)
+        return problems.isEmpty ? settings : nil
     }
 
+    /// Takes out what this kind of installation added: a client's pre-push hook, or a server's
+    /// hooks and the config it recorded. The other kind's hooks stay as they are.
     mutating func uninstall(repository: Repository) {
-        for hook in HookName.allCases { uninstallHook(hook) }
-        restoreConfig(repository: repository)
+        guard checkKind(repository, uninstalling: true) else { return }
+        for hook in hooksOfThisKind { uninstallHook(hook) }
+        if !client { restoreConfig(repository: repository) }
+    }
+
+    // MARK: kind
+
+    /// A client installation belongs in a clone, a server installation in a bare repository;
+    /// the other way round is almost always a forgotten or extra `--client`, so it is refused
+    /// with the command that was probably meant. Uninstall goes ahead where this kind's hooks
+    /// are linked anyway (put there by an earlier version), so they can still be taken out.
+    private mutating func checkKind(_ repository: Repository, uninstalling: Bool) -> Bool {
+        if client != repository.isBare { return true }
+        if uninstalling && hooksOfThisKind.contains(where: { isOurs(layout.path(for: $0, gitDirectory: gitDirectory)) }) {
+            return true
+        }
+        let path = requestedPath ?? gitDirectory
+        let quoted = shellQuoted(path)
+        let action = uninstalling ? "install --uninstall" : "install"
+        if client {
+            problems.append("\(escapedForTerminal(path)) is a bare repository: the client hook belongs in a developer's clone; for a server, drop --client: pushguard \(action) --repo \(quoted)")
+        } else {
+            problems.append("\(escapedForTerminal(path)) is a clone with a work tree, not a bare repository: the server hooks belong in the bare repository that pushes go to; for a developer's clone, add --client: pushguard \(action) --client --repo \(quoted)")
+        }
+        return false
     }
 
     // MARK: hooks
@@ -124,7 +185,9 @@ struct Installation {
         }
         if symlink(binary, path) != 0 {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
-            if Files.exists(saved) { _ = rename(saved, path) }
+            if Files.exists(saved) && rename(saved, path) != 0 {
+                problems.append("cannot put the existing hook back from \(escapedForTerminal(saved)): \(lastErrorText()); move it back by hand")
+            }
         } else {
             linkedNow.append(hook)
         }
@@ -135,7 +198,10 @@ struct Installation {
         let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
         if isOurs(path) {
             log.append("\(hook.rawValue): removing \(escapedForTerminal(path))")
-            if !dryRun { unlink(path) }
+            if !dryRun && unlink(path) != 0 {
+                problems.append("cannot remove \(escapedForTerminal(path)): \(lastErrorText())")
+                return
+            }
         }
         if Files.exists(saved) && !Files.exists(path) {
             log.append("\(hook.rawValue): restoring the hook that was there before")
@@ -154,7 +220,7 @@ struct Installation {
     private mutating func recordAndSetConfig(repository: Repository) {
         do {
             let config = try LocalConfig(repository: repository)
-            var recorded = readState()
+            var recorded = try readState()
             var changed = false
             for (name, value) in Installation.managedConfig(perRef: perRef) {
                 let before = try config.string(name)
@@ -174,9 +240,9 @@ struct Installation {
     }
 
     private mutating func restoreConfig(repository: Repository) {
-        let recorded = readState()
-        guard !recorded.isEmpty else { return }
         do {
+            let recorded = try readState()
+            guard !recorded.isEmpty else { return }
             let config = try LocalConfig(repository: repository)
             for (name, before) in recorded.sorted(by: { $0.key < $1.key }) {
                 if before == "\u{0}unset" {
@@ -193,9 +259,10 @@ struct Installation {
         }
     }
 
-    /// `name<TAB>value` lines; the value `\0unset` means the variable was absent.
-    private func readState() -> [String: String] {
-        guard let text = try? Files.readTextIfPresent(stateFilePath, limit: 65536) else { return [:] }
+    /// `name<TAB>value` lines; the value `\0unset` means the variable was absent. No file is no
+    /// record; a file that cannot be read throws (uninstall must not guess what to restore).
+    private func readState() throws -> [String: String] {
+        guard let text = try Files.readTextIfPresent(stateFilePath, limit: 65536) else { return [:] }
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
