@@ -41,16 +41,18 @@ enum PreReceiveHook {
         var decision = PushDecider(request: request, readers: readers).decide(updates)
         Trace.mark("decided")
         var handedOver: String?
-        if !decision.deploys.isEmpty {
+        let deploys = decision.deploys
+        if !deploys.isEmpty {
             do {
-                handedOver = try server.handoff.begin(header, deploys: decision.deploys)
+                handedOver = try server.handoff.begin(header, deploys: deploys)
             } catch {
                 decision = decision.withHandoffFailure(error.description)
             }
         }
+        Trace.mark("handed over to post-receive")
         decision = audit(decision, store: store)
         if decision.rejected, let handedOver { server.handoff.remove(handedOver) }
-        Trace.mark("audited and handed over")
+        Trace.mark("audited")
         printError(decision.lines)
         Trace.mark("done")
         return decision.exitStatus
