@@ -41,5 +41,6 @@ let package = Package(
                           ])]),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
+        .testTarget(name: "PushGuardStoreTests", dependencies: ["PushGuardStore", "PushGuardCore", "PushGuardSystem"]),
     ]
 )
