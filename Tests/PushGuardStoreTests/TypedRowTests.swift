@@ -116,9 +116,9 @@ final class TypedRowTests: XCTestCase {
         }
     }
 
-    func testAnUnknownStateFailsAPushInsteadOfCountingTheInstance() throws {
-        // web.2 is "paused": treating it as active (the old default) would count it, as
-        // draining would ignore it; neither may be guessed.
+    func testAnUnknownStateStopsATransmit() throws {
+        // web.2 is "paused": the old default (active) would have marked it as sent the new
+        // version; a transmit must stop instead of guessing.
         try corrupt("UPDATE instances SET state = 'paused', applied_version = 0 WHERE id = 'web.2'")
         let store = try open()
         XCTAssertThrowsError(try store.transmit(app: "a", environment: "e", instances: nil, by: "alice", at: "t"))
