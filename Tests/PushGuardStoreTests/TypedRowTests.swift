@@ -117,8 +117,8 @@ final class TypedRowTests: XCTestCase {
     }
 
     func testAnUnknownStateStopsATransmit() throws {
-        // web.2 is "paused": the old default (active) would have marked it as sent the new
-        // version; a transmit must stop instead of guessing.
+        // web.2 is "paused": the old reader took it for active and carried on; a transmit
+        // must stop instead of guessing what the state means.
         try corrupt("UPDATE instances SET state = 'paused', applied_version = 0 WHERE id = 'web.2'")
         let store = try open()
         XCTAssertThrowsError(try store.transmit(app: "a", environment: "e", instances: nil, by: "alice", at: "t"))
