@@ -48,5 +48,6 @@ let package = Package(
         // The hooks' own plumbing (the hand-over between hooks) on a real file system.
         .testTarget(name: "PushGuardHooksTests", dependencies: ["PushGuardHooks", "PushGuardCore", "PushGuardSystem"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
+        .testTarget(name: "PushGuardStoreTests", dependencies: ["PushGuardStore", "PushGuardCore", "PushGuardSystem"]),
     ]
 )

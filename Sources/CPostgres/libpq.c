@@ -21,14 +21,18 @@ static struct {
     char *(*resultErrorField)(const PGresult *, int);
     int (*ntuples)(const PGresult *);
     int (*nfields)(const PGresult *);
+    char *(*fname)(const PGresult *, int);
     char *(*getvalue)(const PGresult *, int, int);
     int (*getisnull)(const PGresult *, int, int);
     void (*clear)(PGresult *);
 } pq;
 
+/* A library without one of the symbols is released again (dlclose), so a failed load leaks no
+ * handle and the next call tries afresh; the message names the missing symbol. */
 #define LOAD(field, name) \
     if (!(*(void **)(&pq.field) = dlsym(library, name))) { \
-        snprintf(error, size, "libpq has no %s", name); library = NULL; return -1; }
+        snprintf(error, size, "libpq.so.5 has no %s (apt-get install libpq5)", name); \
+        dlclose(library); library = NULL; return -1; }
 
 int pushguard_libpq_load(char *error, size_t size) {
     if (library) return 0;
@@ -43,6 +47,7 @@ int pushguard_libpq_load(char *error, size_t size) {
     LOAD(consumeInput, "PQconsumeInput") LOAD(isBusy, "PQisBusy") LOAD(getResult, "PQgetResult")
     LOAD(resultStatus, "PQresultStatus") LOAD(resultErrorMessage, "PQresultErrorMessage")
     LOAD(resultErrorField, "PQresultErrorField") LOAD(ntuples, "PQntuples") LOAD(nfields, "PQnfields")
+    LOAD(fname, "PQfname")
     LOAD(getvalue, "PQgetvalue") LOAD(getisnull, "PQgetisnull") LOAD(clear, "PQclear")
     return 0;
 }
@@ -65,6 +70,7 @@ char *pg_PQresultErrorMessage(const PGresult *r) { return pq.resultErrorMessage(
 char *pg_PQresultErrorField(const PGresult *r, int f) { return pq.resultErrorField(r, f); }
 int pg_PQntuples(const PGresult *r) { return pq.ntuples(r); }
 int pg_PQnfields(const PGresult *r) { return pq.nfields(r); }
+char *pg_PQfname(const PGresult *r, int column) { return pq.fname(r, column); }
 char *pg_PQgetvalue(const PGresult *r, int row, int column) { return pq.getvalue(r, row, column); }
 int pg_PQgetisnull(const PGresult *r, int row, int column) { return pq.getisnull(r, row, column); }
 void pg_PQclear(PGresult *r) { pq.clear(r); }

@@ -11,7 +11,6 @@ enum Ownership {
         guard stat(parentDirectory(of: path), &info) == 0, info.st_uid != 0 || info.st_gid != 0 else { return }
         _ = chown(path, info.st_uid, info.st_gid)
     }
-
 }
 
 /// The secret that keys value digests: created once (0600), shared by the admin across a fleet.

@@ -8,16 +8,17 @@ import PushGuardSystem
 /// bounded by `pushguard.timeout`, after which the helper and its children are killed.
 public final class ExecStore: StateStore {
     private let program: String
+    /// How messages name the store: the command line with credentials hidden (see `StoreURL`).
+    private let name: String
     private let timeoutMilliseconds: Int
 
-    public init(program: String, timeoutMilliseconds: Int) {
-        self.program = program
+    public init(program: StoreURL, timeoutMilliseconds: Int) {
+        self.program = program.text
+        name = "exec store " + program.display
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
     public var transmitsConfig: Bool { true }
-
-    private var name: String { "exec store " + escapedForTerminal(program) }
 
     /// Runs `PROGRAM VERB APP ENV`; returns its stdout on exit 0.
     private func call(_ verb: String, _ app: String, _ environment: String, input: [UInt8] = []) throws(StoreError) -> [UInt8] {

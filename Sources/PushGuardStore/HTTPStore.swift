@@ -12,10 +12,13 @@ import PushGuardSystem
 /// http and https only, certificates verified against the system trust store. Redirects are
 /// followed by hand, at most three hops and only on the same scheme, host and port, so the
 /// bearer token never leaves the origin it was configured for. Messages name the store by its
-/// redacted URL and never carry the token or more of a response than one escaped line.
+/// redacted URL (`StoreURL`) and never carry the token, a credential of the URL, or more of a
+/// response than one escaped line.
 public final class HTTPStore: StateStore {
     /// The base URL without trailing slashes.
     public let baseURL: String
+    /// The URL as configured, for messages.
+    private let url: StoreURL
     private let token: String?
     private let timeoutMilliseconds: Int
     /// `PUSHGUARD_CA_FILE`: a CA bundle to verify against instead of the system's (tests,
@@ -28,12 +31,13 @@ public final class HTTPStore: StateStore {
     static let maxRedirects = 3
     static let maxTokenFileBytes = 64 << 10
 
-    public init(baseURL: String, tokenFile: String?, timeoutMilliseconds: Int) throws(StoreError) {
-        var base = baseURL
+    public init(url: StoreURL, tokenFile: String?, timeoutMilliseconds: Int) throws(StoreError) {
+        var base = url.text
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        self.url = url
         self.timeoutMilliseconds = max(1, timeoutMilliseconds)
-        let label = "HTTP store " + StoreLocation.redacted(base)
+        let label = "HTTP store " + url.display
         guard let origin = Origin(url: base), !base.contains("?"), !base.contains("#") else {
             throw StoreError("\(label) is not a usable http(s) base URL (expected http://HOST[:PORT][/PATH] or https://…, without ? or #)")
         }
@@ -54,7 +58,7 @@ public final class HTTPStore: StateStore {
         }
         guard loaded == 0 else {
             let message = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw StoreError("\(label): \(escapedForTerminal(message))")
+            throw StoreError("\(label): \(url.scrub(message))")
         }
     }
 
@@ -120,7 +124,13 @@ public final class HTTPStore: StateStore {
 
     // MARK: Messages
 
-    private var label: String { "HTTP store " + StoreLocation.redacted(baseURL) }
+    private var label: String { "HTTP store " + url.display }
+
+    /// Text from libcurl or the server, escaped, without the token or a credential of the URL
+    /// (a server may echo what it was sent).
+    private func scrubbed(_ text: String) -> String {
+        url.scrub(token.map { text.replacing($0, with: "***") } ?? text)
+    }
 
     private func tokenRefused(_ status: Int) -> StoreError {
         if token == nil {
@@ -130,7 +140,7 @@ public final class HTTPStore: StateStore {
     }
 
     private func unexpected(_ response: Response, method: String, path: String) -> StoreError {
-        let line = HTTPStore.firstLine(response.body)
+        let line = HTTPStore.firstLine(response.body, hiding: scrubbed)
         return StoreError("\(label): \(method) \(path) answered HTTP \(response.status)" + (line.isEmpty ? "" : ": " + line))
     }
 
@@ -139,7 +149,7 @@ public final class HTTPStore: StateStore {
         do {
             state = try StateDocument.decode(body)
         } catch {
-            throw StoreError("\(label): GET \(path) returned a malformed state document: \(escapedForTerminal(error.message))")
+            throw StoreError("\(label): GET \(path) returned a malformed state document: \(scrubbed(error.message))")
         }
         guard state.app == app, state.environment == environment else {
             throw StoreError("\(label): GET \(path) returned a malformed state document: it describes "
@@ -149,10 +159,11 @@ public final class HTTPStore: StateStore {
         return state
     }
 
-    /// The first line of a response body, escaped for a terminal and cut at 200 characters.
-    static func firstLine(_ body: [UInt8]) -> String {
+    /// The first line of a response body, with what `hide` hides hidden (before it is cut, so
+    /// no part of a secret is left), escaped for a terminal and cut at 200 characters.
+    static func firstLine(_ body: [UInt8], hiding hide: (String) -> String = { $0 }) -> String {
         let end = body.firstIndex { $0 == 0x0A || $0 == 0x0D } ?? body.count
-        let text = String(decoding: body[..<end], as: UTF8.self)
+        let text = hide(String(decoding: body[..<end], as: UTF8.self))
         var scalars = String.UnicodeScalarView()
         var cut = false
         for (index, scalar) in text.unicodeScalars.enumerated() {
@@ -290,10 +301,10 @@ public final class HTTPStore: StateStore {
         let handle = connection.handle
         var failed: String?
         func set(_ option: CURLoption, _ value: Int, _ name: String) {
-            if failed == nil, pg_curl_setopt_long(handle, option, value) != CURLE_OK { failed = name }
+            if failed == nil, pushguard_curl_easy_setopt_long(handle, option, value) != CURLE_OK { failed = name }
         }
         func set(_ option: CURLoption, _ value: UnsafeRawPointer?, _ name: String) {
-            if failed == nil, pg_curl_setopt_pointer(handle, option, value) != CURLE_OK { failed = name }
+            if failed == nil, pushguard_curl_easy_setopt_pointer(handle, option, value) != CURLE_OK { failed = name }
         }
         url.withCString { set(CURLOPT_URL, $0, "URL") }
         set(CURLOPT_TIMEOUT_MS, timeoutMilliseconds, "TIMEOUT_MS")
@@ -316,11 +327,11 @@ public final class HTTPStore: StateStore {
         connection.errorBuffer[0] = 0
         let code = withExtendedLifetime(body) { () -> CURLcode in
             let context = Unmanaged.passUnretained(body).toOpaque()
-            guard pg_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context) == CURLE_OK else {
+            guard pushguard_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context) == CURLE_OK else {
                 return CURLE_FAILED_INIT
             }
-            let code = pg_curl_easy_perform(handle)
-            _ = pg_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, nil)
+            let code = pushguard_curl_easy_perform(handle)
+            _ = pushguard_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, nil)
             return code
         }
         guard code == CURLE_OK else {
@@ -328,16 +339,16 @@ public final class HTTPStore: StateStore {
                 throw StoreError("\(label): response larger than 1 MiB")
             }
             var text = connection.errorBuffer[0] != 0 ? String(cString: connection.errorBuffer) : ""
-            if text.isEmpty, let description = pg_curl_easy_strerror(code) { text = String(cString: description) }
+            if text.isEmpty, let description = pushguard_curl_easy_strerror(code) { text = String(cString: description) }
             if code == CURLE_OPERATION_TIMEDOUT { text += " (pushguard.timeout is \(self.timeoutMilliseconds) ms)" }
-            throw StoreError("\(label): \(escapedForTerminal(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)
+            throw StoreError("\(label): \(scrubbed(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)
         }
         var status = 0
-        _ = pg_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        _ = pushguard_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var redirect: String?
         if (300..<400).contains(status) {
             var location: UnsafeMutablePointer<CChar>?
-            if pg_curl_getinfo_string(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK, let location {
+            if pushguard_curl_easy_getinfo_string(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK, let location {
                 redirect = String(cString: location)
             }
         }
@@ -348,7 +359,7 @@ public final class HTTPStore: StateStore {
     /// pays for one TLS handshake rather than one per call.
     private func connect() throws(StoreError) -> Connection {
         if let connection { return connection }
-        guard let handle = pg_curl_easy_init() else {
+        guard let handle = pushguard_curl_easy_init() else {
             throw StoreError("\(label): libcurl could not start a request")
         }
         let connection = Connection(handle: handle)
@@ -356,7 +367,7 @@ public final class HTTPStore: StateStore {
         // Only ever sent to the configured origin: redirects elsewhere are refused.
         if let token { headerLines.append("Authorization: Bearer " + token) }
         func append(_ list: inout UnsafeMutablePointer<curl_slist>?, _ line: String) -> Bool {
-            guard let longer = pg_curl_slist_append(list, line) else { return false }
+            guard let longer = pushguard_curl_slist_append(list, line) else { return false }
             list = longer
             return true
         }
@@ -371,13 +382,13 @@ public final class HTTPStore: StateStore {
 
         var failed: String?
         func set(_ option: CURLoption, _ value: Int, _ name: String) {
-            if failed == nil, pg_curl_setopt_long(handle, option, value) != CURLE_OK { failed = name }
+            if failed == nil, pushguard_curl_easy_setopt_long(handle, option, value) != CURLE_OK { failed = name }
         }
         func set(_ option: CURLoption, _ value: String, _ name: String) {
-            if failed == nil, value.withCString({ pg_curl_setopt_pointer(handle, option, $0) }) != CURLE_OK { failed = name }
+            if failed == nil, value.withCString({ pushguard_curl_easy_setopt_pointer(handle, option, $0) }) != CURLE_OK { failed = name }
         }
         // http and https only; the bitmask option serves a libcurl older than 7.85.
-        if "http,https".withCString({ pg_curl_setopt_pointer(handle, CURLOPT_PROTOCOLS_STR, $0) }) != CURLE_OK {
+        if "http,https".withCString({ pushguard_curl_easy_setopt_pointer(handle, CURLOPT_PROTOCOLS_STR, $0) }) != CURLE_OK {
             set(HTTPStore.protocolsBitmaskOption, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS), "PROTOCOLS")
         }
         set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
@@ -386,10 +397,10 @@ public final class HTTPStore: StateStore {
         set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
         if let caFile { set(CURLOPT_CAINFO, caFile, "CAINFO") }
         set(CURLOPT_USERAGENT, "pushguard", "USERAGENT")
-        if failed == nil, pg_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, connection.errorBuffer) != CURLE_OK {
+        if failed == nil, pushguard_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, connection.errorBuffer) != CURLE_OK {
             failed = "ERRORBUFFER"
         }
-        let writeCode = pg_curl_setopt_write_function(handle) { data, size, count, context in
+        let writeCode = pushguard_curl_easy_setopt_write_function(handle) { data, size, count, context in
             let total = size &* count
             guard let context else { return 0 }
             let body = Unmanaged<ResponseBody>.fromOpaque(context).takeUnretainedValue()
@@ -426,9 +437,9 @@ public final class HTTPStore: StateStore {
         }
 
         deinit {
-            pg_curl_easy_cleanup(handle)
-            pg_curl_slist_free_all(getHeaders)
-            pg_curl_slist_free_all(postHeaders)
+            pushguard_curl_easy_cleanup(handle)
+            pushguard_curl_slist_free_all(getHeaders)
+            pushguard_curl_slist_free_all(postHeaders)
             errorBuffer.deallocate()
         }
     }

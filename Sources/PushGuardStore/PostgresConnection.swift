@@ -10,10 +10,9 @@ final class PostgresConnection: SQLConnection {
     private var connection: OpaquePointer?
     private let timeoutMilliseconds: Int
 
-    var dialect: SQLDialect { .postgres }
-
     /// Connects with a libpq URL; passwords come from the URL, `PGPASSFILE`/`~/.pgpass` or
-    /// `PGPASSWORD`, as libpq users expect.
+    /// `PGPASSWORD`, as libpq users expect. Errors may quote parts of `url` (libpq does, for
+    /// a malformed one): the caller scrubs them with its `StoreURL`.
     init(url: String, timeoutMilliseconds: Int) throws(SQLError) {
         self.timeoutMilliseconds = timeoutMilliseconds
         var error = [CChar](repeating: 0, count: 512)
@@ -50,7 +49,7 @@ final class PostgresConnection: SQLConnection {
     func query(_ sql: String, _ values: [SQLValue]) throws(SQLError) -> [SQLRow] {
         guard let connection else { throw SQLError(message: "connection closed") }
         let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
-        let texts: [String?] = values.map { $0.isNull ? nil : $0.text }
+        let texts: [String?] = values.map(\.boundText)
         let pointers: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in pointers { free(pointer) } }
         let sent = pointers.withUnsafeBufferPointer { buffer in
@@ -78,25 +77,25 @@ final class PostgresConnection: SQLConnection {
             switch pg_PQresultStatus(result) {
             case PGRES_COMMAND_OK: break
             case PGRES_TUPLES_OK:
-                let count = pg_PQntuples(result), columns = pg_PQnfields(result)
+                let count = pg_PQntuples(result), width = pg_PQnfields(result)
+                let columns = SQLColumns((0..<width).map { column in
+                    pg_PQfname(result, column).map { String(cString: $0) } ?? ""
+                })
                 rows.reserveCapacity(Int(count))
                 for row in 0..<count {
-                    var values: SQLRow = []
-                    for column in 0..<columns {
+                    var values: [SQLValue] = []
+                    values.reserveCapacity(Int(width))
+                    for column in 0..<width {
                         if pg_PQgetisnull(result, row, column) == 1 {
                             values.append(.null)
                         } else {
                             values.append(.text(String(cString: pg_PQgetvalue(result, row, column))))
                         }
                     }
-                    rows.append(values)
+                    rows.append(SQLRow(columns: columns, values: values))
                 }
             default:
-                let message = trimmed(String(cString: pg_PQresultErrorMessage(result)))
-                let state = pg_PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-                // 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout).
-                failure = failure ?? SQLError(message: message, sql: sql,
-                                              timedOut: state == "57014" || state == "55P03", state: state)
+                failure = failure ?? resultFailure(result, sql: sql, values: values)
             }
         }
         if let failure { throw failure }
@@ -140,9 +139,34 @@ final class PostgresConnection: SQLConnection {
         SQLError(message: "cannot connect: " + lastError())
     }
 
+    /// The server's error as its primary message and SQLSTATE only: the DETAIL, HINT and
+    /// CONTEXT lines of the full text can quote row values (`Key (app)=(…) already exists`).
+    /// The primary message itself quotes the input a data exception (class 22) could not take,
+    /// so then every quoted part is hidden, and otherwise any quoted bound value.
+    private func resultFailure(_ result: OpaquePointer, sql: String, values: [SQLValue]) -> SQLError {
+        let field = { (code: Character) in pg_PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
+        let state = field("C")
+        let primary = field("M") ?? "the server reported an error without a message"
+        let bound = Set(values.compactMap(\.boundText).filter { !$0.isEmpty })
+        let dataException = state?.hasPrefix("22") ?? false
+        // Split on quotes: the odd parts are the quoted ones.
+        let parts = primary.split(separator: "\"", omittingEmptySubsequences: false).enumerated().map { index, part in
+            index % 2 == 1 && (dataException || bound.contains(String(part))) ? "***" : String(part)
+        }
+        let message = trimmed(parts.joined(separator: "\"")) + (state.map { " (SQLSTATE \($0))" } ?? "")
+        // 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout).
+        return SQLError(message: message, sql: sql, timedOut: state == "57014" || state == "55P03")
+    }
+
+    /// libpq's connection-level message (it cannot connect, the connection broke), without any
+    /// DETAIL/HINT/CONTEXT lines a server error carried into it.
     private func lastError() -> String {
         guard let connection, let message = pg_PQerrorMessage(connection) else { return "unknown libpq error" }
-        return trimmed(String(cString: message))
+        let lines = String(cString: message).split(separator: "\n").filter { line in
+            let text = line.drop { $0 == " " || $0 == "\t" }
+            return !["DETAIL:", "HINT:", "CONTEXT:", "QUERY:", "STATEMENT:", "LOCATION:"].contains { text.hasPrefix($0) }
+        }
+        return trimmed(lines.joined(separator: "\n"))
     }
 
     private func trimmed(_ text: String) -> String {

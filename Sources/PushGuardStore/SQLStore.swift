@@ -5,19 +5,23 @@ import PushGuardSystem
 /// The stores PushGuard owns: SQLite (the embedded default) and PostgreSQL (one store for a
 /// fleet of git servers). One implementation over both; only connections and schema differ.
 public final class SQLStore: AdminStore {
-    /// How the store is named in messages (never with a password).
+    /// How the store is named in messages: its location with credentials hidden.
     public let name: String
+    /// The location, for scrubbing credentials out of what the database library says.
+    private let location: StoreURL
     private let connection: SQLConnection
 
-    private init(name: String, connection: SQLConnection) {
-        self.name = name
+    private init(kind: String, location: StoreURL, connection: SQLConnection) {
+        name = kind + " " + location.display
+        self.location = location
         self.connection = connection
     }
 
     /// Opens the SQLite store at `path`. `create` makes the file (and schema) when absent;
     /// hooks pass false so a mistyped or deleted store is an error, not a silently empty state.
     public static func sqlite(path: String, create: Bool, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
-        let name = "SQLite store " + escapedForTerminal(path)
+        let location = StoreURL(path)
+        let name = "SQLite store " + location.display
         if !create && access(path, F_OK) != 0 {
             throw StoreError("\(name) does not exist; create it with `pushguard install` or any `pushguard config` command")
         }
@@ -25,24 +29,23 @@ public final class SQLStore: AdminStore {
         do {
             let connection = try SQLiteConnection(path: path, create: create, busyTimeoutMilliseconds: timeoutMilliseconds)
             if !existed { Ownership.matchDirectory(of: path) }
-            let store = SQLStore(name: name, connection: connection)
+            let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
             try store.migrateSQLite(connection)
             return store
         } catch {
-            throw StoreError("\(name): \(error.description)")
+            throw StoreError("\(name): \(location.scrub(error.description))")
         }
     }
 
     /// Connects to the PostgreSQL store and brings its schema up to date.
-    public static func postgres(url: String, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
-        let name = "PostgreSQL store " + StoreLocation.redacted(url)
+    public static func postgres(url: StoreURL, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
         do {
-            let connection = try PostgresConnection(url: url, timeoutMilliseconds: timeoutMilliseconds)
-            let store = SQLStore(name: name, connection: connection)
+            let connection = try PostgresConnection(url: url.text, timeoutMilliseconds: timeoutMilliseconds)
+            let store = SQLStore(kind: "PostgreSQL store", location: url, connection: connection)
             try store.migratePostgres(connection)
             return store
         } catch {
-            throw StoreError("\(name): \(error.description)", timedOut: error.timedOut)
+            throw StoreError("PostgreSQL store \(url.display): \(url.scrub(error.description))", timedOut: error.timedOut)
         }
     }
 
@@ -103,12 +106,30 @@ public final class SQLStore: AdminStore {
 
     private func migrateSQLite(_ sqlite: SQLiteConnection) throws(SQLError) {
         let migrations = SQLStore.migrations(.sqlite)
-        func userVersion() throws(SQLError) -> Int { Int(try sqlite.query("PRAGMA user_version", []).first?.first?.integer ?? 0) }
+        func userVersion() throws(SQLError) -> Int {
+            guard let row = try sqlite.query("PRAGMA user_version", []).first else {
+                throw SQLError(message: "PRAGMA user_version returned no row")
+            }
+            return Int(try row.int64("user_version"))
+        }
         let current = try userVersion()
         if current == migrations.count { return }
         if current > migrations.count { throw newerSchema(current, migrations.count) }
-        // WAL lets hooks read while another writes; it is a property of the file, set once.
-        try sqlite.execute("PRAGMA journal_mode=WAL")
+        // WAL lets hooks read while another process writes; it is a property of the file, set
+        // once here, before the schema. SQLite answers with the mode the file is left in, and
+        // keeps the old one where WAL cannot work: an in-memory database, or a file system (or
+        // VFS) without the shared memory WAL's index needs, typically a network file system,
+        // where SQLite's locks are not reliable either. Such a store is refused rather than
+        // created in rollback mode (fail-safe): its locking cannot be trusted to keep concurrent
+        // hooks from corrupting state or losing audit records, and readers would wait on every
+        // writer. Nothing is created, so each later open is refused the same way.
+        let mode = try sqlite.query("PRAGMA journal_mode=WAL", []).first.map { row throws(SQLError) in
+            try row.string("journal_mode")
+        }
+        guard let mode, mode.lowercased() == "wal" else {
+            throw SQLError(message: "SQLite refused journal_mode=WAL (the database stays in \(SQLValue.text(mode ?? "no").shown) mode); "
+                + "pushguard needs WAL: put the store in a file on a local file system, not in memory or on a network share")
+        }
         try sqlite.transaction(write: true, lock: "schema") { () throws(SQLError) in
             let version = try userVersion()  // another process may have migrated meanwhile
             for index in version..<migrations.count {
@@ -122,15 +143,21 @@ public final class SQLStore: AdminStore {
     /// transaction-scoped advisory lock, and DDL is transactional in PostgreSQL.
     private func migratePostgres(_ postgres: PostgresConnection) throws(SQLError) {
         let migrations = SQLStore.migrations(.postgres)
-        let known = try postgres.query("SELECT to_regclass('pushguard_schema') IS NOT NULL", [])
-        if known.first?.first?.text == "t" {
-            let current = Int(try postgres.query("SELECT version FROM pushguard_schema", []).first?.first?.integer ?? 0)
+        /// The schema version, nil before the first migration made its row.
+        func schemaVersion() throws(SQLError) -> Int? {
+            guard var row = try postgres.query("SELECT version FROM pushguard_schema", []).first else { return nil }
+            row.table = "pushguard_schema"
+            return Int(try row.int64("version"))
+        }
+        let known = try postgres.query("SELECT CAST(to_regclass('pushguard_schema') IS NOT NULL AS INTEGER) AS known", [])
+        if let row = known.first, try row.flag("known") {
+            let current = try schemaVersion() ?? 0
             if current == migrations.count { return }
             if current > migrations.count { throw newerSchema(current, migrations.count) }
         }
         try postgres.transaction(write: true, lock: "pushguard schema migration") { () throws(SQLError) in
             try postgres.query("CREATE TABLE IF NOT EXISTS pushguard_schema (version INTEGER NOT NULL)", [])
-            var version = Int(try postgres.query("SELECT version FROM pushguard_schema", []).first?.first?.integer ?? -1)
+            var version = try schemaVersion() ?? -1
             if version < 0 {
                 try postgres.query("INSERT INTO pushguard_schema (version) VALUES (0)", [])
                 version = 0
@@ -146,11 +173,13 @@ public final class SQLStore: AdminStore {
         SQLError(message: "schema version \(found) is newer than this pushguard understands (\(known)); upgrade pushguard")
     }
 
+    /// Runs `body`, turning a database failure into a `StoreError` that names the store and
+    /// carries no credential of its URL.
     private func wrap<T>(_ body: () throws(SQLError) -> T) throws(StoreError) -> T {
         do {
             return try body()
         } catch {
-            throw StoreError("\(name): \(error.description)", timedOut: error.timedOut)
+            throw StoreError("\(name): \(location.scrub(error.description))", timedOut: error.timedOut)
         }
     }
 
@@ -165,22 +194,18 @@ public final class SQLStore: AdminStore {
     private func readState(_ app: String, _ environment: String) throws(SQLError) -> EnvironmentState {
         var state = EnvironmentState(app: app, environment: environment)
         let scope: [SQLValue] = [.text(app), .text(environment)]
-        if let row = try connection.query(
-            "SELECT desired_version, applied_version FROM environments WHERE app = $1 AND environment = $2", scope).first {
-            state.desiredVersion = row[0].integer
-            state.appliedVersion = row[1].integer
+        if let versions = try connection.records(
+            "SELECT desired_version, applied_version FROM environments WHERE app = $1 AND environment = $2", scope,
+            as: EnvironmentVersions.self).first {
+            state.desiredVersion = versions.desired
+            state.appliedVersion = versions.applied
         }
-        state.config = try connection.query("""
+        state.config = try connection.records("""
             SELECT key, version, digest, deleted, changed_at, changed_by FROM config
             WHERE app = $1 AND environment = $2 ORDER BY key
-            """, scope).map { row in
-            ConfigEntry(key: row[0].text, version: row[1].integer, digest: row[2].text, deleted: row[3].integer != 0,
-                        changedAt: row[4].text, changedBy: row[5].text)
-        }
-        state.instances = try connection.query(
-            "SELECT id, applied_version, state FROM instances WHERE app = $1 AND environment = $2 ORDER BY id", scope).map { row in
-            Instance(id: row[0].text, appliedVersion: row[1].integer, state: Instance.State(rawValue: row[2].text) ?? .active)
-        }
+            """, scope)
+        state.instances = try connection.records(
+            "SELECT id, applied_version, state FROM instances WHERE app = $1 AND environment = $2 ORDER BY id", scope)
         return state
     }
 
@@ -352,22 +377,21 @@ public final class SQLStore: AdminStore {
 
     private func readAudit(where condition: String, _ values: [SQLValue], limit: Int) throws -> [AuditRecord] {
         try wrap { () throws(SQLError) in
-            try connection.query("""
+            try connection.records("""
                 SELECT id, at, app, environment, ref, old_id, new_id, pusher, decision, findings, reason, config_version
                 FROM audit WHERE \(condition) ORDER BY id DESC LIMIT $3
-                """, values + [.integer(Int64(limit))]).map { row in
-                AuditRecord(id: row[0].integer, time: row[1].text, app: row[2].text, environment: row[3].text,
-                            ref: row[4].text, oldID: row[5].text, newID: row[6].text, pusher: row[7].text,
-                            decision: Decision(rawValue: row[8].text) ?? .rejected,
-                            findings: AuditRecord.findings(fromJSON: row[9].text), reason: row[10].text,
-                            configVersion: row[11].integer)
-            }
+                """, values + [.integer(Int64(limit))])
         }
     }
 
     public func environments(app: String) throws -> [String] {
         try wrap { () throws(SQLError) in
-            try connection.query("SELECT environment FROM environments WHERE app = $1 ORDER BY environment", [.text(app)]).map { $0[0].text }
+            var environments: [String] = []
+            for var row in try connection.query("SELECT environment FROM environments WHERE app = $1 ORDER BY environment", [.text(app)]) {
+                row.table = "environments"
+                environments.append(try row.string("environment"))
+            }
+            return environments
         }
     }
 
@@ -405,8 +429,8 @@ public final class SQLStore: AdminStore {
         try target.wrap { () throws(SQLError) in
             try target.connection.transaction(write: true, lock: "pushguard store copy") { () throws(SQLError) in
                 for table in SQLStore.tables {
-                    let existing = try target.connection.query("SELECT COUNT(*) FROM \(table.name)", []).first?.first?.integer ?? 0
-                    if existing > 0 {
+                    let counted = try target.connection.query("SELECT COUNT(*) AS count FROM \(table.name)", [])
+                    if try counted.first?.int64("count") ?? 0 > 0 {
                         throw SQLError(message: "the target already holds data (\(table.name)); copy only into an empty store")
                     }
                 }
@@ -414,7 +438,7 @@ public final class SQLStore: AdminStore {
                     let count = table.columns.split(separator: ",").count
                     let placeholders = (1...count).map { "$\($0)" }.joined(separator: ", ")
                     let insert = "INSERT INTO \(table.name) (\(table.columns)) VALUES (\(placeholders))"
-                    for row in rows { try target.connection.query(insert, row) }
+                    for row in rows { try target.connection.query(insert, row.values) }
                     copied.append((table.name, rows.count))
                 }
             }

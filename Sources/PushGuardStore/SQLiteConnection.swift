@@ -9,8 +9,6 @@ final class SQLiteConnection: SQLConnection {
     private var statements: [String: OpaquePointer] = [:]
     private let busyTimeoutMilliseconds: Int
 
-    var dialect: SQLDialect { .sqlite }
-
     /// Opens the file; `create` also creates it when absent.
     init(path: String, create: Bool, busyTimeoutMilliseconds: Int) throws(SQLError) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -62,6 +60,10 @@ final class SQLiteConnection: SQLConnection {
             }
             if code != SQLITE_OK { throw failure(code, String(cString: sqlite3_errmsg(handle)), sql) }
         }
+        let count = sqlite3_column_count(statement)
+        let columns = SQLColumns((0..<count).map { column in
+            sqlite3_column_name(statement, column).map { String(cString: $0) } ?? ""
+        })
         var rows: [SQLRow] = []
         while true {
             let code = sqlite3_step(statement)
@@ -71,22 +73,24 @@ final class SQLiteConnection: SQLConnection {
                 sqlite3_reset(statement)
                 throw failure(code, message, sql)
             }
-            var row: SQLRow = []
-            for column in 0..<sqlite3_column_count(statement) {
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(count))
+            for column in 0..<count {
                 switch sqlite3_column_type(statement, column) {
-                case SQLITE_NULL: row.append(.null)
-                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
-                default: row.append(.text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""))
+                case SQLITE_NULL: values.append(.null)
+                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(statement, column)))
+                default: values.append(.text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""))
                 }
             }
-            rows.append(row)
+            rows.append(SQLRow(columns: columns, values: values))
         }
         sqlite3_reset(statement)
         return rows
     }
 
     /// BEGIN IMMEDIATE takes the write lock up front, so a writer waits (bounded by the busy
-    /// timeout) at BEGIN instead of failing half-way; SQLite has one writer at a time anyway.
+    /// timeout) at BEGIN instead of failing half-way. `lock` is not needed: SQLite has one
+    /// writer at a time for the whole file anyway.
     func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T {
         try execute(write ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
@@ -120,7 +124,8 @@ final class SQLiteConnection: SQLConnection {
 }
 
 extension String {
-    /// `$1` → `?1` (SQLite's numbered parameter).
+    /// `$1` → `?1` (SQLite's numbered parameter). Every `$` is replaced: the store's SQL has
+    /// none in identifiers or literals.
     fileprivate func replacingDollarPlaceholders() -> String {
         String(map { $0 == "$" ? "?" : $0 })
     }

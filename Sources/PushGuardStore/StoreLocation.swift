@@ -1,36 +1,41 @@
 import PushGuardCore
 import PushGuardSystem
 
-/// Where the state lives, as named by a store URL.
+/// Where the state lives, as named by a store URL. Network stores keep their URL parsed for
+/// credentials (`StoreURL`), so every message names them by the same redacted form.
 public enum StoreLocation: Equatable, Sendable {
     case sqlite(path: String)
-    case postgres(url: String)
-    case http(url: String)
-    case exec(program: String)
+    case postgres(StoreURL)
+    case http(StoreURL)
+    /// The helper's command line (after `exec:`).
+    case exec(program: StoreURL)
 
     /// Parses `sqlite:PATH`, `postgres://…`, `postgresql://…`, `http(s)://…`, `exec:PROGRAM`.
     public static func parse(_ url: String) throws(StoreUsageError) -> StoreLocation {
         if url.hasPrefix("sqlite://") { return try sqlitePath(String(url.dropFirst("sqlite://".count)), url) }
         if url.hasPrefix("sqlite:") { return try sqlitePath(String(url.dropFirst("sqlite:".count)), url) }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(url: url) }
-        if url.hasPrefix("http://") || url.hasPrefix("https://") { return .http(url: url) }
-        if url.hasPrefix("exec:"), url.count > 5 { return .exec(program: String(url.dropFirst(5))) }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(StoreURL(url)) }
+        if url.hasPrefix("http://") || url.hasPrefix("https://") { return .http(StoreURL(url)) }
+        if url.hasPrefix("exec:"), url.count > 5 { return .exec(program: StoreURL(commandLine: String(url.dropFirst(5)))) }
         throw StoreUsageError("store \"\(redacted(url))\" is not a store URL; use sqlite:PATH, postgres://…, https://… or exec:PROGRAM")
     }
 
     private static func sqlitePath(_ path: String, _ url: String) throws(StoreUsageError) -> StoreLocation {
-        guard !path.isEmpty else { throw StoreUsageError("store \"\(escapedForTerminal(url))\" names no file") }
+        guard !path.isEmpty else { throw StoreUsageError("store \"\(redacted(url))\" names no file") }
         return .sqlite(path: path)
     }
 
-    /// The URL with any password removed, for messages.
-    public static func redacted(_ url: String) -> String {
-        let parts = url.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let schemeEnd = parts[0].firstIndex(of: "/"),
-              let colon = parts[0][schemeEnd...].firstIndex(of: ":") else {
-            return escapedForTerminal(url)
+    /// The store URL as messages show it: credentials replaced by `***` (see `StoreURL`),
+    /// escaped for a terminal. The same form the stores use in their own messages.
+    public static func redacted(_ url: String) -> String { StoreURL(url).display }
+
+    /// How messages name this store's location.
+    public var display: String {
+        switch self {
+        case .sqlite(let path): return StoreURL(path).display
+        case .postgres(let url), .http(let url): return url.display
+        case .exec(let program): return "exec:" + program.display
         }
-        return escapedForTerminal(String(parts[0][..<colon]) + ":***@" + parts[1])
     }
 
     /// The default digest key path: `digest.key` beside an SQLite store.
@@ -45,24 +50,29 @@ public enum StoreOpener {
     /// Any store, for what hooks need (state, transmit, audit). `create` lets an SQLite
     /// store be created; hooks pass false.
     public static func open(_ url: String, settings: Settings, create: Bool) throws -> StateStore {
+        try open(StoreLocation.parse(url), settings: settings, create: create)
+    }
+
+    /// A store PushGuard owns, for the commands that change config and instances.
+    public static func openAdmin(_ url: String, settings: Settings, create: Bool) throws -> AdminStore {
+        let location = try StoreLocation.parse(url)
+        guard let store = try open(location, settings: settings, create: create) as? AdminStore else {
+            throw StoreUsageError("store \(location.display) is the platform's; change config there")
+        }
+        return store
+    }
+
+    private static func open(_ location: StoreLocation, settings: Settings, create: Bool) throws -> StateStore {
         let timeout = settings.timeoutMilliseconds
-        switch try StoreLocation.parse(url) {
+        switch location {
         case .sqlite(let path):
             return try SQLStore.sqlite(path: path, create: create, timeoutMilliseconds: timeout)
         case .postgres(let url):
             return try SQLStore.postgres(url: url, timeoutMilliseconds: timeout)
         case .http(let base):
-            return try HTTPStore(baseURL: base, tokenFile: settings.tokenFile, timeoutMilliseconds: timeout)
+            return try HTTPStore(url: base, tokenFile: settings.tokenFile, timeoutMilliseconds: timeout)
         case .exec(let program):
             return ExecStore(program: program, timeoutMilliseconds: timeout)
         }
-    }
-
-    /// A store PushGuard owns, for the commands that change config and instances.
-    public static func openAdmin(_ url: String, settings: Settings, create: Bool) throws -> AdminStore {
-        guard let store = try open(url, settings: settings, create: create) as? AdminStore else {
-            throw StoreUsageError("store \(StoreLocation.redacted(url)) is the platform's; change config there")
-        }
-        return store
     }
 }

@@ -184,6 +184,89 @@ final class PostgresTests: XCTestCase {
         Thread.sleep(forTimeInterval: max(0, 8.5 - Date().timeIntervalSince(started) - 1))
     }
 
+    /// A port on 127.0.0.1 where nothing listens.
+    private func closedPort() throws -> Int {
+        try XCTUnwrap(Int(try sandbox.run(["python3", "-c",
+            "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    private func psql(_ sql: String) throws {
+        let directory = try XCTUnwrap(PostgresTests.serverDirectory)
+        let database = String(store.split(separator: "/").last!)
+        let output = try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", database, "-c", sql])
+        XCTAssertEqual(output.status, 0, output.all)
+    }
+
+    func testStoreURLSecretsNeverReachPushersOrCommandOutput() throws {
+        let (repo, work) = try productionNeedingToken("server-a")
+        try sandbox.git("config", "pushguard.timeout", "2s", in: repo)
+        let port = try XCTUnwrap(URLComponents(string: store)?.port)
+        let database = String(store.split(separator: "/").last!)
+        let failing = [
+            // Nothing listens there; the password is a query parameter.
+            "postgres://user@127.0.0.1:\(try closedPort())/db?password=SEKRET123",
+            // The real server refuses these passwords: in the authority, then as a parameter.
+            "postgres://user:SEKRET123@127.0.0.1:\(port)/\(database)",
+            "postgres://pushguard@127.0.0.1:\(port)/\(database)?application_name=t&password=SEKRET123",
+        ]
+        for url in failing {
+            let environment = ["PUSHGUARD_STORE": url]
+            let push = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work, environment: environment)
+            XCTAssertNotEqual(push.status, 0)
+            XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+            XCTAssertTrue(push.stderr.contains("PostgreSQL store postgres://"), push.stderr)
+            XCTAssertTrue(push.stderr.contains("***"), push.stderr)
+            XCTAssertFalse(push.all.contains("SEKRET123"), push.all)
+            for command in [["status", "--app", "billing-api"], ["audit", "--app", "billing-api"], ["doctor", "--repo", repo]] {
+                let output = try sandbox.run([sandbox.binary] + command, environment: environment)
+                XCTAssertNotEqual(output.status, 0, "\(command): \(output.all)")
+                XCTAssertTrue(output.all.contains("***"), "\(command): \(output.all)")
+                XCTAssertFalse(output.all.contains("SEKRET123"), "\(command): \(output.all)")
+            }
+        }
+
+        // A store that works although its URL carries a secret-named parameter (unused without
+        // TLS): the push is decided and audited, and no output shows the value.
+        let working = ["PUSHGUARD_STORE": store + "?sslpassword=SEKRET123"]
+        let rejected = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work, environment: working)
+        XCTAssertNotEqual(rejected.status, 0)
+        XCTAssertTrue(rejected.stderr.contains("TOKEN"), rejected.stderr)
+        let audit = try sandbox.run([sandbox.binary, "audit", "--app", "billing-api", "--json"], environment: working)
+        XCTAssertEqual(audit.status, 0, audit.all)
+        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertEqual(records.map { $0["decision"] as? String }, ["rejected"])
+        let doctor = try sandbox.run([sandbox.binary, "doctor", "--repo", repo], environment: working)
+        XCTAssertTrue(doctor.stdout.contains("sslpassword=***"), doctor.all)
+        let status = try sandbox.run([sandbox.binary, "status", "--app", "billing-api"], environment: working)
+        XCTAssertEqual(status.status, 0, status.all)
+        for output in [rejected, audit, doctor, status] {
+            XCTAssertFalse(output.all.contains("SEKRET123"), output.all)
+        }
+    }
+
+    func testACorruptRowIsAStoreErrorNotADefault() throws {
+        let (_, work) = try productionNeedingToken("server-a")
+        XCTAssertEqual(try sandbox.pushguard("instances", "add", "--app", "billing-api", "--env", "production", "web.1").status, 0)
+        let set = try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
+        XCTAssertEqual(set.status, 0, set.all)
+        // An instance state this pushguard does not know: neither active nor draining may be guessed.
+        try psql("UPDATE instances SET state = 'paused'")
+        let status = try sandbox.pushguard("status", "--app", "billing-api", "--env", "production")
+        XCTAssertEqual(status.status, 3, status.all)
+        XCTAssertTrue(status.stderr.contains("instances.state") && status.stderr.contains("\"paused\""), status.stderr)
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("instances.state"), push.stderr)
+
+        try psql("UPDATE instances SET state = 'active'")
+        try psql("UPDATE audit SET decision = 'maybe'")
+        let audit = try sandbox.pushguard("audit", "--app", "billing-api")
+        XCTAssertEqual(audit.status, 3, audit.all)
+        XCTAssertTrue(audit.stderr.contains("audit.decision") && audit.stderr.contains("\"maybe\""), audit.stderr)
+    }
+
     func testCopyFromSQLiteToPostgresKeepsHistory() throws {
         let sqlite = "sqlite:" + sandbox.path("old/state.db")
         func onSQLite(_ arguments: String..., input: String = "") throws -> Output {

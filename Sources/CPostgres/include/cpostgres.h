@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <postgresql/libpq-fe.h>
 
-/* Loads libpq.so.5; 0 on success, else -1 with a message in error. Safe to call again. */
+/* Loads libpq.so.5; 0 on success, else -1 with a message in error (naming the symbol, when one
+ * is missing) and the library released again. Safe to call again. */
 int pushguard_libpq_load(char *error, size_t size);
 
 PGconn *pg_PQconnectStart(const char *conninfo);
@@ -27,6 +28,7 @@ char *pg_PQresultErrorMessage(const PGresult *res);
 char *pg_PQresultErrorField(const PGresult *res, int fieldcode);
 int pg_PQntuples(const PGresult *res);
 int pg_PQnfields(const PGresult *res);
+char *pg_PQfname(const PGresult *res, int column);
 char *pg_PQgetvalue(const PGresult *res, int row, int column);
 int pg_PQgetisnull(const PGresult *res, int row, int column);
 void pg_PQclear(PGresult *res);
