@@ -128,7 +128,10 @@ struct DoctorCommand: ParsableCommand {
         } else if access(path, X_OK) != 0 {
             doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
         } else if Files.readLink(path) == nil {
-            doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run")
+            doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run; run `\(fix)`")
+        } else if !isOursLink(path) {
+            // Replaced: e.g. gitolite's setup put its own update hook back over PushGuard's.
+            doctor.problem("\(escapedForTerminal(path)) was replaced: it links to \(escapedForTerminal(Files.readLink(path) ?? "")), not to pushguard, so PushGuard does not check here; run `\(fix)`")
         } else {
             doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
         }

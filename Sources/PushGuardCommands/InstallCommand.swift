@@ -13,7 +13,9 @@ struct InstallCommand: ParsableCommand {
         discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
 
     @Option(parsing: .upToNextOption, help: "Bare repositories to install into.") var repo: [String] = []
-    @Option(help: "Install into every bare repository below this directory.") var root: String?
+    @Option(help: "Install into every bare repository below this directory (gitolite-admin is skipped; see --exclude).") var root: String?
+    @Option(help: ArgumentHelp("With --root: skip repositories whose path below the root matches this glob (`*` stays within a directory, `**` crosses them); repeatable.", valueName: "glob")) var exclude: [String] = []
+    @Option(help: ArgumentHelp("Link the server hooks into this directory instead of a repository: gitolite's LOCAL_CODE/hooks/common, or git's template directory (init.templateDir)/hooks, so repositories created later are guarded.", valueName: "dir")) var hooksDir: String?
     @Flag(help: "Take PushGuard out and restore what was there before.") var uninstall = false
     @Flag(help: "Say what would be done; change nothing.") var dryRun = false
     @Flag(help: "Check per ref in the update hook (one refused ref does not block the others) instead of per push.") var perRef = false
@@ -23,7 +25,11 @@ struct InstallCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
-        if repo.isEmpty && root == nil { throw ValidationError("give --repo PATH… or --root DIR") }
+        if repo.isEmpty && root == nil && hooksDir == nil { throw ValidationError("give --repo PATH…, --root DIR or --hooks-dir DIR") }
+        if hooksDir != nil && (client || perRef || gitlab) {
+            throw ValidationError("--hooks-dir links the server's pre-receive and post-receive hooks; it does not combine with --client, --per-ref or --gitlab")
+        }
+        if !exclude.isEmpty && root == nil { throw ValidationError("--exclude filters what --root finds; give --root DIR") }
         if client {
             // These only make sense on a server; with --client they would be silently ignored.
             if root != nil { throw ValidationError("--client installs into developers' clones, and --root finds bare repositories: give --repo CLONE, or drop --client for a server") }
@@ -33,18 +39,37 @@ struct InstallCommand: ParsableCommand {
     }
 
     func run() throws {
-        var repositories = repo
-        if let root { repositories += findBareRepositories(below: root) }
-        if repositories.isEmpty { throw CommandFailure.usage("no bare repositories found below \(escapedForTerminal(root ?? ""))") }
         let binary = Files.realPath("/proc/self/exe") ?? CommandLine.arguments[0]
         var failed = false
+        if let hooksDir {
+            failed = !linkHooksDirectory(hooksDir, binary: binary)
+            if repo.isEmpty && root == nil {
+                // The hooks of repositories made later read the server-wide settings' store.
+                if !failed && !uninstall { try prepareStore(try storeOptions.settings().store) }
+                if failed { throw ExitCode(2) }
+                return
+            }
+        }
+        var repositories = repo
+        if let root {
+            for found in findBareRepositories(below: root) {
+                let relative = found.hasPrefix(root) ? String(found.dropFirst(root.count)).drop { $0 == "/" } : Substring(found)
+                if let reason = skipReason(String(relative)) {
+                    print("\(escapedForTerminal(found)): skipped (\(reason))")
+                } else {
+                    repositories.append(found)
+                }
+            }
+        }
+        if repositories.isEmpty { throw CommandFailure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
         var stores = Set<String>()
         for path in repositories {
             let repository: Repository
             do {
                 repository = try Repository.open(path: path)
             } catch {
-                print("\(escapedForTerminal(path)): not a git repository (\(error))")
+                // An ownership refusal is not "not a repository": say which it is.
+                print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.message : "not a git repository (\(error))"))
                 failed = true
                 continue
             }
@@ -73,6 +98,72 @@ struct InstallCommand: ParsableCommand {
         } else if !uninstall && !dryRun {
             print("next: record config with `pushguard config set --app APP --env ENV KEY=-`, then check with `pushguard doctor --repo PATH`")
         }
+    }
+
+    /// Why `--root` leaves a repository alone, or nil to guard it. gitolite's administrative
+    /// repository is skipped by default: with onStoreError = reject a store outage would refuse
+    /// the admin's own pushes, locking them out of the tool that fixes it. `--repo` guards it
+    /// anyway, if wanted.
+    private func skipReason(_ relative: String) -> String? {
+        if relative == "gitolite-admin.git" || relative == "gitolite-admin" {
+            return "gitolite's administrative repository; guard it with --repo if you mean to"
+        }
+        let name = relative.hasSuffix(".git") ? String(relative.dropLast(4)) : relative
+        if let glob = exclude.first(where: { RefPattern.matches($0, relative) || RefPattern.matches($0, name) }) {
+            return "--exclude \(escapedForTerminal(glob))"
+        }
+        return nil
+    }
+
+    /// `--hooks-dir DIR`: PushGuard's server hooks linked into a directory that git or
+    /// gitolite copies or links into repositories, owned by --user. A file there that is not
+    /// PushGuard's is refused: hooks placed this way cannot keep an earlier hook running first.
+    private func linkHooksDirectory(_ directory: String, binary: String) -> Bool {
+        let owner = user.flatMap { getpwnam($0) }.map { ($0.pointee.pw_uid, $0.pointee.pw_gid) }
+        if user != nil && owner == nil {
+            print("problem: no such user: \(escapedForTerminal(user!))")
+            return false
+        }
+        var ok = true
+        print((dryRun ? "[dry run] " : "") + escapedForTerminal(directory) + ":")
+        if !uninstall && !dryRun {
+            do {
+                try Files.makeDirectory(directory)
+                if let owner { _ = chown(directory, owner.0, owner.1) }
+            } catch {
+                print("  problem: \(error)")
+                return false
+            }
+        }
+        for hook in HookName.server(perRef: false) {
+            let path = directory + "/" + hook.rawValue
+            let ours = HookName.isPushGuardLink(path, binary: binary)
+            if uninstall {
+                guard ours else { continue }
+                print("  \(hook.rawValue): removing \(escapedForTerminal(path))")
+                if !dryRun && unlink(path) != 0 { print("  problem: cannot remove \(escapedForTerminal(path)): \(lastErrorText())"); ok = false }
+                continue
+            }
+            if ours {
+                print("  \(hook.rawValue): already installed")
+            } else if Files.exists(path) {
+                print("  problem: \(escapedForTerminal(path)) exists and is not PushGuard's; hooks placed through this directory cannot run it first, so move it away (or into the repositories' own hooks), then install again")
+                ok = false
+            } else {
+                print("  \(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
+                if dryRun { continue }
+                if symlink(binary, path) != 0 {
+                    print("  problem: cannot link \(escapedForTerminal(path)): \(lastErrorText())")
+                    ok = false
+                } else if let owner {
+                    _ = lchown(path, owner.0, owner.1)
+                }
+            }
+        }
+        if ok && !uninstall && !dryRun {
+            print("  next: repositories created from here on get these hooks; set receive.advertisePushOptions true where they read it (the git user's ~/.gitconfig, or git config --system) so -o pushguard.ack and -o pushguard.sync work")
+        }
+        return ok
     }
 
     /// Creates an SQLite store (and its directory) for the hooks, owned by the git user.

@@ -42,8 +42,20 @@ struct Installation {
     private(set) var problems: [String] = []
     /// Hooks linked by this run, taken out again if a later step fails.
     private var linkedNow: [HookName] = []
+    /// The repository's owner: what root creates in it is given to them (a git server's
+    /// repositories belong to its git user, and the admin runs PushGuard as root).
+    private lazy var owner: (uid: uid_t, gid: gid_t)? = {
+        var info = stat()
+        guard geteuid() == 0, stat(gitDirectory, &info) == 0, info.st_uid != 0 else { return nil }
+        return (info.st_uid, info.st_gid)
+    }()
 
     static let stateFile = "pushguard-install"
+    /// The repository's config as it was before the first install, restored byte for byte by
+    /// uninstall when nobody changed the config since.
+    static let configCopy = "pushguard-install.config"
+    /// Where the hooks of one push hand their decisions over (see PushHandoff).
+    static let handoffDirectory = "pushguard-push"
     /// Config PushGuard sets at install, with the value it sets.
     static func managedConfig(perRef: Bool) -> [(String, String)] {
         var settings = [("receive.advertisePushOptions", "true")]
@@ -97,7 +109,7 @@ struct Installation {
                 return nil
             }
         }
-        guard checkHooksDirectoryIsInside() else { return nil }
+        guard checkHooksDirectoryIsInside(), checkUpdateHookIsNotManagedElsewhere() else { return nil }
         for hook in hooks { installHook(hook) }
         if !problems.isEmpty {
             // All or nothing: a partly installed repository is put back as it was.
@@ -115,7 +127,23 @@ struct Installation {
     mutating func uninstall(repository: Repository) {
         guard checkKind(repository, uninstalling: true) else { return }
         for hook in hooksOfThisKind { uninstallHook(hook) }
-        if !client { restoreConfig(repository: repository) }
+        if client { return }
+        restoreConfig(repository: repository)
+        removeHandoffDirectory()
+    }
+
+    /// The hand-over directory the hooks made: its records and then the directory.
+    private mutating func removeHandoffDirectory() {
+        let directory = gitDirectory + "/" + Installation.handoffDirectory
+        guard Files.exists(directory) else { return }
+        log.append("removing \(escapedForTerminal(directory)) (hand-over between the hooks of a push)")
+        if dryRun { return }
+        for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.contains(".push.tmp-") {
+            unlink(directory + "/" + name)
+        }
+        if rmdir(directory) != 0 {
+            problems.append("cannot remove \(escapedForTerminal(directory)): \(lastErrorText()); it holds files PushGuard did not write")
+        }
     }
 
     // MARK: kind
@@ -153,6 +181,29 @@ struct Installation {
         return false
     }
 
+    /// `--per-ref` moves the update hook aside. Where another system manages that hook
+    /// (gitolite's is its per-branch access control, linked from ~/.gitolite/hooks/common and
+    /// restored on its next setup), moving it would break that system or, once restored, end
+    /// PushGuard's check in silence: refused, with the alternative.
+    private mutating func checkUpdateHookIsNotManagedElsewhere() -> Bool {
+        guard hooks.contains(.update) else { return true }
+        let path = layout.path(for: .update, gitDirectory: gitDirectory)
+        guard Files.exists(path), !isOurs(path) else { return true }
+        let target = Files.readLink(path) ?? ""
+        let text = (try? Files.read(path, limit: 65536)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard target.contains("gitolite") || text.contains("gitolite") else { return true }
+        problems.append("\(escapedForTerminal(path)) is gitolite's update hook (its per-branch access control); --per-ref would move it aside, and gitolite puts it back on its next setup, which would end PushGuard's check without a word. Install without --per-ref: pre-receive checks every push, and gitolite's update hook still runs.")
+        return false
+    }
+
+    /// Gives what root just created in the repository to the repository's owner.
+    private mutating func giveToOwner(_ path: String) {
+        guard let owner, !dryRun else { return }
+        if lchown(path, owner.uid, owner.gid) != 0 {
+            problems.append("cannot give \(escapedForTerminal(path)) to the repository's owner: \(lastErrorText())")
+        }
+    }
+
     private mutating func installHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
         if isOurs(path) {
@@ -177,12 +228,15 @@ struct Installation {
         }
         log.append("\(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
         if dryRun { return }
+        let directory = parentDirectory(of: path)
+        let created = !Files.exists(directory)
         do {
-            try Files.makeDirectory(parentDirectory(of: path))
+            try Files.makeDirectory(directory)
         } catch {
             problems.append("\(error)")
             return
         }
+        if created { giveToOwner(directory) }
         if symlink(binary, path) != 0 {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
             if Files.exists(saved) && rename(saved, path) != 0 {
@@ -190,6 +244,7 @@ struct Installation {
             }
         } else {
             linkedNow.append(hook)
+            giveToOwner(path)
         }
     }
 
@@ -216,11 +271,34 @@ struct Installation {
 
     private var stateFilePath: String { gitDirectory + "/" + Installation.stateFile }
 
-    /// Records the values config had before the first install, then sets PushGuard's.
+    private var configPath: String { gitDirectory + "/config" }
+    private var configCopyPath: String { gitDirectory + "/" + Installation.configCopy }
+
+    /// The config file's mode and owner, which libgit2's rewrite (a new file renamed into
+    /// place) would otherwise replace with root's and 0644: gitolite keeps it 0600.
+    private func configAttributes() -> stat? {
+        var info = stat()
+        return stat(configPath, &info) == 0 ? info : nil
+    }
+
+    private mutating func restoreAttributes(_ before: stat?) {
+        guard let before, !dryRun else { return }
+        if chmod(configPath, before.st_mode & 0o7777) != 0 || (geteuid() == 0 && chown(configPath, before.st_uid, before.st_gid) != 0) {
+            problems.append("cannot give \(escapedForTerminal(configPath)) back its mode and owner: \(lastErrorText())")
+        }
+    }
+
+    /// Records the values config had before the first install (and a copy of the file), then
+    /// sets PushGuard's.
     private mutating func recordAndSetConfig(repository: Repository) {
+        let attributes = configAttributes()
         do {
             let config = try LocalConfig(repository: repository)
             var recorded = try readState()
+            if recorded.isEmpty && !dryRun && !Files.exists(configCopyPath) {
+                try Files.writeAtomically(configCopyPath, try Files.read(configPath, limit: 1 << 20),
+                                          mode: (attributes?.st_mode ?? 0o600) & 0o777, owner: owner)
+            }
             var changed = false
             for (name, value) in Installation.managedConfig(perRef: perRef) {
                 let before = try config.string(name)
@@ -230,31 +308,61 @@ struct Installation {
                 }
                 if before != value {
                     log.append("setting \(name) = \(value)")
-                    if !dryRun { try config.set(name, value) }
+                    if !dryRun {
+                        try config.set(name, value)
+                        changed = true
+                    }
                 }
             }
-            if changed && !dryRun { try writeState(recorded) }
+            restoreAttributes(attributes)
+            if changed && !dryRun {
+                recorded[Installation.configAfterKey] = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20)))
+                try writeState(recorded)
+            }
         } catch {
+            restoreAttributes(attributes)
             problems.append("cannot update the repository's config: \(error)")
         }
     }
 
+    /// The state line holding the config's digest right after install.
+    static let configAfterKey = "#config-after"
+
+    /// Puts config back: the file as it was before install when nobody changed it since,
+    /// else each recorded variable.
     private mutating func restoreConfig(repository: Repository) {
+        let attributes = configAttributes()
         do {
-            let recorded = try readState()
+            var recorded = try readState()
             guard !recorded.isEmpty else { return }
-            let config = try LocalConfig(repository: repository)
-            for (name, before) in recorded.sorted(by: { $0.key < $1.key }) {
-                if before == "\u{0}unset" {
-                    log.append("removing \(name) (it was not set before install)")
-                    if !dryRun { try config.unset(name) }
-                } else {
-                    log.append("restoring \(name) = \(escapedForTerminal(before))")
-                    if !dryRun { try config.set(name, before) }
+            let after = recorded.removeValue(forKey: Installation.configAfterKey)
+            let current = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20)))
+            if let after, after == current, Files.exists(configCopyPath) {
+                log.append("restoring the config as it was before install")
+                if !dryRun {
+                    try Files.writeAtomically(configPath, try Files.read(configCopyPath, limit: 1 << 20),
+                                              mode: (attributes?.st_mode ?? 0o644) & 0o777,
+                                              owner: attributes.map { ($0.st_uid, $0.st_gid) })
                 }
+            } else {
+                let config = try LocalConfig(repository: repository)
+                for (name, before) in recorded.sorted(by: { $0.key < $1.key }) {
+                    if before == "\u{0}unset" {
+                        log.append("removing \(name) (it was not set before install)")
+                        if !dryRun { try config.unset(name) }
+                    } else {
+                        log.append("restoring \(name) = \(escapedForTerminal(before))")
+                        if !dryRun { try config.set(name, before) }
+                    }
+                }
+                restoreAttributes(attributes)
             }
-            if !dryRun { unlink(stateFilePath) }
+            if !dryRun {
+                unlink(stateFilePath)
+                unlink(configCopyPath)
+            }
         } catch {
+            restoreAttributes(attributes)
             problems.append("cannot restore the repository's config: \(error)")
         }
     }
@@ -272,10 +380,11 @@ struct Installation {
         return values
     }
 
-    private func writeState(_ values: [String: String]) throws {
+    private mutating func writeState(_ values: [String: String]) throws {
         let text = values.sorted { $0.key < $1.key }.map { name, value in
             name + "\t" + (value == "\u{0}unset" ? "unset" : "=" + value)
         }.joined(separator: "\n") + "\n"
-        try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: 0o644)
+        let mode = (configAttributes()?.st_mode ?? 0o644) & 0o666
+        try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: mode, owner: owner)
     }
 }

@@ -8,7 +8,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
     public var message: String
 
-    public var description: String { "\(function) failed: \(message)" }
+    public var description: String { isOwnershipProblem ? message : "\(function) failed: \(message)" }
+
+    /// git refused a repository that belongs to another user.
+    public var isOwnershipProblem: Bool { code == GIT_EOWNER.rawValue }
 
     init(function: String, code: Int32, message: String) {
         self.function = function

@@ -36,11 +36,13 @@ public enum HookName: String, CaseIterable, Sendable {
     }
 
     /// True when `path` is a symbolic link to PushGuard: to `binary` itself, or to any file
-    /// named `pushguard` (an earlier install from another prefix is still ours).
+    /// named `pushguard` (an earlier install from another prefix is still ours), directly or
+    /// through other links (gitolite links each repository's hook to its common hooks).
     public static func isPushGuardLink(_ path: String, binary: String) -> Bool {
         guard let target = Files.readLink(path) else { return false }
+        if target == "pushguard" || target.hasSuffix("/pushguard") { return true }
         let absolute = target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target
-        if let resolved = Files.realPath(absolute), resolved == Files.realPath(binary) { return true }
-        return target == "pushguard" || target.hasSuffix("/pushguard")
+        guard let resolved = Files.realPath(absolute) else { return false }
+        return resolved == Files.realPath(binary) || resolved.hasSuffix("/pushguard")
     }
 }

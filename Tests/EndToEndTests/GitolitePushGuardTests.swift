@@ -23,7 +23,7 @@ final class GitolitePushGuardTests: XCTestCase {
 
     /// A fresh repository `name` in gitolite.conf (alice RW+, bob R, carol RW on dev), with the
     /// git user's hooks reading the sandbox's store.
-    private func repository(_ name: String, on server: GitoliteServer) throws -> String {
+    private func repository(_ name: String, on server: GitoliteServer, conf extra: String = "") throws -> String {
         try server.configure("""
             repo gitolite-admin
                 RW+ = admin
@@ -32,6 +32,7 @@ final class GitolitePushGuardTests: XCTestCase {
                 R = bob
                 RW refs/heads/dev$ = carol
                 config pushguard.app = \(name)
+            \(extra)
             """)
         let set = server.asGitUser(["git", "config", "--global", "pushguard.store", "sqlite:" + sandbox.storePath])
         XCTAssertEqual(set.status, 0, set.output)
@@ -159,10 +160,10 @@ final class GitolitePushGuardTests: XCTestCase {
         XCTAssertEqual(edit.status, 0, edit.output)
         let install = try sandbox.pushguard("install", "--hooks-dir", localCode + "/hooks/common", "--user", server.gitUser)
         XCTAssertEqual(install.status, 0, install.all)
-        XCTAssertEqual(server.asGitUser(["git", "config", "--global", "receive.advertisePushOptions", "true"]).status, 0)
         let setup = server.asGitUser(["gitolite", "setup", "--hooks-only"])
         XCTAssertEqual(setup.status, 0, setup.output)
-        let repo = try repository("invoices", on: server)
+        // Push options per repository from gitolite.conf (GIT_CONFIG_KEYS allows the key).
+        let repo = try repository("invoices", on: server, conf: "    config receive.advertisePushOptions = true")
         XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "invoices", "--env", "production", "TOKEN=-", input: "v").status, 0)
         let alice = sandbox.path("alice")
         XCTAssertEqual(try server.git(as: .alice, "clone", "-q", server.url("invoices"), alice, in: sandbox.root.path, sandbox: sandbox).status, 0)

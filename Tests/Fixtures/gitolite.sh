@@ -189,9 +189,10 @@ start_server() {
   chown "$user:" "$home/admin.pub"
   as_git gitolite setup -pk "$home/admin.pub" >"$dir/setup.log" 2>&1
   rm -f "$home/admin.pub"
-  # Per-repository pushguard.* settings may come from gitolite.conf "config" lines.
-  sed -i "s/^\(\s*GIT_CONFIG_KEYS\s*=>\s*\)'',/\1'pushguard\\\\..*',/" "$home/.gitolite.rc"
-  grep -q "GIT_CONFIG_KEYS.*'pushguard\\\\\.\.\*'" "$home/.gitolite.rc" || fail "could not set GIT_CONFIG_KEYS in $home/.gitolite.rc"
+  # Per-repository pushguard.* settings and receive.advertisePushOptions may come from
+  # gitolite.conf "config" lines.
+  sed -i "s/^\(\s*GIT_CONFIG_KEYS\s*=>\s*\)'',/\1'pushguard\\\\..* receive\\\\.advertisePushOptions',/" "$home/.gitolite.rc"
+  grep -q "GIT_CONFIG_KEYS.*'pushguard\\\\\.\.\* receive" "$home/.gitolite.rc" || fail "could not set GIT_CONFIG_KEYS in $home/.gitolite.rc"
 
   # sshd of our own: own config, host key, pid file and log; the system sshd is not touched.
   ssh-keygen -q -t ed25519 -N '' -C gitolite-test-host -f "$dir/ssh_host_ed25519_key"
