@@ -35,9 +35,12 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     /// Settings from the system/global git config, the environment and this flag.
+    /// With a repository owned by another user (root administering the git user's
+    /// repositories), store, key and token locations are not taken from its own config.
     func settings(repository: Repository? = nil) throws -> Settings {
         let config = try repository?.config() ?? GitConfig.openDefault()
-        return try SettingsLoader.load(config: config, environment: processEnvironment, storeFlag: store)
+        return try SettingsLoader.load(config: config, environment: processEnvironment, storeFlag: store,
+                                       repositoryOwner: repository.flatMap { otherOwner(of: $0.gitDirectory) })
     }
 
     /// Opens a store PushGuard owns, for a command that changes it (may create SQLite).
@@ -57,6 +60,14 @@ struct StoreOptions: ParsableArguments {
             try Files.makeDirectory(parentDirectory(of: path))
         }
     }
+}
+
+/// The name of the user owning `directory` when that is not the user running this command.
+func otherOwner(of directory: String) -> String? {
+    var info = stat()
+    guard lstat(directory, &info) == 0, info.st_uid != geteuid() else { return nil }
+    guard let entry = getpwuid(info.st_uid), let name = entry.pointee.pw_name else { return "uid \(info.st_uid)" }
+    return String(cString: name)
 }
 
 /// `--app A --env E`.

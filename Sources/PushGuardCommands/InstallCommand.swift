@@ -50,20 +50,22 @@ struct InstallCommand: ParsableCommand {
                 return
             }
         }
-        var repositories = repo
+        // Each repository with the app name install records for it.
+        var repositories = repo.map { ($0, Settings.defaultAppName(gitDirectory: $0)) }
         if let root {
             for found in findBareRepositories(below: root) {
-                let relative = found.hasPrefix(root) ? String(found.dropFirst(root.count)).drop { $0 == "/" } : Substring(found)
-                if let reason = skipReason(String(relative)) {
+                let relative = found.hasPrefix(root) ? String(found.dropFirst(root.count).drop { $0 == "/" }) : found
+                if let reason = skipReason(relative) {
                     print("\(escapedForTerminal(found)): skipped (\(reason))")
                 } else {
-                    repositories.append(found)
+                    // The full path below the root: mallory/billing.git is not billing.git.
+                    repositories.append((found, relative.hasSuffix(".git") ? String(relative.dropLast(4)) : relative))
                 }
             }
         }
         if repositories.isEmpty { throw CommandFailure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
         var stores = Set<String>()
-        for path in repositories {
+        for (path, app) in repositories {
             let repository: Repository
             do {
                 repository = try Repository.open(path: path)
@@ -77,6 +79,7 @@ struct InstallCommand: ParsableCommand {
                                             layout: gitlab ? .gitlab : .git, perRef: perRef, dryRun: dryRun)
             installation.client = client
             installation.requestedPath = path
+            installation.app = app
             if uninstall {
                 installation.uninstall(repository: repository)
             } else if let settings = installation.install(repository: repository,

@@ -36,6 +36,11 @@ struct Installation {
     var client = false
     /// The repository as the admin named it, for the commands suggested in messages.
     var requestedPath: String?
+    /// The app name install records as `pushguard.app` when no config level sets one: the
+    /// repository's path below `--root`, or its directory name for `--repo`. A recorded name
+    /// is what lets pushers use `-o pushguard.sync` and `-o pushguard.ack` (a guessed one
+    /// could be another repository's app of the same name).
+    var app: String?
     /// What was done (or would be, in a dry run), for the admin to read.
     private(set) var log: [String] = []
     /// What is wrong and stopped the work, each with a fix.
@@ -118,7 +123,7 @@ struct Installation {
             return nil
         }
         if client { return nil }
-        recordAndSetConfig(repository: repository)
+        recordAndSetConfig(repository: repository, recordApp: settings?.app == nil ? app : nil)
         return problems.isEmpty ? settings : nil
     }
 
@@ -290,7 +295,7 @@ struct Installation {
 
     /// Records the values config had before the first install (and a copy of the file), then
     /// sets PushGuard's.
-    private mutating func recordAndSetConfig(repository: Repository) {
+    private mutating func recordAndSetConfig(repository: Repository, recordApp: String?) {
         let attributes = configAttributes()
         do {
             let config = try LocalConfig(repository: repository)
@@ -300,7 +305,7 @@ struct Installation {
                                           mode: (attributes?.st_mode ?? 0o600) & 0o777, owner: owner)
             }
             var changed = false
-            for (name, value) in Installation.managedConfig(perRef: perRef) {
+            for (name, value) in Installation.managedConfig(perRef: perRef) + (recordApp.map { [("pushguard.app", $0)] } ?? []) {
                 let before = try config.string(name)
                 if recorded[name] == nil {
                     recorded[name] = before ?? "\u{0}unset"

@@ -29,6 +29,17 @@ public final class GitConfig {
         return value.map { String(cString: $0) }
     }
 
+    /// True when the value of `name` that wins comes from the repository's own config (the
+    /// local or worktree level), which whoever owns the repository can write.
+    public func isSetByRepository(_ name: String) throws(GitError) -> Bool {
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        let code = git_config_get_entry(&entry, handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return false }
+        try check("git_config_get_entry(\(name))", code)
+        defer { git_config_entry_free(entry) }
+        return entry!.pointee.level.rawValue >= GIT_CONFIG_LEVEL_LOCAL.rawValue
+    }
+
     /// A boolean as git reads it (true/yes/on/1, false/no/off/0), or nil when unset.
     public func bool(_ name: String) throws(GitError) -> Bool? {
         var value: Int32 = 0
@@ -79,10 +90,29 @@ public struct SettingsError: Error, CustomStringConvertible, Sendable {
 /// Builds `Settings` with the spec's precedence: flag > environment variable > git config
 /// (repository > global > system, merged by libgit2) > default.
 public enum SettingsLoader {
+    /// Settings that name a store, helper program, key or token: what decides which files
+    /// and programs PushGuard opens and runs.
+    public static let locationSettings = ["pushguard.store", "pushguard.digestKey", "pushguard.tokenFile"]
+
+    /// - Parameter repositoryOwner: set when the command runs as another user than the owner
+    ///   of the repository whose config this is (root administering the git user's
+    ///   repositories). The owner can write that config, so location settings are not taken
+    ///   from it: a repository's `pushguard.store = exec:/tmp/evil` must not run as root.
     public static func load(config: GitConfig?, environment: (String) -> String?,
-                            storeFlag: String? = nil) throws(SettingsError) -> Settings {
+                            storeFlag: String? = nil, repositoryOwner: String? = nil) throws(SettingsError) -> Settings {
         var settings = Settings()
         do {
+            if let config, let owner = repositoryOwner {
+                func given(_ variable: String) -> Bool { !(environment(variable) ?? "").isEmpty }
+                for name in locationSettings {
+                    // A flag or environment variable wins over the repository's value anyway.
+                    let overridden = name == "pushguard.store" ? storeFlag != nil || given("PUSHGUARD_STORE")
+                        : name == "pushguard.digestKey" ? given("PUSHGUARD_DIGEST_KEY") : false
+                    if !overridden, try config.isSetByRepository(name) {
+                        throw SettingsError("\(name) is set in the repository's own config, which \(escapedForTerminal(owner)) can change; running as another user, PushGuard takes store, helper, key and token locations only from the system or global git config (git config --system \(name) …), PUSHGUARD_STORE or --store")
+                    }
+                }
+            }
             if let config { try read(config, into: &settings) }
         } catch let error as GitError {
             throw SettingsError("git config: " + error.message)

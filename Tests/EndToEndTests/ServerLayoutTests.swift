@@ -17,6 +17,8 @@ final class ServerLayoutTests: XCTestCase {
         let repo = sandbox.path("later.git")
         try sandbox.git("-c", "init.templateDir=" + template, "init", "-q", "--bare", repo, in: sandbox.root.path)
         try sandbox.git("config", "receive.advertisePushOptions", "true", in: repo)
+        // Options act on an app only when its name is recorded, not guessed.
+        try sandbox.git("config", "pushguard.app", "later", in: repo)
         try sandbox.pushguard("config", "set", "--app", "later", "--env", "production", "TOKEN=-", input: "v")
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
         let refused = try sandbox.push("HEAD:refs/heads/main", from: work)

@@ -41,7 +41,11 @@ final class FakeManifests {
 
 /// A push decision over fakes, with the settings and options a test gives.
 struct Push {
-    var settings = Settings()
+    var settings: Settings = {
+        var settings = Settings()
+        settings.app = "billing-api"
+        return settings
+    }()
     var options = PushOptions()
     var gitlab = false
     var pushOptionsEnabled = true

@@ -5,6 +5,7 @@ import PushGuardCore
 final class PushDeciderTests: XCTestCase {
     private func mapped(_ pairs: [(String, [String])], mode: Mode? = nil) -> Settings {
         var settings = Settings()
+        settings.app = "billing-api"
         settings.environments = pairs.map { EnvironmentSettings(name: $0.0, refs: $0.1, mode: mode) }
         return settings
     }
@@ -204,6 +205,18 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertEqual(decision.exitStatus, 1)
         XCTAssertTrue(decision.auditRecords[0].reason.contains("hand-over to post-receive failed: no space left"))
         XCTAssertTrue(decision.lines.last!.contains("cannot be handed to post-receive"))
+    }
+
+    func testOnAGuessedAppNameOverrideAndSyncAreIgnoredAndSaidSo() {
+        var push = Push()
+        push.settings.app = nil
+        push.options = PushOptions(override: Override(reason: "mine"), sync: true)
+        push.store.states["production"] = environment("production")
+        let decision = push.decide([update("refs/heads/main")])
+        XCTAssertEqual(decision.exitStatus, 1, "the check still runs; acting on another app's config does not")
+        XCTAssertTrue(push.store.transmits.isEmpty)
+        XCTAssertTrue(decision.lines[0].contains("-o pushguard.ack and -o pushguard.sync ignored"), "\(decision.lines)")
+        XCTAssertTrue(decision.lines[0].contains("pushguard.app is not set"))
     }
 
     // MARK: sync in the push

@@ -6,9 +6,33 @@ public struct PushDecider {
     public var readers: PushReaders
 
     public init(request: PushRequest, readers: PushReaders) {
+        var request = request
+        var refusal: String?
+        // Sync and override act on the app's config and record in its name. On a guessed name
+        // (mallory/billing.git guessed as "billing") they would act on another team's app.
+        if request.appIsGuessed {
+            let wanted = [request.options.override != nil ? "-o pushguard.ack" : nil,
+                          request.options.sync ? "-o pushguard.sync" : nil,
+                          request.settings.environments.contains(where: \.autoSync) ? "autoSync" : nil].compactMap { $0 }
+            if !wanted.isEmpty {
+                refusal = Report.prefix + wanted.joined(separator: " and ") + " ignored: this repository's app name \""
+                    + escapedForTerminal(request.app) + "\" is only guessed from its directory name (pushguard.app is not set), and another repository of that name would share it; an admin records it with pushguard install or git config pushguard.app NAME"
+                request.options.override = nil
+                request.options.sync = false
+                request.settings.environments = request.settings.environments.map {
+                    var environment = $0
+                    environment.autoSync = false
+                    return environment
+                }
+            }
+        }
         self.request = request
         self.readers = readers
+        self.guessedAppRefusal = refusal
     }
+
+    /// The line saying which options a guessed app name ignored, if any.
+    private let guessedAppRefusal: String?
 
     private var settings: Settings { request.settings }
 
@@ -51,6 +75,7 @@ public struct PushDecider {
                 byEnvironment.append((environment, [index]))
             }
         }
+        if let refusal = guessedAppRefusal, mapped > 0 { lines.insert(refusal, at: 0) }
         if mapped > PushDecider.maxMappedRefs {
             return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
         }

@@ -64,6 +64,10 @@ public struct PushRequest: Sendable {
     /// Under GitLab (`GL_ID` set) a rejection's first line starts with `GL-HOOK-ERR: `.
     public var gitlab: Bool
 
+    /// True when no `pushguard.app` names the app and it was guessed from the directory name:
+    /// then another repository of the same name would share it, so nothing acts on it.
+    public var appIsGuessed: Bool { settings.app == nil }
+
     public init(app: String, settings: Settings, options: PushOptions, pusher: String, time: String,
                 report: Report, gitlab: Bool = false) {
         self.app = app
