@@ -34,12 +34,10 @@ enum PostReceiveHook {
         let deploys = DeployRecord.happened(record.deploys, updated: updates)
         guard !deploys.isEmpty else { return 0 }
         var warnings: [String] = []
-        for deploy in deploys {
-            do {
-                try server.repository.appendNote(on: deploy.newID, text: deploy.noteText, author: deploy.pusher)
-            } catch {
-                warnings.append(Report.prefix + "warning: no deploy note on \(deploy.newID.prefix(12)): \(error)")
-            }
+        do {
+            try server.repository.appendNotes(deploys.map { ($0.newID, $0.noteText) }, author: deploys[0].pusher)
+        } catch {
+            warnings.append(Report.prefix + "warning: no deploy notes written for \(deploys.count) deploy(s): \(error)")
         }
         let records = DeployRecord.auditRecords(deploys, updated: updates, time: Clock.timestamp())
         do {

@@ -55,7 +55,7 @@ final class InstallTests: XCTestCase {
     func testEachUninstallTakesOutOnlyItsOwnKindWhereBothAreLinked() throws {
         let repo = try sandbox.bareRepository("billing-api")
         let configBefore = "receive.advertisepushoptions=true\n"
-        XCTAssertTrue(try sandbox.git("config", "--list", "--local", in: repo).stdout.hasSuffix(configBefore))
+        XCTAssertTrue(try sandbox.git("config", "--list", "--local", in: repo).stdout.contains(configBefore))
         try FileManager.default.createSymbolicLink(atPath: repo + "/hooks/pre-push", withDestinationPath: sandbox.binary)
 
         let client = try sandbox.pushguard("install", "--client", "--uninstall", "--repo", repo)

@@ -82,3 +82,35 @@ final class ServerLayoutTests: XCTestCase {
         XCTAssertEqual(left, [], "no hand-over directory, no install record")
     }
 }
+
+/// Deploy notes: one notes commit per push, however many deploys it carries.
+final class DeployNotesTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testAPushOfManyDeploysWritesOneNotesCommitAndKeepsEarlierNotes() throws {
+        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.production.ref", "refs/heads/release/*")])
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{}"])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/release/first", from: work).status, 0)
+        let first = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var refspecs: [String] = []
+        for index in 0..<60 {
+            try sandbox.commit(in: work, files: ["n.txt": "\(index)"], message: "change \(index)")
+            try sandbox.git("branch", "-f", "r\(index)", "HEAD", in: work)
+            refspecs.append("r\(index):refs/heads/release/r\(index)")
+        }
+        // The first commit deploys again, through another branch: its note gets a second record.
+        refspecs.append("\(first):refs/heads/release/again")
+        let push = try sandbox.run(["git", "push", "origin"] + refspecs, in: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let commits = try sandbox.git("rev-list", "--count", "refs/notes/pushguard", in: repo).stdout
+        XCTAssertEqual(commits, "2\n", "one notes commit for the first push, one for the 61 deploys of the second")
+        XCTAssertTrue(try sandbox.git("notes", "--ref=pushguard", "show", "refs/heads/release/r59", in: repo).stdout
+            .contains("ref: refs/heads/release/r59"))
+        let again = try sandbox.git("notes", "--ref=pushguard", "show", first, in: repo).stdout
+        XCTAssertTrue(again.contains("ref: refs/heads/release/first") && again.contains("ref: refs/heads/release/again"), again)
+    }
+}
