@@ -76,9 +76,29 @@ struct PushHandoff {
         let lines = [PushHandoff.json(header).encoded()]
             + header.updates.map { $0.oldID + " " + $0.newID + " " + $0.ref }
             + deploys.map { $0.json.encoded() }
-        // Not synced to disk: a record lives for the seconds between two hooks of one push, and
-        // a machine that crashes in between loses the push itself.
-        try Files.writeAtomically(path, Array((lines.joined(separator: "\n") + "\n").utf8), mode: 0o600, durable: false)
+        // Created exclusively (a planted link is never followed) and written in one call; not
+        // synced: a record lives for the seconds between two hooks of one push, and a machine
+        // that crashes in between loses the push itself. A record of an identical earlier push
+        // (the same pusher pushing the same lines again) is replaced.
+        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+        var descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor < 0 && errno == EEXIST {
+            unlink(path)
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
+        guard descriptor >= 0 else { throw .failed("write", path) }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                let code = errno
+                unlink(path)
+                throw .failed("write", path, errno: code)
+            }
+            offset += written
+        }
         return path
     }
 

@@ -64,11 +64,10 @@ public enum Files {
     }
 
     /// Writes a file atomically: a fresh temporary file beside it (created exclusively, so a
-    /// planted link is never followed), fsync unless `durable` is false, then rename over
-    /// `path`. With `owner`, the new file gets that owner before it appears (root writing into
+    /// planted link is never followed), fsync, then rename over `path`. With `owner`, the new file gets that owner before it appears (root writing into
     /// the git user's repository). Readers see the old file or the new one, never a part.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t,
-                                       owner: (uid: uid_t, gid: gid_t)? = nil, durable: Bool = true) throws(SystemError) {
+                                       owner: (uid: uid_t, gid: gid_t)? = nil) throws(SystemError) {
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw .failed("write", path) }
@@ -83,7 +82,7 @@ public enum Files {
             if written <= 0 { ok = false; break }
             offset += written
         }
-        if ok && durable { ok = fsync(descriptor) == 0 }
+        if ok { ok = fsync(descriptor) == 0 }
         let code = errno
         close(descriptor)
         guard ok, rename(temporary, path) == 0 else {
