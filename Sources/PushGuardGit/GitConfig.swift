@@ -58,6 +58,34 @@ public final class GitConfig {
         return try drain(iterator) { $0.value }
     }
 
+    /// Every variable matching a regular expression, with the level of the file it is in.
+    public func entries(matching pattern: String) throws(GitError) -> [(name: String, level: String)] {
+        var iterator: OpaquePointer?
+        try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
+        defer { git_config_iterator_free(iterator) }
+        var found: [(name: String, level: String)] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while true {
+            let next = git_config_next(&entry, iterator)
+            if next == GIT_ITEROVER.rawValue { break }
+            try check("git_config_next", next)
+            guard let entry, let name = entry.pointee.name else { continue }
+            found.append((String(cString: name), GitConfig.describe(entry.pointee.level)))
+        }
+        return found
+    }
+
+    /// Where a config level's file is, in words an admin can act on.
+    static func describe(_ level: git_config_level_t) -> String {
+        switch level {
+        case GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM: return "the system config (git config --system)"
+        case GIT_CONFIG_LEVEL_XDG: return "the XDG config (~/.config/git/config)"
+        case GIT_CONFIG_LEVEL_GLOBAL: return "the global config (~/.gitconfig)"
+        case GIT_CONFIG_LEVEL_LOCAL: return "the repository's config"
+        default: return "a config given on the command line"
+        }
+    }
+
     /// Names of every variable matching a regular expression, in the order libgit2 reports them.
     public func names(matching pattern: String) throws(GitError) -> [String] {
         var iterator: OpaquePointer?
@@ -127,7 +155,45 @@ public enum SettingsLoader {
         return settings
     }
 
+    /// Every `pushguard.*` name must be one PushGuard knows: a misspelt setting is an error
+    /// naming it, where it is, and the name probably meant, never a setting silently ignored.
+    static func checkNames(_ config: GitConfig) throws {
+        let known = Set(Vocabulary.settings.map { $0.lowercased() })
+        let knownInSection = Set(Vocabulary.environmentSettings.map { $0.lowercased() })
+        for (name, level) in try config.entries(matching: "^pushguard\\.") {
+            let body = name.dropFirst("pushguard.".count)
+            guard let lastDot = body.lastIndex(of: ".") else {
+                if known.contains(body.lowercased()) { continue }
+                throw SettingsError("unknown setting pushguard.\(escapedForTerminal(String(body))) in \(level)"
+                    + suggestion(String(body), Vocabulary.settings, prefix: "pushguard."))
+            }
+            let key = String(body[body.index(after: lastDot)...])
+            if knownInSection.contains(key.lowercased()) { continue }
+            let section = String(body[..<lastDot])
+            var message = "unknown setting \(escapedForTerminal(name)) in \(level)"
+                + suggestion(key, Vocabulary.environmentSettings, prefix: "pushguard.\(escapedForTerminal(section)).")
+            if !section.contains("."), known.contains(key.lowercased()) {
+                message += " (\(key) is a top-level setting: pushguard.\(key))"
+            }
+            throw SettingsError(message)
+        }
+    }
+
+    private static func suggestion(_ word: String, _ known: [String], prefix: String) -> String {
+        Vocabulary.nearest(to: word, among: known).map { "; did you mean \(prefix)\($0)?" } ?? ""
+    }
+
+    /// A boolean setting, its parse error naming the setting.
+    private static func bool(_ config: GitConfig, _ name: String) throws -> Bool? {
+        do {
+            return try config.bool(name)
+        } catch {
+            throw SettingsError("\(name) is \"\(escapedForTerminal((try? config.string(name)) ?? "?"))\"; use true or false")
+        }
+    }
+
     private static func read(_ config: GitConfig, into settings: inout Settings) throws -> Void {
+        try checkNames(config)
         if let store = try config.string("pushguard.store") { settings.store = store }
         settings.app = try config.string("pushguard.app")
         if let manifest = try config.string("pushguard.manifest") { settings.manifestPath = manifest }
@@ -147,7 +213,7 @@ public enum SettingsLoader {
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
         settings.tokenFile = try config.string("pushguard.tokenFile")
-        settings.perRef = try config.bool("pushguard.perRef") ?? false
+        settings.perRef = try bool(config, "pushguard.perRef") ?? false
 
         var sectionNames: [String] = []
         for name in try config.names(matching: "^pushguard\\..+\\.") {
@@ -161,8 +227,8 @@ public enum SettingsLoader {
             var environment = EnvironmentSettings(name: name)
             environment.refs = try config.strings(prefix + "ref")
             if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
-            environment.autoSync = try config.bool(prefix + "autoSync") ?? false
-            environment.verbose = try config.bool(prefix + "verbose") ?? false
+            environment.autoSync = try bool(config, prefix + "autoSync") ?? false
+            environment.verbose = try bool(config, prefix + "verbose") ?? false
             settings.environments.append(environment)
         }
     }

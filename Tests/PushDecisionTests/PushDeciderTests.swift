@@ -219,6 +219,19 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertTrue(decision.lines[0].contains("pushguard.app is not set"))
     }
 
+    func testAMisspeltPushOptionIsNamedWithTheOptionProbablyMeant() {
+        var push = Push()
+        push.options = PushOptions.parse(["pushguard.akc=hotfix", "pushguard.Ack=x", "ci.skip"])
+        push.store.states["production"] = environment("production")
+        let decision = push.decide([update("refs/heads/main")])
+        XCTAssertEqual(decision.exitStatus, 1, "no override was given")
+        let said = decision.lines.filter { $0.contains("not understood") }
+        XCTAssertEqual(said.count, 2, "\(decision.lines)")
+        XCTAssertTrue(said.allSatisfy { $0.contains("did you mean `pushguard.ack`?") }, "\(said)")
+        XCTAssertFalse(decision.lines.joined().contains("hotfix"), "the value is not repeated")
+        XCTAssertFalse(decision.lines.joined().contains("ci.skip"), "other tools' options are theirs")
+    }
+
     // MARK: sync in the push
 
     func testSyncTransmitsThenAcceptsAndKeepsWhatWasOutOfSync() {

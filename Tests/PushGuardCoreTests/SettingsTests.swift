@@ -71,3 +71,16 @@ final class SettingsTests: XCTestCase {
         XCTAssertNotNil(problem("{"))
     }
 }
+
+/// Typos get the name probably meant.
+final class VocabularyTests: XCTestCase {
+    func testNearNamesAreSuggestedAndFarOnesAreNot() {
+        XCTAssertEqual(Vocabulary.nearest(to: "refs", among: Vocabulary.environmentSettings), "ref")
+        XCTAssertEqual(Vocabulary.nearest(to: "mod", among: Vocabulary.environmentSettings), "mode")
+        XCTAssertEqual(Vocabulary.nearest(to: "timout", among: Vocabulary.settings), "timeout")
+        XCTAssertEqual(Vocabulary.nearest(to: "autosync", among: Vocabulary.environmentSettings), "autoSync")
+        XCTAssertEqual(Vocabulary.nearest(to: "trasnmitCommand", among: Vocabulary.settings), "transmitCommand")
+        XCTAssertEqual(Vocabulary.nearest(to: "pushguard.akc", among: Vocabulary.pushOptions), "pushguard.ack")
+        XCTAssertNil(Vocabulary.nearest(to: "colour", among: Vocabulary.environmentSettings))
+    }
+}

@@ -76,6 +76,12 @@ public struct PushDecider {
             }
         }
         if let refusal = guessedAppRefusal, mapped > 0 { lines.insert(refusal, at: 0) }
+        // An option misspelt is an override or sync the pusher believes they asked for.
+        for name in request.options.unknown {
+            lines.insert(Report.prefix + "push option \"" + escapedForTerminal(name) + "\" not understood"
+                         + Vocabulary.suggestion(for: name, among: Vocabulary.pushOptions) + " (known: "
+                         + Vocabulary.pushOptions.joined(separator: ", ") + ")", at: 0)
+        }
         if mapped > PushDecider.maxMappedRefs {
             return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
         }

@@ -104,6 +104,9 @@ public struct PushOptions: Equatable, Sendable {
     public var sync: Bool
     /// The options git passed, or nil when the server did not advertise push options.
     public var advertised: Bool
+    /// `pushguard.*` options PushGuard does not know (`pushguard.akc=…`), by name only (the
+    /// value, a reason, is not repeated back).
+    public var unknown: [String] = []
 
     public init(override: Override? = nil, sync: Bool = false, advertised: Bool = true) {
         self.override = override
@@ -132,6 +135,9 @@ public struct PushOptions: Equatable, Sendable {
                 options.override = Override(reason: reason.isEmpty ? nil : String(reason.prefix(500)))
             } else if option == "pushguard.sync" || option == "pushguard.sync=true" {
                 options.sync = true
+            } else if option.lowercased().hasPrefix("pushguard") {
+                let name = String(option.prefix { $0 != "=" }.prefix(100))
+                if !options.unknown.contains(name) { options.unknown.append(name) }
             }
         }
         return options
