@@ -24,7 +24,10 @@ struct SetCommand: ParsableCommand {
     @Flag(help: "Transmit the new config to every active instance in the same step.")
     var transmit = false
 
-    @Argument(help: ArgumentHelp("KEY=VALUE or KEY=- (value from stdin).", valueName: "assignment"))
+    @Flag(help: "Allow an empty value (refused otherwise: an empty stdin is almost always a mistake).")
+    var allowEmpty = false
+
+    @Argument(help: ArgumentHelp("KEY=VALUE or KEY=- (value from stdin; on a terminal, a prompt that does not echo).", valueName: "assignment"))
     var assignments: [String]
 
     func validate() throws {
@@ -56,9 +59,16 @@ struct SetCommand: ParsableCommand {
             let key = String(assignment[..<equals])
             var value = Array(assignment.utf8[assignment.utf8.index(after: equals)...])
             if value == [UInt8(ascii: "-")] {
-                value = try Files.read(nil, limit: 1 << 20)
-                if value.last == UInt8(ascii: "\n") { value.removeLast() }
-                if value.last == UInt8(ascii: "\r") { value.removeLast() }
+                if Terminal.inputIsTerminal {
+                    value = try Terminal.readHidden(prompt: "value for \(key) (not shown): ", limit: 1 << 20)
+                } else {
+                    value = try Files.read(nil, limit: 1 << 20)
+                    if value.last == UInt8(ascii: "\n") { value.removeLast() }
+                    if value.last == UInt8(ascii: "\r") { value.removeLast() }
+                }
+            }
+            if value.isEmpty && !allowEmpty {
+                throw CommandFailure.usage("the value for \(key) is empty (nothing on stdin?); nothing was set. Pipe the value in (printf %s \"$VALUE\" | pushguard config set … \(key)=-), or pass --allow-empty to set an empty value")
             }
             changes.append(ConfigChange(key: key, digest: DigestKey.digest(key: digestKey, name: key, value: value)))
         }

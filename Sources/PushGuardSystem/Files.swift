@@ -150,9 +150,9 @@ public enum Files {
 }
 
 /// Writes lines to stderr in one call (git relays a hook's stderr to the pusher as `remote:`).
-public func printError(_ lines: [String]) {
+public func printError(_ lines: [String], terminator: String = "\n") {
     guard !lines.isEmpty else { return }
-    let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let bytes = Array((lines.joined(separator: "\n") + terminator).utf8)
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, bytes.count - offset) }

@@ -71,3 +71,31 @@ final class MistakeTests: XCTestCase {
         XCTAssertFalse(push.stderr.contains("INC-9"))
     }
 }
+
+/// `KEY=-`, the fix command every rejection prints: safe with nothing on stdin, private on a terminal.
+final class ValueInputTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testAnEmptyValueIsRefusedUnlessAllowed() throws {
+        let empty = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "TOKEN=-", input: "")
+        XCTAssertEqual(empty.status, 2, empty.all)
+        XCTAssertTrue(empty.stderr.contains("the value for TOKEN is empty (nothing on stdin?); nothing was set"), empty.stderr)
+        let status = try sandbox.pushguard("status", "--app", "a", "--env", "e")
+        XCTAssertFalse(status.stdout.contains("TOKEN"), status.stdout)
+        XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "TOKEN=", "--allow-empty").status, 0)
+    }
+
+    func testOnATerminalTheValueIsPromptedForAndNeverEchoed() throws {
+        // script(1) gives the command a terminal; the value is typed after the prompt appears.
+        let command = "\(sandbox.binary) config set --app a --env e TOKEN=-"
+        let output = try sandbox.run(["sh", "-c", "(sleep 1; printf 'typed-s3cret\\n') | script -qec \"\(command)\" /dev/null"])
+        XCTAssertEqual(output.status, 0, output.all)
+        XCTAssertTrue(output.all.contains("value for TOKEN (not shown):"), output.all)
+        XCTAssertFalse(output.all.contains("typed-s3cret"), output.all)
+        let status = try sandbox.pushguard("status", "--app", "a", "--env", "e")
+        XCTAssertTrue(status.stdout.contains("TOKEN"), status.stdout)
+    }
+}
