@@ -84,8 +84,12 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
         guard let command = settings.transmitCommand, !command.isEmpty else {
             return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
         }
+        // Only what the command needs of the hook's environment (`pushguard.passEnv` adds
+        // names): its output reaches the pusher, and a hook's environment may hold secrets.
         let result = try Subprocess.run(["/bin/sh", "-c", command],
-                                        extraEnvironment: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment],
+                                        environment: .scrubbed(passing: settings.passEnvironment,
+                                                               setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
+                                                                         "PUSHGUARD_USER": by]),
                                         captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
                                         timeoutMilliseconds: settings.timeoutMilliseconds)
         let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
