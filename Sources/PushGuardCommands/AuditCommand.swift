@@ -21,7 +21,9 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.openAdminStore(try storeOptions.settings())
-        let records = try store.audit(app: app, environment: environment, limit: limit)
+        // Escaped in every format: records written before the store kept escaped text (or by
+        // another tool) may hold raw control characters.
+        let records = try store.audit(app: app, environment: environment, limit: limit).map(\.escaped)
         if json {
             print(JSONValue.array(records.map(\.json)).encoded(pretty: true))
             return

@@ -213,6 +213,14 @@ public enum SettingsLoader {
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
         settings.tokenFile = try config.string("pushguard.tokenFile")
+        // Multi-valued, across levels; a value may also list several names separated by spaces.
+        for value in try config.strings("pushguard.passEnv") {
+            for word in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                let name = String(word)
+                if let problem = PassedEnvironment.problem(with: name) { throw SettingsError(problem) }
+                if !settings.passEnvironment.contains(name) { settings.passEnvironment.append(name) }
+            }
+        }
         settings.perRef = try bool(config, "pushguard.perRef") ?? false
 
         var sectionNames: [String] = []

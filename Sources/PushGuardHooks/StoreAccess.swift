@@ -84,11 +84,18 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
         guard let command = settings.transmitCommand, !command.isEmpty else {
             return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
         }
+        // Only what the command needs of the hook's environment (`pushguard.passEnv` adds
+        // names): its output reaches the pusher, and a hook's environment may hold secrets.
         let result = try Subprocess.run(["/bin/sh", "-c", command],
-                                        extraEnvironment: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment],
+                                        environment: .scrubbed(passing: settings.passEnvironment,
+                                                               setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
+                                                                         "PUSHGUARD_USER": by]),
                                         captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
                                         timeoutMilliseconds: settings.timeoutMilliseconds)
-        let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+        // Split as bytes: as a Swift string "\r\n" is one character and would not split.
+        let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
+        }
         if result.timedOut {
             return .failed(message: "the transmit command did not finish within \(settings.timeoutMilliseconds) ms and was killed (pushguard.timeout)",
                            output: Array(lines.suffix(10)))

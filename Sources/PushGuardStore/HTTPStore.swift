@@ -42,6 +42,12 @@ public final class HTTPStore: StateStore {
             throw StoreError("\(label) is not a usable http(s) base URL (expected http://HOST[:PORT][/PATH] or https://…, without ? or #)")
         }
         self.origin = origin
+        // Checked before the token is read or libcurl loaded: nothing is sent.
+        if let tokenFile, !tokenFile.isEmpty, origin.scheme == "http", !origin.isLoopback {
+            throw StoreError("\(label): refusing to send the token from pushguard.tokenFile over plain http to "
+                + "\(escapedForTerminal(origin.host)), which is not this machine; use an https:// URL in pushguard.store "
+                + "(plain http is allowed only to loopback: 127.0.0.0/8, [::1], localhost)")
+        }
         if let tokenFile, !tokenFile.isEmpty {
             token = try HTTPStore.readToken(path: tokenFile)
         } else {
@@ -111,7 +117,8 @@ public final class HTTPStore: StateStore {
 
     private func appendAudit(_ record: AuditRecord) throws(StoreError) {
         let path = environmentPath(record.app, record.environment) + "/audit"
-        let response = try request(.post(Array(record.json.encoded().utf8)), path: path)
+        // Escaped text (`AuditRecord.escaped`), still valid JSON: the platform may print what it keeps.
+        let response = try request(.post(Array(record.escaped.json.encoded().utf8)), path: path)
         switch response.status {
         case 200..<300:
             return
@@ -248,6 +255,29 @@ public final class HTTPStore: StateStore {
         }
 
         var text: String { "\(scheme)://\(host):\(port)" }
+
+        /// The host is this machine by its address or name: 127.0.0.0/8 written as a plain
+        /// dotted quad, `[::1]` (any spelling of it), `localhost`. Other spellings libcurl might
+        /// also read as loopback (`127.1`, `0x7f.0.0.1`, `2130706433`, `localhost.`) are not
+        /// recognised, so a check built on this fails closed.
+        var isLoopback: Bool {
+            // Only the bare name: libcurl answers it without asking a resolver ("localhost." or
+            // "x.localhost" could be answered by DNS).
+            if host == "localhost" { return true }
+            if host.hasPrefix("[") && host.hasSuffix("]") {
+                var address = in6_addr()
+                let parsed = String(host.dropFirst().dropLast()).withCString { inet_pton(AF_INET6, $0, &address) }
+                guard parsed == 1 else { return false }
+                return withUnsafeBytes(of: &address) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+            }
+            let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4 else { return false }
+            for part in parts {
+                guard (1...3).contains(part.utf8.count), part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      part == "0" || !part.hasPrefix("0"), let value = Int(part), value <= 255 else { return false }
+            }
+            return parts[0] == "127"
+        }
     }
 
     // MARK: Requests
@@ -392,6 +422,8 @@ public final class HTTPStore: StateStore {
             set(HTTPStore.protocolsBitmaskOption, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS), "PROTOCOLS")
         }
         set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
+        // A proxy would reach its own loopback, not ours, and carry the token across the network.
+        if origin.isLoopback { set(CURLOPT_NOPROXY, "*", "NOPROXY") }
         set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
         set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
         set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")

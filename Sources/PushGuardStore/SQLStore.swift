@@ -254,7 +254,8 @@ public final class SQLStore: AdminStore {
                     }.joined(separator: ", ")
                     var values: [SQLValue] = []
                     values.reserveCapacity(chunk.count * 11)
-                    for record in chunk {
+                    // Stored escaped: whoever reads the table (sqlite3, psql, a copy) may print it.
+                    for record in chunk.lazy.map(\.escaped) {
                         values += [.text(record.time), .text(record.app), .text(record.environment), .text(record.ref),
                                    .text(record.oldID), .text(record.newID), .text(record.pusher),
                                    .text(record.decision.rawValue), .text(record.findingsJSON), .text(record.reason),
@@ -364,15 +365,17 @@ public final class SQLStore: AdminStore {
         }
     }
 
+    /// Names are looked up as they are stored: escaped (the same text for any ordinary name).
     public func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord] {
         try readAudit(where: "(CAST($1 AS TEXT) IS NULL OR app = $1) AND (CAST($2 AS TEXT) IS NULL OR environment = $2)",
-                      [app.map { .text($0) } ?? .null, environment.map { .text($0) } ?? .null], limit: limit)
+                      [app.map { .text(escapedForTerminal($0)) } ?? .null,
+                       environment.map { .text(escapedForTerminal($0)) } ?? .null], limit: limit)
     }
 
     public func lastDeploy(app: String, environment: String) throws -> AuditRecord? {
         // Only post-receive's records: a ref PushGuard accepted may still be refused by a later hook.
         try readAudit(where: "app = $1 AND environment = $2 AND decision = 'deployed'",
-                      [.text(app), .text(environment)], limit: 1).first
+                      [.text(escapedForTerminal(app)), .text(escapedForTerminal(environment))], limit: 1).first
     }
 
     private func readAudit(where condition: String, _ values: [SQLValue], limit: Int) throws -> [AuditRecord] {

@@ -72,7 +72,7 @@ public enum StoreOpener {
         case .http(let base):
             return try HTTPStore(url: base, tokenFile: settings.tokenFile, timeoutMilliseconds: timeout)
         case .exec(let program):
-            return ExecStore(program: program, timeoutMilliseconds: timeout)
+            return ExecStore(program: program, timeoutMilliseconds: timeout, passEnvironment: settings.passEnvironment)
         }
     }
 }

@@ -11,6 +11,10 @@ public struct ProcessResult: Sendable {
     public var timedOut: Bool
     /// Output went past the limit and the rest was dropped.
     public var outputTruncated: Bool
+    /// Standard error, when captured on its own: its last `standardErrorLimit` bytes.
+    public var standardError: [UInt8] = []
+    /// Standard error went past its limit and its beginning was dropped.
+    public var standardErrorTruncated = false
 }
 
 /// A process that could not be started.
@@ -18,19 +22,71 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
+/// The environment a child starts with.
+public enum ChildEnvironment: Sendable, Equatable {
+    /// This process's whole environment with `adding` set on top: for a hook kept from before
+    /// PushGuard, which git would have run with all of git's environment.
+    case inherited(adding: [String: String])
+    /// Exactly these variables and nothing else.
+    case exactly([String: String])
+
+    /// What PushGuard's own children (the transmit command, an exec helper) get: the variables of
+    /// `PassedEnvironment.always` and those `passing` names (`pushguard.passEnv`) that this
+    /// process has, never git's quarantine, then `setting` on top. Nothing else of the hook's
+    /// environment (a `PGPASSWORD`, git's `GIT_*`, the pusher's push options) reaches them.
+    public static func scrubbed(passing names: [String] = [], setting values: [String: String] = [:]) -> ChildEnvironment {
+        var environment: [String: String] = [:]
+        for name in PassedEnvironment.always + names where !PassedEnvironment.quarantine.contains(name) {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        for (name, value) in values { environment[name] = value }
+        return .exactly(environment)
+    }
+
+    /// `NAME=VALUE` strings for `posix_spawn`.
+    var entries: [String] {
+        switch self {
+        case .exactly(let variables):
+            return variables.map { $0.key + "=" + $0.value }
+        case .inherited(let extra):
+            var environment: [String] = []
+            var index = 0
+            while let entry = environ[index] {
+                let text = String(cString: entry)
+                let name = text.prefix { $0 != "=" }
+                if extra[String(name)] == nil { environment.append(text) }
+                index += 1
+            }
+            for (name, value) in extra { environment.append(name + "=" + value) }
+            return environment
+        }
+    }
+}
+
 /// Runs programs the way hooks need: stdin fed from memory, stdout captured or passed through,
-/// stderr passed through (git relays it to the pusher), the whole process group killed when a
-/// deadline passes so helpers that fork cannot outlive the hook.
+/// stderr passed through (git relays it to the pusher) or captured, the whole process group
+/// killed when a deadline passes so helpers that fork cannot outlive the hook.
 public enum Subprocess {
-    public static func run(_ arguments: [String], input: [UInt8] = [], extraEnvironment: [String: String] = [:],
+    /// `environment`: PushGuard's own children get `.scrubbed(…)`; the default passes this
+    /// process's environment on. `captureStandardError` keeps the last `standardErrorLimit`
+    /// bytes of stderr in the result instead of passing them through (ignored when
+    /// `mergeStandardError` sends stderr into the captured output).
+    public static func run(_ arguments: [String], input: [UInt8] = [], environment: ChildEnvironment = .inherited(adding: [:]),
                            captureOutput: Bool, mergeStandardError: Bool = false, outputLimit: Int = 4 << 20,
+                           captureStandardError: Bool = false, standardErrorLimit: Int = 64 << 10,
                            timeoutMilliseconds: Int? = nil) throws(SpawnError) -> ProcessResult {
         guard let program = arguments.first else { throw SpawnError(description: "no program given") }
+        let separateError = captureStandardError && !(captureOutput && mergeStandardError)
         signal(SIGPIPE, SIG_IGN)
-        var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1]
+        var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         guard makePipe(&stdinPipe) else { throw SpawnError(description: "pipe: \(lastErrorText())") }
         if captureOutput && !makePipe(&stdoutPipe) {
             close(stdinPipe[0]); close(stdinPipe[1])
+            throw SpawnError(description: "pipe: \(lastErrorText())")
+        }
+        if separateError && !makePipe(&stderrPipe) {
+            close(stdinPipe[0]); close(stdinPipe[1])
+            if captureOutput { close(stdoutPipe[0]); close(stdoutPipe[1]) }
             throw SpawnError(description: "pipe: \(lastErrorText())")
         }
         var actions = posix_spawn_file_actions_t()
@@ -39,6 +95,7 @@ public enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         if captureOutput { posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1) }
         if captureOutput && mergeStandardError { posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 2) }
+        if separateError { posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -49,27 +106,19 @@ public enum Subprocess {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
 
-        var environment: [String] = []
-        var index = 0
-        while let entry = environ[index] {
-            let text = String(cString: entry)
-            let name = text.prefix { $0 != "=" }
-            if extraEnvironment[String(name)] == nil { environment.append(text) }
-            index += 1
-        }
-        for (name, value) in extraEnvironment { environment.append(name + "=" + value) }
-
         var pid: pid_t = 0
         let spawned = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in
+            withCStrings(environment.entries) { envp in
                 posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
             }
         }
         close(stdinPipe[0])
         if captureOutput { close(stdoutPipe[1]) }
+        if separateError { close(stderrPipe[1]) }
         guard spawned == 0 else {
             close(stdinPipe[1])
             if captureOutput { close(stdoutPipe[0]) }
+            if separateError { close(stderrPipe[0]) }
             throw SpawnError(description: "cannot run \(escapedForTerminal(program)): \(String(cString: strerror(spawned)))")
         }
 
@@ -78,10 +127,11 @@ public enum Subprocess {
         var inputOffset = 0
         var inputFD: Int32 = stdinPipe[1]
         var outputFD: Int32 = captureOutput ? stdoutPipe[0] : -1
+        var errorFD: Int32 = separateError ? stderrPipe[0] : -1
         if input.isEmpty { close(inputFD); inputFD = -1 }
         if inputFD >= 0 { _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK) }
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while inputFD >= 0 || outputFD >= 0 {
+        while inputFD >= 0 || outputFD >= 0 || errorFD >= 0 {
             var wait: Int32 = -1
             if let deadline {
                 let left = deadline - Clock.monotonicMilliseconds()
@@ -91,6 +141,7 @@ public enum Subprocess {
             var fds: [pollfd] = []
             if inputFD >= 0 { fds.append(pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)) }
             if outputFD >= 0 { fds.append(pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)) }
+            if errorFD >= 0 { fds.append(pollfd(fd: errorFD, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), wait)
             if ready < 0 && errno != EINTR { break }
             if ready <= 0 { continue }
@@ -100,18 +151,30 @@ public enum Subprocess {
                     if written > 0 { inputOffset += written }
                     if written < 0 && errno == EAGAIN { continue }
                     if written <= 0 || inputOffset == input.count { close(inputFD); inputFD = -1 }
-                } else {
+                } else if fd.fd == outputFD {
                     let count = buffer.withUnsafeMutableBytes { read(outputFD, $0.baseAddress, 65536) }
                     if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                     if count <= 0 { close(outputFD); outputFD = -1; continue }
                     let room = outputLimit - result.output.count
                     if count > room { result.outputTruncated = true }
                     result.output += buffer.prefix(max(0, min(count, room)))
+                } else if fd.fd == errorFD {
+                    let count = buffer.withUnsafeMutableBytes { read(errorFD, $0.baseAddress, 65536) }
+                    if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+                    if count <= 0 { close(errorFD); errorFD = -1; continue }
+                    // The end of stderr is where a failing program says why: keep the tail.
+                    result.standardError += buffer.prefix(count)
+                    let excess = result.standardError.count - standardErrorLimit
+                    if excess > 0 {
+                        result.standardError.removeFirst(excess)
+                        result.standardErrorTruncated = true
+                    }
                 }
             }
         }
         if inputFD >= 0 { close(inputFD) }
         if outputFD >= 0 { close(outputFD) }
+        if errorFD >= 0 { close(errorFD) }
         if !result.timedOut, let deadline {
             // Output closed; the process may still be running: wait for it within the deadline.
             while waitpid(pid, &result.status, WNOHANG) == 0 {

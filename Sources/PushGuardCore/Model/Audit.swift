@@ -45,7 +45,28 @@ public struct AuditRecord: Equatable, Sendable {
     /// Records keep at most this many findings; the reason says how many more there were.
     public static let maxFindings = 200
 
-    /// The JSON object the HTTP and exec stores receive and `audit --json` prints.
+    /// The record with every text field escaped for a terminal (`escapedForTerminal`: C0, DEL,
+    /// C1 and bidi controls become `\x1b`, `\u{202e}`, …). Reasons, refs, key names and pushers
+    /// come from pushers and pushed content, and whoever reads the audit log (`pushguard audit`
+    /// in any format, `sqlite3`, `psql`, the platform behind an HTTP or exec store) may print
+    /// it raw: this is the form that is stored, sent and printed. Escaping is idempotent, so an
+    /// escaped record read back comes out the same.
+    public var escaped: AuditRecord {
+        var copy = self
+        copy.time = escapedForTerminal(time)
+        copy.app = escapedForTerminal(app)
+        copy.environment = escapedForTerminal(environment)
+        copy.ref = escapedForTerminal(ref)
+        copy.oldID = escapedForTerminal(oldID)
+        copy.newID = escapedForTerminal(newID)
+        copy.pusher = escapedForTerminal(pusher)
+        copy.findings = findings.map { KeyFinding(key: escapedForTerminal($0.key), status: escapedForTerminal($0.status)) }
+        copy.reason = escapedForTerminal(reason)
+        return copy
+    }
+
+    /// The JSON object the HTTP and exec stores receive and `audit --json` prints (both of
+    /// `escaped` records).
     public var json: JSONValue {
         .object(JSONObject([
             ("id", .number(String(id))),

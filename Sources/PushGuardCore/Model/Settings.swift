@@ -45,6 +45,9 @@ public struct Settings: Equatable, Sendable {
     public var transmitCommand: String?
     /// File holding the bearer token for an HTTP store.
     public var tokenFile: String?
+    /// `pushguard.passEnv`: variables of the hook's environment its children (the transmit
+    /// command, an exec helper) get besides `PassedEnvironment.always`.
+    public var passEnvironment: [String] = []
     /// Check per ref in the update hook instead of per push in pre-receive.
     public var perRef: Bool = false
     public var environments: [EnvironmentSettings] = []
@@ -81,6 +84,40 @@ public struct Settings: Equatable, Sendable {
     /// The environment's settings by name, or defaults when it has no section.
     public func environment(named name: String) -> EnvironmentSettings {
         environments.first { $0.name == name } ?? EnvironmentSettings(name: name)
+    }
+}
+
+/// Which of the hook's environment variables reach the programs PushGuard runs (the transmit
+/// command, an exec helper): whatever a hook's environment holds (a `PGPASSWORD`, git's
+/// `GIT_*`, push options) would otherwise reach a command that prints its environment, and
+/// through it the pusher.
+public enum PassedEnvironment {
+    /// Passed when set: the search path, the home directory, the locale and the time zone. The
+    /// locale categories are named one by one (POSIX and glibc's), not as `LC_*`, so a variable
+    /// that merely starts with `LC_` is not passed.
+    public static let always = ["PATH", "HOME", "LANG", "LANGUAGE", "TZ",
+                                "LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC",
+                                "LC_TIME", "LC_ADDRESS", "LC_IDENTIFICATION", "LC_MEASUREMENT", "LC_NAME",
+                                "LC_PAPER", "LC_TELEPHONE"]
+
+    /// git's quarantine during pre-receive: objects not accepted yet. Never passed, even when
+    /// `pushguard.passEnv` names them (a child running git would read unaccepted objects, and git
+    /// refuses ref updates from inside the quarantine).
+    public static let quarantine = ["GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"]
+
+    /// Why `name` cannot be listed in `pushguard.passEnv`, or nil when it can.
+    public static func problem(with name: String) -> String? {
+        let bytes = Array(name.utf8)
+        let valid = !bytes.isEmpty && bytes.count <= 256 && !(bytes[0] >= 0x30 && bytes[0] <= 0x39) && bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) || byte == UInt8(ascii: "_")
+        }
+        guard valid else {
+            return "pushguard.passEnv names \"\(escapedForTerminal(name))\", which is not a variable name (letters, digits and _, not starting with a digit; list names separated by spaces)"
+        }
+        if quarantine.contains(name) {
+            return "pushguard.passEnv names \(name), which is never passed: the transmit command and exec helpers must not see git's quarantine of objects not yet accepted"
+        }
+        return nil
     }
 }
 
