@@ -13,15 +13,26 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: "The bare repository (its git config maps refs to environments).") var repo: String
     @Option(help: "The ref the push would update, e.g. refs/heads/main.") var ref: String
-    @Option(help: "The commit to push (any revision the repository resolves).") var commit: String = "HEAD"
+    @Option(help: "The commit to push (any revision the repository resolves); default: the ref's current tip.") var commit: String?
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
         let repository = try Repository.open(path: repo)
         let settings = try storeOptions.settings(repository: repository)
-        let id = try repository.resolve(commit)
-        let app = settings.app(gitDirectory: repository.gitDirectory)
         let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
+        // A bare repository's HEAD is often an unborn branch: the ref's own tip is what a
+        // re-push would send, and a missing ref is said plainly.
+        let revision = commit ?? ref
+        let id: String
+        do {
+            id = try repository.resolve(revision)
+        } catch {
+            if commit == nil {
+                throw CommandFailure.usage("\(escapedForTerminal(ref)) does not exist in \(escapedForTerminal(repo)) yet; give --commit REV to check a commit before it is pushed")
+            }
+            throw CommandFailure.usage("\(escapedForTerminal(revision)) is not a commit in \(escapedForTerminal(repo)): \(error)")
+        }
+        let app = settings.app(gitDirectory: repository.gitDirectory)
         let pusher = Identity.pusher(environment: processEnvironment)
         // `check` only looks: no sync is attempted and nothing is recorded.
         let request = PushRequest(app: app, settings: settings, options: PushOptions(), pusher: pusher,

@@ -98,6 +98,42 @@ struct DoctorCommand: ParsableCommand {
         for environment in mapped {
             doctor.ok("app \(escapedForTerminal(app)): \(environment.refs.map(escapedForTerminal).joined(separator: ", ")) deploy to \(escapedForTerminal(environment.name)) (mode \(settings.mode(of: environment).rawValue))")
         }
+        if settings.app == nil {
+            doctor.problem("pushguard.app is not set, so the app name \"\(escapedForTerminal(app))\" is only guessed from the directory name: pushers' -o pushguard.ack and -o pushguard.sync are ignored here. Record it: git config pushguard.app NAME (pushguard install does)")
+        }
+        // An environment section that sets options but maps no ref deploys nothing while
+        // another section maps refs: its autoSync or mode never applies.
+        if !mapped.isEmpty {
+            for environment in settings.environments where environment.refs.isEmpty {
+                doctor.problem("[pushguard \"\(escapedForTerminal(environment.name))\"] sets options but no ref, so no push deploys to \(escapedForTerminal(environment.name)): add git config pushguard.\(escapedForTerminal(environment.name)).ref refs/heads/BRANCH")
+            }
+        }
+        if let command = settings.transmitCommand, !command.isEmpty {
+            checkTransmitCommand(command, &doctor)
+        } else if settings.environments.contains(where: \.autoSync), storeRecordsTransmits(settings.store) {
+            doctor.problem("autoSync is on, but pushguard.transmitCommand is not set: with an SQLite or PostgreSQL store every such push fails its sync")
+        }
+    }
+
+    /// SQLite and PostgreSQL only record a transmit; the platform's API and helpers perform it.
+    private func storeRecordsTransmits(_ url: String) -> Bool {
+        switch try? StoreLocation.parse(url) {
+        case .sqlite, .postgres: return true
+        default: return false
+        }
+    }
+
+    /// The transmit command's program exists and may be run (the first word of the command
+    /// line, as /bin/sh will find it).
+    private func checkTransmitCommand(_ command: String, _ doctor: inout Doctor) {
+        let program = String(command.split(separator: " ", maxSplits: 1).first ?? "")
+        let candidates = program.contains("/") ? [program]
+            : (processEnvironment("PATH") ?? "/usr/bin:/bin").split(separator: ":").map { $0 + "/" + program }
+        if candidates.contains(where: { access($0, X_OK) == 0 && !Files.isDirectory($0) }) {
+            doctor.ok("transmit command \(escapedForTerminal(program)) found and executable")
+        } else {
+            doctor.problem("pushguard.transmitCommand runs \(escapedForTerminal(program)), which \(program.contains("/") ? "does not exist or is not executable" : "is not on PATH"): -o pushguard.sync and autoSync would fail")
+        }
     }
 
     /// A clone with a work tree: the client's pre-push hook and the remotes it checks for.

@@ -53,6 +53,9 @@ struct InstallCommand: ParsableCommand {
         // Each repository with the app name install records for it.
         var repositories = repo.map { ($0, Settings.defaultAppName(gitDirectory: $0)) }
         if let root {
+            guard Files.isDirectory(root) else {
+                throw CommandFailure.usage("--root \(escapedForTerminal(root)): no such directory")
+            }
             for found in findBareRepositories(below: root) {
                 let relative = found.hasPrefix(root) ? String(found.dropFirst(root.count).drop { $0 == "/" }) : found
                 if let reason = skipReason(relative) {
@@ -70,8 +73,12 @@ struct InstallCommand: ParsableCommand {
             do {
                 repository = try Repository.open(path: path)
             } catch {
-                // An ownership refusal is not "not a repository": say which it is.
-                print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.message : "not a git repository (\(error))"))
+                // An ownership refusal is not "not a repository", nor is a path that does not exist.
+                if !Files.exists(path) {
+                    print("\(escapedForTerminal(path)): does not exist; create the bare repository first: git init --bare \(shellQuoted(path))")
+                } else {
+                    print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.message : "not a git repository (\(error))"))
+                }
                 failed = true
                 continue
             }

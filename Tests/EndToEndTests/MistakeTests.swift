@@ -99,3 +99,43 @@ final class ValueInputTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("TOKEN"), status.stdout)
     }
 }
+
+/// Set-up mistakes: paths that do not exist, refs not pushed yet, settings that cannot work.
+final class SetUpMistakeTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testInstallOnAPathThatIsNotYetARepositorySaysHowToCreateIt() throws {
+        let path = sandbox.path("new.git")
+        let install = try sandbox.pushguard("install", "--repo", path)
+        XCTAssertEqual(install.status, 2, install.all)
+        XCTAssertTrue(install.stdout.contains("does not exist; create the bare repository first: git init --bare \(path)"), install.stdout)
+        let root = try sandbox.pushguard("install", "--root", sandbox.path("nowhere"))
+        XCTAssertEqual(root.status, 2, root.all)
+        XCTAssertTrue(root.stderr.contains("--root \(sandbox.path("nowhere")): no such directory"), root.stderr)
+    }
+
+    func testCheckUsesTheRefsTipAndSaysWhenTheRefDoesNotExist() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        let missing = try sandbox.pushguard("check", "--repo", repo, "--ref", "main")
+        XCTAssertEqual(missing.status, 2, missing.all)
+        XCTAssertTrue(missing.stderr.contains("refs/heads/main does not exist in \(repo) yet; give --commit REV"), missing.stderr)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=first"]).status, 0)
+        let check = try sandbox.pushguard("check", "--repo", repo, "--ref", "main")
+        XCTAssertEqual(check.status, 1, "the tip of main needs TOKEN: \(check.all)")
+        XCTAssertTrue(check.stderr.contains("TOKEN"), check.stderr)
+    }
+
+    func testDoctorFindsSettingsThatCannotWork() throws {
+        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.staging.ref", "refs/heads/staging")])
+        try sandbox.git("config", "pushguard.production.autoSync", "true", in: repo)
+        try sandbox.git("config", "pushguard.transmitCommand", "/usr/local/bin/deliver-confg", in: repo)
+        let doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertEqual(doctor.status, 1, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("[pushguard \"production\"] sets options but no ref, so no push deploys to production"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("pushguard.transmitCommand runs /usr/local/bin/deliver-confg, which does not exist or is not executable"), doctor.stdout)
+    }
+}
