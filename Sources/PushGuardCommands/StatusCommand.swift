@@ -78,6 +78,7 @@ private func lastDeployLine(_ record: AuditRecord?) -> String {
     case .rejected: how = "rejected"
     // post-receive's record: the reason starts with the decision it carried out.
     case .deployed: how = record.reason.isEmpty ? "in sync" : escapedForTerminal(String(record.reason.prefix(80)))
+    case .registered, .removed: how = record.decision.rawValue  // not deploys; never selected as one
     }
     return "  last deploy: \(record.newID.prefix(12)) (\(escapedForTerminal(record.ref))) at \(escapedForTerminal(record.time)) by \(escapedForTerminal(record.pusher)), \(how)"
 }

@@ -35,7 +35,11 @@ public final class ExecStore: StateStore {
     public var transmitsConfig: Bool { true }
 
     /// Runs `PROGRAM VERB APP ENV`; returns its stdout on exit 0.
-    private func call(_ verb: String, _ app: String, _ environment: String, input: [UInt8] = []) throws(StoreError) -> [UInt8] {
+    /// `get` said the platform does not know the app or environment.
+    private struct UnknownEnvironment: Error {}
+
+    private func call(_ verb: String, _ app: String, _ environment: String, input: [UInt8] = [],
+                      unknownStatus: Int32? = nil) throws -> [UInt8] {
         for (what, value, fix) in [("app", app, "set pushguard.app to a name that does not"),
                                    ("environment", environment, "rename the [pushguard \"…\"] section so it does not")]
         where value.hasPrefix("-") {
@@ -55,6 +59,7 @@ public final class ExecStore: StateStore {
             throw StoreError("\(name) \(verb) did not answer within \(timeoutMilliseconds) ms and was killed (pushguard.timeout)",
                              timedOut: true)
         }
+        if let unknownStatus, result.status == unknownStatus { throw UnknownEnvironment() }
         if result.status != 0 {
             throw StoreError("\(name) \(verb) exited with status \(result.status)")
         }
@@ -90,8 +95,16 @@ public final class ExecStore: StateStore {
         return out
     }
 
+    /// The exit status of `PROGRAM get` for an app or environment the platform does not know.
+    public static let unknownStatus: Int32 = 3
+
     public func state(app: String, environment: String) throws -> EnvironmentState {
-        let output = try call("get", app, environment)
+        let output: [UInt8]
+        do {
+            output = try call("get", app, environment, unknownStatus: ExecStore.unknownStatus)
+        } catch is UnknownEnvironment {
+            return EnvironmentState(app: app, environment: environment, known: false)
+        }
         let state: EnvironmentState
         do {
             state = try StateDocument.decode(output)

@@ -79,8 +79,9 @@ public final class HTTPStore: StateStore {
         case 200:
             return try stateDocument(response.body, path: path, app: app, environment: environment)
         case 404:
-            // The contract: an app or environment the platform does not know has nothing set.
-            return EnvironmentState(app: app, environment: environment)
+            // The contract: the platform does not know this app or environment. Nothing can be
+            // in sync with it; the push follows the environment's mode.
+            return EnvironmentState(app: app, environment: environment, known: false)
         case 401, 403:
             throw tokenRefused(response.status)
         default:

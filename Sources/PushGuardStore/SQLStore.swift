@@ -199,6 +199,10 @@ public final class SQLStore: AdminStore {
             as: EnvironmentVersions.self).first {
             state.desiredVersion = versions.desired
             state.appliedVersion = versions.applied
+        } else {
+            // Apps and environments exist once registered (install, apps create).
+            state.known = false
+            return state
         }
         state.config = try connection.records("""
             SELECT key, version, digest, deleted, changed_at, changed_by FROM config
@@ -215,6 +219,10 @@ public final class SQLStore: AdminStore {
             try connection.transaction(write: true, lock: app + "/" + environment) { () throws(SQLError) -> Int64 in
                 let state = try readState(app, environment)
                 let version = state.desiredVersion
+                guard state.known else {
+                    unknown = ""
+                    return version
+                }
                 let scope: [SQLValue] = [.integer(version), .text(app), .text(environment)]
                 if let ids = instances {
                     let known = Set(state.instances.map(\.id))
@@ -225,7 +233,6 @@ public final class SQLStore: AdminStore {
                                              scope + [.text(id)])
                     }
                 } else {
-                    try ensureEnvironment(app, environment)
                     try connection.query("UPDATE instances SET applied_version = $1 WHERE app = $2 AND environment = $3 AND state = 'active'", scope)
                     try connection.query("UPDATE environments SET applied_version = $1 WHERE app = $2 AND environment = $3", scope)
                 }
@@ -234,6 +241,9 @@ public final class SQLStore: AdminStore {
                                       .text(instances?.joined(separator: ",") ?? "*"), .text(at), .text(by)])
                 return version
             }
+        }
+        if unknown == "" {
+            throw StoreUsageError("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
         }
         if let unknown {
             throw StoreUsageError("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
@@ -273,11 +283,6 @@ public final class SQLStore: AdminStore {
 
     // MARK: AdminStore
 
-    private func ensureEnvironment(_ app: String, _ environment: String) throws(SQLError) {
-        try connection.query("INSERT INTO environments (app, environment) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                             [.text(app), .text(environment)])
-    }
-
     public func changeConfig(app: String, environment: String, changes: [ConfigChange], by: String, at: String) throws -> Int64? {
         try wrap { () throws(SQLError) in
             try connection.transaction(write: true, lock: app + "/" + environment) { () throws(SQLError) -> Int64? in
@@ -299,7 +304,6 @@ public final class SQLStore: AdminStore {
                 }
                 if real.isEmpty { return nil }
                 let version = state.desiredVersion + 1
-                try ensureEnvironment(app, environment)
                 for change in real {
                     let digest = change.digest ?? ""
                     try connection.query("""
@@ -326,7 +330,6 @@ public final class SQLStore: AdminStore {
     public func addInstances(app: String, environment: String, ids: [String], at: String) throws {
         try wrap { () throws(SQLError) in
             try connection.transaction(write: true, lock: app + "/" + environment) { () throws(SQLError) in
-                try ensureEnvironment(app, environment)
                 // A new instance starts with what was last transmitted to the environment.
                 for id in ids {
                     try connection.query("""
@@ -359,6 +362,9 @@ public final class SQLStore: AdminStore {
                 for id in ids { try connection.query(sql, [.text(app), .text(environment), .text(id)] + extra) }
                 return nil
             }
+        }
+        if unknown == "" {
+            throw StoreUsageError("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
         }
         if let unknown {
             throw StoreUsageError("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
@@ -396,6 +402,48 @@ public final class SQLStore: AdminStore {
             }
             return environments
         }
+    }
+
+    public func registry() throws -> [(app: String, environment: String)] {
+        try wrap { () throws(SQLError) in
+            var known: [(app: String, environment: String)] = []
+            for var row in try connection.query("SELECT app, environment FROM environments ORDER BY app, environment", []) {
+                row.table = "environments"
+                known.append((try row.string("app"), try row.string("environment")))
+            }
+            return known
+        }
+    }
+
+    public func register(app: String, environments: [String]) throws -> [String] {
+        try wrap { () throws(SQLError) in
+            try connection.transaction(write: true, lock: app) { () throws(SQLError) -> [String] in
+                var registered: [String] = []
+                for environment in environments {
+                    let known = try connection.query("SELECT 1 AS one FROM environments WHERE app = $1 AND environment = $2",
+                                                     [.text(app), .text(environment)])
+                    if !known.isEmpty { continue }
+                    try connection.query("INSERT INTO environments (app, environment) VALUES ($1, $2)",
+                                         [.text(app), .text(environment)])
+                    registered.append(environment)
+                }
+                return registered
+            }
+        }
+    }
+
+    public func remove(app: String, environment: String?) throws -> [String] {
+        let removed = try environments(app: app).filter { environment == nil || $0 == environment }
+        try wrap { () throws(SQLError) in
+            try connection.transaction(write: true, lock: app) { () throws(SQLError) in
+                for name in removed {
+                    for table in ["config", "config_changes", "instances", "transmits", "environments"] {
+                        try connection.query("DELETE FROM \(table) WHERE app = $1 AND environment = $2", [.text(app), .text(name)])
+                    }
+                }
+            }
+        }
+        return removed
     }
 
     public func holdsDigests() throws -> Bool {

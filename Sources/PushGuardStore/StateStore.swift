@@ -54,6 +54,14 @@ public protocol AdminStore: StateStore {
     func lastDeploy(app: String, environment: String) throws -> AuditRecord?
     /// The environments a store knows for an app.
     func environments(app: String) throws -> [String]
+    /// Every app and environment the store knows, sorted.
+    func registry() throws -> [(app: String, environment: String)]
+    /// Registers an app's environments; returns those that were not known before.
+    func register(app: String, environments: [String]) throws -> [String]
+    /// Forgets an app's environment, or all its environments: their config, history of
+    /// changes, instances and transmits. The audit log keeps what happened. Returns what was
+    /// removed.
+    func remove(app: String, environment: String?) throws -> [String]
     /// True when the store holds any value digest (so a new digest key would break comparisons).
     func holdsDigests() throws -> Bool
 }

@@ -165,6 +165,21 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertTrue(decision.deploys.isEmpty)
     }
 
+    func testAnEnvironmentTheStoreDoesNotKnowIsRefusedWithTheCommandThatRegistersIt() {
+        var push = Push()
+        push.store.states["production"] = EnvironmentState(app: "billing-api", environment: "production", known: false)
+        let decision = push.decide([update("refs/heads/main")])
+        XCTAssertEqual(decision.exitStatus, 1)
+        XCTAssertTrue(decision.lines[0].hasSuffix("rejected: the config store does not know billing-api/production"), "\(decision.lines)")
+        XCTAssertTrue(decision.lines.contains("pushguard: register it:  pushguard apps create billing-api --env production"))
+        XCTAssertEqual(decision.auditRecords[0].reason, "billing-api/production is not registered in the store")
+        push.settings.mode = .warn
+        XCTAssertEqual(push.decide([update("refs/heads/main")]).outcomes[0].decision, .warned)
+        push.settings.mode = .reject
+        push.options = PushOptions(override: Override(reason: "first deploy"))
+        XCTAssertEqual(push.decide([update("refs/heads/main")]).outcomes[0].decision, .overridden)
+    }
+
     // MARK: override
 
     func testAnOverrideDeploysAnywayAndRecordsWhoAndWhy() {

@@ -58,6 +58,8 @@ public struct KeyReport: Equatable, Sendable {
 public enum Decision: String, Sendable, CaseIterable {
     case accepted, warned, rejected, overridden, synced
     case deployed
+    /// Admin actions on the store's registry of apps and environments (`pushguard apps`).
+    case registered, removed
 
     /// True when git may update the ref.
     public var allowsPush: Bool { self != .rejected }

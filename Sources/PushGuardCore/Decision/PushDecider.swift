@@ -135,6 +135,7 @@ public struct PushDecider {
             return storeFailed(environment, refs: refs, failure: error)
         }
         let override = request.options.override
+        guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
         var evaluations = evaluateOnce(refs, manifests) {
             Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override)
         }
@@ -196,6 +197,26 @@ public struct PushDecider {
             byManifest[read.identity] = evaluation
             return evaluation
         }
+    }
+
+    /// Every ref of an environment the store does not know: never registered, or a typo in
+    /// `pushguard.app` or a ref mapping. Nothing can be in sync with it, so it follows the
+    /// mode like any unsynchronized environment; an override still deploys, on the record.
+    private func unregistered(_ environment: EnvironmentSettings, refs: [RefUpdate], mode: Mode)
+        -> (outcomes: [RefOutcome], lines: [String]) {
+        let decision: Decision = request.options.override != nil ? .overridden : (mode == .warn ? .warned : .rejected)
+        let app = escapedForTerminal(request.app), name = escapedForTerminal(environment.name)
+        let headline = decision == .rejected ? "rejected" : decision == .overridden ? "accepted by override (recorded)" : "accepted with warning"
+        var lines: [String] = []
+        var outcomes: [RefOutcome] = []
+        for update in refs {
+            lines.append(Report.prefix + "push to \(app)/\(name) (\(escapedForTerminal(update.ref))) \(headline): the config store does not know \(app)/\(name)")
+            outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil, decision: decision,
+                                       reason: join(request.options.override?.reason ?? "", "\(request.app)/\(environment.name) is not registered in the store")))
+        }
+        lines.append(Report.prefix + "register it:  pushguard apps create " + shellQuoted(request.app) + " --env " + shellQuoted(environment.name))
+        lines.append(Report.prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)")
+        return (outcomes, lines)
     }
 
     /// Every ref of an environment whose store failed, decided by `pushguard.onStoreError`.

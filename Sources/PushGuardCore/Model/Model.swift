@@ -47,9 +47,14 @@ public struct EnvironmentState: Equatable, Sendable {
     public var instances: [Instance]
     /// The environment-level applied version, used when no instance is active.
     public var appliedVersion: Int64
+    /// False when the store does not know this app and environment (never registered, or a
+    /// typo in `pushguard.app` or a ref mapping): then nothing can be said to be in sync.
+    public var known: Bool
 
     public init(app: String, environment: String, desiredVersion: Int64 = 0,
-                config: [ConfigEntry] = [], instances: [Instance] = [], appliedVersion: Int64 = 0) {
+                config: [ConfigEntry] = [], instances: [Instance] = [], appliedVersion: Int64 = 0,
+                known: Bool = true) {
+        self.known = known
         self.app = app
         self.environment = environment
         self.desiredVersion = desiredVersion
