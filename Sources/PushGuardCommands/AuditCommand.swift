@@ -20,7 +20,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openAdminStore(try storeOptions.settings())
+        let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
         let records = try store.audit(app: app, environment: environment, limit: limit)
         if json {
             print(JSONValue.array(records.map(\.json)).encoded(pretty: true))

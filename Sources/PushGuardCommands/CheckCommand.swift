@@ -19,6 +19,8 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let repository = try Repository.open(path: repo)
         let settings = try storeOptions.settings(repository: repository)
+        // `check` only reads: a missing store is a store error, and nothing is created.
+        try storeOptions.requireUsableStore(settings)
         let id = try repository.resolve(commit)
         let app = settings.app(gitDirectory: repository.gitDirectory)
         let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
