@@ -19,6 +19,8 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let repository = try Repository.open(path: repo)
         let settings = try storeOptions.settings(repository: repository)
+        // `check` only reads: a missing store is a store error, and nothing is created.
+        try storeOptions.requireUsableStore(settings)
         let ref = ref.hasPrefix("refs/") ? ref : "refs/heads/" + ref
         // A bare repository's HEAD is often an unborn branch: the ref's own tip is what a
         // re-push would send, and a missing ref is said plainly.

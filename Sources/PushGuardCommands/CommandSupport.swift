@@ -43,21 +43,32 @@ struct StoreOptions: ParsableArguments {
                                        repositoryOwner: repository.flatMap { otherOwner(of: $0.gitDirectory) })
     }
 
-    /// Opens a store PushGuard owns, for a command that changes it (may create SQLite).
-    func openAdminStore(_ settings: Settings) throws -> AdminStore {
-        try prepareDirectory(settings)
-        return try StoreOpener.openAdmin(settings.store, settings: settings, create: true)
+    /// Opens a store PushGuard owns. For a command that changes it, an SQLite store and its
+    /// directory (0750) are created when absent; `readOnly` (audit, instances list) creates
+    /// nothing and a missing store is a store error naming it.
+    func openAdminStore(_ settings: Settings, readOnly: Bool = false) throws -> AdminStore {
+        if !readOnly { try prepareDirectory(settings) }
+        return try StoreOpener.openAdmin(settings.store, settings: settings, create: !readOnly)
     }
 
-    /// Opens any store, for a command that only reads.
+    /// Opens any store, for a command that only reads (status): creates nothing; a missing
+    /// SQLite store is a store error (exit 3) naming it.
     func openStore(_ settings: Settings) throws -> StateStore {
-        try prepareDirectory(settings)
-        return try StoreOpener.open(settings.store, settings: settings, create: true)
+        try StoreOpener.open(settings.store, settings: settings, create: false)
+    }
+
+    /// Fails as `openStore` does when an SQLite store does not exist or must be refused, for
+    /// `check`: it opens the store later the way the hooks do, where a failure becomes the
+    /// push's decision rather than a store error.
+    func requireUsableStore(_ settings: Settings) throws {
+        if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
+            try SQLStore.sqlite(path: path, create: false, timeoutMilliseconds: settings.timeoutMilliseconds).close()
+        }
     }
 
     private func prepareDirectory(_ settings: Settings) throws {
         if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
-            try Files.makeDirectory(parentDirectory(of: path))
+            try Files.makeDirectory(parentDirectory(of: path), mode: StoreFiles.directoryMode)
         }
     }
 }

@@ -51,7 +51,7 @@ struct SetCommand: ParsableCommand {
         let store = try storeOptions.openAdminStore(settings)
         let location = try StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
-        try Files.makeDirectory(parentDirectory(of: keyPath))
+        try Files.makeDirectory(parentDirectory(of: keyPath), mode: StoreFiles.directoryMode)
         let digestKey = try DigestKey.loadOrCreate(path: keyPath, mayCreate: !store.holdsDigests())
         var changes: [ConfigChange] = []
         for assignment in assignments {

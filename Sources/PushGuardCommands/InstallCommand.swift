@@ -136,10 +136,17 @@ struct InstallCommand: ParsableCommand {
         }
         var ok = true
         print((dryRun ? "[dry run] " : "") + escapedForTerminal(directory) + ":")
+        // Such a directory often lies in the git user's home (gitolite's LOCAL_CODE), where the
+        // git user can swap it for a link: root neither follows one (it would link hooks into,
+        // and hand over, whatever directory the link names) nor changes owners by path.
+        if Identity.isRoot, (try? Files.info(directory))?.kind == .symbolicLink {
+            print("  problem: \(escapedForTerminal(directory)) is a symbolic link (to \(escapedForTerminal(Files.readLink(directory) ?? "?"))); run as root, pushguard does not follow it: give the directory itself")
+            return false
+        }
         if !uninstall && !dryRun {
             do {
                 try Files.makeDirectory(directory)
-                if let owner { _ = chown(directory, owner.0, owner.1) }
+                if let owner { try Files.changeOwnerAndMode(directory, directory: true, owner: (owner.0, owner.1)) }
             } catch {
                 print("  problem: \(error)")
                 return false
@@ -176,7 +183,10 @@ struct InstallCommand: ParsableCommand {
         return ok
     }
 
-    /// Creates an SQLite store (and its directory) for the hooks, owned by the git user.
+    /// Creates an SQLite store (and its directory) for the hooks, owned by the git user: the
+    /// directory 0750 with the user's group, changed through a descriptor that does not follow
+    /// a link; the files inside created exclusively with their modes (see `StoreFiles`). An
+    /// existing store's files left looser by an earlier version are tightened.
     private func prepareStore(_ url: String) throws {
         guard case .sqlite(let path) = try StoreLocation.parse(url) else { return }
         let directory = parentDirectory(of: path)
@@ -185,16 +195,25 @@ struct InstallCommand: ParsableCommand {
             print("[dry run] store \(escapedForTerminal(path))" + (owner.map { ", owned by \($0)" } ?? ""))
             return
         }
-        let existed = Files.exists(path)
-        try Files.makeDirectory(directory)
+        var ids: (uid: uid_t, gid: gid_t)?
         if let owner {
             guard let entry = getpwnam(owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
-            if chown(directory, entry.pointee.pw_uid, entry.pointee.pw_gid) != 0 {
-                throw CommandFailure.store("cannot give \(escapedForTerminal(directory)) to \(owner): \(lastErrorText())")
-            }
+            ids = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+        }
+        let existed = Files.exists(path)
+        try Files.makeDirectory(directory, mode: StoreFiles.directoryMode)
+        do {
+            // 0750 or tighter: the owner, and the group the hooks' accounts share; no one else.
+            try Files.changeOwnerAndMode(directory, directory: true, owner: ids,
+                                         mode: { ($0 & StoreFiles.directoryMode) | 0o700 })
+        } catch {
+            throw CommandFailure.store("\(error) (the store directory gets mode 0750\(owner.map { " and owner \($0)" } ?? ""))")
         }
         let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
         store.close()
+        if existed {
+            try StoreFiles.tightenModes(database: path, key: StoreLocation.sqlite(path: path).defaultDigestKeyPath)
+        }
         print(existed ? "store \(escapedForTerminal(path)) ready" : "created store \(escapedForTerminal(path))" + (owner.map { " (owned by \($0))" } ?? ""))
     }
 }

@@ -114,7 +114,7 @@ struct Installation {
                 return nil
             }
         }
-        guard checkHooksDirectoryIsInside(), checkUpdateHookIsNotManagedElsewhere() else { return nil }
+        guard checkHooksDirectoryIsInside(), checkUpdateHookIsNotManagedElsewhere(), client || configIsAPlainFile() else { return nil }
         for hook in hooks { installHook(hook) }
         if !problems.isEmpty {
             // All or nothing: a partly installed repository is put back as it was.
@@ -143,8 +143,13 @@ struct Installation {
         guard Files.exists(directory) else { return }
         log.append("removing \(escapedForTerminal(directory)) (hand-over between the hooks of a push)")
         if dryRun { return }
-        for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.contains(".push.tmp-") {
-            unlink(directory + "/" + name)
+        // Through the directory's own descriptor: if the git user swapped it for a link, root
+        // removes nothing (and never files of the same names wherever the link leads).
+        do {
+            try Files.removeEntries(of: directory) { $0.hasSuffix(".push") || $0.contains(".push.tmp-") }
+        } catch {
+            problems.append("\(error); it is not the directory the hooks made, so nothing in it was removed")
+            return
         }
         if rmdir(directory) != 0 {
             problems.append("cannot remove \(escapedForTerminal(directory)): \(lastErrorText()); it holds files PushGuard did not write")
@@ -195,7 +200,7 @@ struct Installation {
         let path = layout.path(for: .update, gitDirectory: gitDirectory)
         guard Files.exists(path), !isOurs(path) else { return true }
         let target = Files.readLink(path) ?? ""
-        let text = (try? Files.read(path, limit: 65536)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let text = (try? Files.read(path, limit: 65536, followLinks: false)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         guard target.contains("gitolite") || text.contains("gitolite") else { return true }
         problems.append("\(escapedForTerminal(path)) is gitolite's update hook (its per-branch access control); --per-ref would move it aside, and gitolite puts it back on its next setup, which would end PushGuard's check without a word. Install without --per-ref: pre-receive checks every push, and gitolite's update hook still runs.")
         return false
@@ -280,29 +285,50 @@ struct Installation {
     private var configCopyPath: String { gitDirectory + "/" + Installation.configCopy }
 
     /// The config file's mode and owner, which libgit2's rewrite (a new file renamed into
-    /// place) would otherwise replace with root's and 0644: gitolite keeps it 0600.
-    private func configAttributes() -> stat? {
-        var info = stat()
-        return stat(configPath, &info) == 0 ? info : nil
+    /// place) would otherwise replace with root's and 0644: gitolite keeps it 0600. Nil unless
+    /// it is a regular file (`lstat`: a link's target is not the repository's config).
+    private func configAttributes() -> FileInfo? {
+        guard let info = try? Files.info(configPath), info.kind == .regular else { return nil }
+        return info
     }
 
-    private mutating func restoreAttributes(_ before: stat?) {
+    /// Gives the config its mode (and, as root, its owner) back through a descriptor that does
+    /// not follow a link: the git user can swap the name between libgit2's rename and this
+    /// change, and a change by path would then reach whatever file the link names.
+    private mutating func restoreAttributes(_ before: FileInfo?) {
         guard let before, !dryRun else { return }
-        if chmod(configPath, before.st_mode & 0o7777) != 0 || (geteuid() == 0 && chown(configPath, before.st_uid, before.st_gid) != 0) {
-            problems.append("cannot give \(escapedForTerminal(configPath)) back its mode and owner: \(lastErrorText())")
+        do {
+            try Files.changeOwnerAndMode(configPath, owner: Identity.isRoot ? (before.owner, before.group) : nil,
+                                         mode: { _ in before.mode })
+        } catch {
+            problems.append("cannot give \(escapedForTerminal(configPath)) back its mode and owner: \(error)")
         }
     }
+
+    /// Root reads and rewrites the config of a repository another user owns: a config that is
+    /// a symbolic link would make libgit2 write, and install copy, whatever file it names.
+    private mutating func configIsAPlainFile() -> Bool {
+        guard Identity.isRoot, let info = try? Files.info(configPath), info.kind != .regular else { return true }
+        problems.append("\(escapedForTerminal(configPath)) is \(info.kind == .symbolicLink ? "a symbolic link (to \(escapedForTerminal(Files.readLink(configPath) ?? "?")))" : "not a regular file"); run as root, pushguard neither writes nor copies through it. Make it the repository's own file (git config needs no link), then install again.")
+        return false
+    }
+
+    /// Files root reads in a repository are read without following a link there, so a link the
+    /// owner planted cannot make root copy another file into the repository. Other users
+    /// read their own repositories as before.
+    private var followLinks: Bool { !Identity.isRoot }
 
     /// Records the values config had before the first install (and a copy of the file), then
     /// sets PushGuard's.
     private mutating func recordAndSetConfig(repository: Repository, recordApp: String?) {
+        guard configIsAPlainFile() else { return }
         let attributes = configAttributes()
         do {
             let config = try LocalConfig(repository: repository)
             var recorded = try readState()
             if recorded.isEmpty && !dryRun && !Files.exists(configCopyPath) {
-                try Files.writeAtomically(configCopyPath, try Files.read(configPath, limit: 1 << 20),
-                                          mode: (attributes?.st_mode ?? 0o600) & 0o777, owner: owner)
+                try Files.writeAtomically(configCopyPath, try Files.read(configPath, limit: 1 << 20, followLinks: followLinks),
+                                          mode: (attributes?.mode ?? 0o600) & 0o777, owner: owner)
             }
             var changed = false
             for (name, value) in Installation.managedConfig(perRef: perRef) + (recordApp.map { [("pushguard.app", $0)] } ?? []) {
@@ -321,7 +347,7 @@ struct Installation {
             }
             restoreAttributes(attributes)
             if changed && !dryRun {
-                recorded[Installation.configAfterKey] = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20)))
+                recorded[Installation.configAfterKey] = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20, followLinks: followLinks)))
                 try writeState(recorded)
             }
         } catch {
@@ -336,18 +362,20 @@ struct Installation {
     /// Puts config back: the file as it was before install when nobody changed it since,
     /// else each recorded variable.
     private mutating func restoreConfig(repository: Repository) {
+        guard configIsAPlainFile() else { return }
         let attributes = configAttributes()
         do {
             var recorded = try readState()
             guard !recorded.isEmpty else { return }
             let after = recorded.removeValue(forKey: Installation.configAfterKey)
-            let current = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20)))
+            let current = hexString(SHA256.hash(try Files.read(configPath, limit: 1 << 20, followLinks: followLinks)))
             if let after, after == current, Files.exists(configCopyPath) {
                 log.append("restoring the config as it was before install")
                 if !dryRun {
-                    try Files.writeAtomically(configPath, try Files.read(configCopyPath, limit: 1 << 20),
-                                              mode: (attributes?.st_mode ?? 0o644) & 0o777,
-                                              owner: attributes.map { ($0.st_uid, $0.st_gid) })
+                    // The copy is install's own file: a link there was planted, never followed.
+                    try Files.writeAtomically(configPath, try Files.read(configCopyPath, limit: 1 << 20, followLinks: false),
+                                              mode: (attributes?.mode ?? 0o644) & 0o777,
+                                              owner: attributes.map { ($0.owner, $0.group) })
                 }
             } else {
                 let config = try LocalConfig(repository: repository)
@@ -375,7 +403,7 @@ struct Installation {
     /// `name<TAB>value` lines; the value `\0unset` means the variable was absent. No file is no
     /// record; a file that cannot be read throws (uninstall must not guess what to restore).
     private func readState() throws -> [String: String] {
-        guard let text = try Files.readTextIfPresent(stateFilePath, limit: 65536) else { return [:] }
+        guard let text = try Files.readTextIfPresent(stateFilePath, limit: 65536, followLinks: false) else { return [:] }
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
@@ -389,7 +417,7 @@ struct Installation {
         let text = values.sorted { $0.key < $1.key }.map { name, value in
             name + "\t" + (value == "\u{0}unset" ? "unset" : "=" + value)
         }.joined(separator: "\n") + "\n"
-        let mode = (configAttributes()?.st_mode ?? 0o644) & 0o666
+        let mode = (configAttributes()?.mode ?? 0o644) & 0o666
         try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: mode, owner: owner)
     }
 }

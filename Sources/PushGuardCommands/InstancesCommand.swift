@@ -65,7 +65,7 @@ struct InstancesCommand: ParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings())
+            let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
             let state = try store.state(app: scope.app, environment: scope.environment)
             print("\(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment)): desired config version \(state.desiredVersion)")
             if state.instances.isEmpty {

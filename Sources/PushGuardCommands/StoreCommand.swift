@@ -29,7 +29,9 @@ struct StoreCommand: ParsableCommand {
             guard let source = try StoreOpener.open(from, settings: settings, create: false) as? SQLStore else {
                 throw CommandFailure.usage("--from must be a sqlite: or postgres:// store")
             }
-            if case .sqlite(let path) = try StoreLocation.parse(to) { try Files.makeDirectory(parentDirectory(of: path)) }
+            if case .sqlite(let path) = try StoreLocation.parse(to) {
+                try Files.makeDirectory(parentDirectory(of: path), mode: StoreFiles.directoryMode)
+            }
             guard let target = try StoreOpener.open(to, settings: settings, create: true) as? SQLStore else {
                 throw CommandFailure.usage("--to must be a sqlite: or postgres:// store")
             }

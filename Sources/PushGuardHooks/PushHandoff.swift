@@ -81,23 +81,11 @@ struct PushHandoff {
         // that crashes in between loses the push itself. A record of an identical earlier push
         // (the same pusher pushing the same lines again) is replaced.
         let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
-        var descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if descriptor < 0 && errno == EEXIST {
+        do {
+            try Files.createNew(path, bytes, mode: 0o600, durable: false)
+        } catch where error.code == EEXIST {
             unlink(path)
-            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        }
-        guard descriptor >= 0 else { throw .failed("write", path) }
-        defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let code = errno
-                unlink(path)
-                throw .failed("write", path, errno: code)
-            }
-            offset += written
+            try Files.createNew(path, bytes, mode: 0o600, durable: false)
         }
         return path
     }

@@ -2,67 +2,67 @@ import Glibc
 import PushGuardCore
 import PushGuardSystem
 
-/// Files the CLI creates as root in a store directory stay usable by the hooks' git user.
-enum Ownership {
-    /// Gives `path` the owner and group of its directory when running as root.
-    static func matchDirectory(of path: String) {
-        guard geteuid() == 0 else { return }
-        var info = stat()
-        guard stat(parentDirectory(of: path), &info) == 0, info.st_uid != 0 || info.st_gid != 0 else { return }
-        _ = chown(path, info.st_uid, info.st_gid)
-    }
-}
-
 /// The secret that keys value digests: created once (0600), shared by the admin across a fleet.
 public enum DigestKey {
     /// Reads the key file, creating it with 32 random bytes when absent, unless `mayCreate` is
     /// false (the store already holds digests made with a key that is now missing).
     public static func loadOrCreate(path: String, mayCreate: Bool = true) throws(StoreError) -> [UInt8] {
-        if !mayCreate && access(path, F_OK) != 0 && errno == ENOENT {
+        // Anything at the path, even a dangling link, is "there": it is read (and, as root,
+        // checked first), never created through.
+        if try isPresent(path) { return try load(path: path) }
+        if !mayCreate {
             throw StoreError("the digest key \(escapedForTerminal(path)) is missing, but the store holds digests made with it; restore the file from your backup (a new key would make every value look changed)")
         }
-        if access(path, F_OK) == 0 { return try load(path: path) }
         // Written in full to a private temporary file, then linked into place: a concurrent
-        // command either links first or reads a complete key, never a half-written one.
+        // command either links first or reads a complete key, never a half-written one. The
+        // temporary file is created exclusively without following a link, and given to the
+        // directory's owner through its own descriptor before it gets its name: root never
+        // changes the owner of a path the directory's owner could have swapped meanwhile.
         let temporary = path + ".new-\(getpid())"
-        unlink(temporary)  // one left by a process that died with this pid
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            if errno == EEXIST || access(path, F_OK) == 0 { return try load(path: path) }
-            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(lastErrorText())")
-        }
+        Files.remove(temporary)  // one left by a process that died with this pid
         var key = [UInt8](repeating: 0, count: 32)
-        let filled = readRandom(&key)
-        let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, 32) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        defer { unlink(temporary) }
-        guard filled == 32, written == 32, synced == 0 else {
-            throw StoreError("cannot write the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        guard readRandom(&key) == 32 else {
+            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): no random bytes (\(lastErrorText()))")
         }
-        if link(temporary, path) != 0 {
-            if errno == EEXIST { return try load(path: path) }
-            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        do {
+            try Files.createNew(temporary, key, mode: StoreFiles.keyMode,
+                                owner: StoreFiles.owner(forFilesIn: parentDirectory(of: path)))
+        } catch {
+            if error.code == EEXIST || (try? isPresent(path)) == true { return try load(path: path) }
+            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(error.reason)")
         }
-        Ownership.matchDirectory(of: path)
+        defer { Files.remove(temporary) }
+        do {
+            try Files.link(temporary, to: path)
+        } catch {
+            if error.code == EEXIST { return try load(path: path) }
+            throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(error.reason)")
+        }
         return key
     }
 
-    /// Reads an existing key file.
+    /// Reads an existing key file. As root, a link or another user's file is refused first,
+    /// and the file is opened without following a link.
     public static func load(path: String) throws(StoreError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(lastErrorText())")
+        try StoreFiles.checkRootMayUse(path, what: "the digest key")
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(path, limit: 1 << 16, followLinks: !Identity.isRoot)
+        } catch {
+            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(error.code != 0 ? error.reason : error.description)")
         }
-        defer { close(descriptor) }
-        let read = Files.readAll(descriptor, limit: 4096)
-        if let failed = read.failed {
-            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(String(cString: strerror(failed)))")
-        }
-        guard read.bytes.count >= 16 else {
+        guard bytes.count >= 16 else {
             throw StoreError("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
         }
-        return Array(read.bytes.prefix(4096))
+        return Array(bytes.prefix(4096))
+    }
+
+    private static func isPresent(_ path: String) throws(StoreError) -> Bool {
+        do {
+            return try Files.info(path) != nil
+        } catch {
+            throw StoreError("cannot read the digest key \(escapedForTerminal(path)): \(error.reason)")
+        }
     }
 
     /// The stored digest of a value: HMAC-SHA256 over the key name and the value, so equal

@@ -489,10 +489,13 @@ public final class HTTPStore: StateStore {
 
     // MARK: Token
 
-    /// The token file's contents without trailing whitespace; it must hold just the token.
+    /// The token file's contents without trailing whitespace; it must hold just the token. As
+    /// root, a link or another user's file there is refused (it is sent to the store as a
+    /// bearer token: a swapped file would send some other secret of root's).
     private static func readToken(path: String) throws(StoreError) -> String {
         let shown = escapedForTerminal(path)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try StoreFiles.checkRootMayUse(path, what: "pushguard.tokenFile")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | (Identity.isRoot ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
             throw StoreError("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
         }

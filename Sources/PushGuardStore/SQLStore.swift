@@ -18,23 +18,49 @@ public final class SQLStore: AdminStore {
     }
 
     /// Opens the SQLite store at `path`. `create` makes the file (and schema) when absent;
-    /// hooks pass false so a mistyped or deleted store is an error, not a silently empty state.
+    /// hooks and the commands that only read pass false so a mistyped or deleted store is an
+    /// error, not a silently empty state, and nothing is created.
+    ///
+    /// The file is created by PushGuard, not SQLite: exclusively, never through a link, with
+    /// mode 0640 and (as root) the store directory's owner, so the `-wal` and `-shm` SQLite
+    /// derives from it are right from the start. As root, the file, `-wal` and `-shm` must be
+    /// plain files of root's or the directory owner's (see `StoreFiles`), and SQLite is told
+    /// not to follow links.
     public static func sqlite(path: String, create: Bool, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
         let location = StoreURL(path)
         let name = "SQLite store " + location.display
-        if !create && access(path, F_OK) != 0 {
-            throw StoreError("\(name) does not exist; create it with `pushguard install` or any `pushguard config` command")
+        let file = StoreFiles.filePath(of: path)
+        if let file {
+            let present: Bool
+            do {
+                present = try Files.info(file) != nil
+                if !present && create { try StoreFiles.createDatabase(file) }
+            } catch {
+                throw StoreError("\(name): \(location.scrub(error.description))")
+            }
+            if !present && !create { throw missing(location) }
+            do {
+                try StoreFiles.checkRootMayOpenDatabase(file)
+            } catch {
+                throw StoreError("\(name): \(location.scrub(error.description))")
+            }
         }
-        let existed = access(path, F_OK) == 0
         do {
-            let connection = try SQLiteConnection(path: path, create: create, busyTimeoutMilliseconds: timeoutMilliseconds)
-            if !existed { Ownership.matchDirectory(of: path) }
+            let connection = try SQLiteConnection(path: path, create: create && file == nil, noFollow: Identity.isRoot,
+                                                  busyTimeoutMilliseconds: timeoutMilliseconds)
+            // The git user can write the file root opens: functions not marked innocuous are
+            // not run from its schema (triggers, views, defaults).
+            if Identity.isRoot { try connection.execute("PRAGMA trusted_schema = OFF") }
             let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
             try store.migrateSQLite(connection)
             return store
         } catch {
             throw StoreError("\(name): \(location.scrub(error.description))")
         }
+    }
+
+    private static func missing(_ location: StoreURL) -> StoreError {
+        StoreError("SQLite store \(location.display) does not exist; create it with `pushguard install` or any `pushguard config` command")
     }
 
     /// Connects to the PostgreSQL store and brings its schema up to date.

@@ -9,14 +9,23 @@ final class SQLiteConnection: SQLConnection {
     private var statements: [String: OpaquePointer] = [:]
     private let busyTimeoutMilliseconds: Int
 
-    /// Opens the file; `create` also creates it when absent.
-    init(path: String, create: Bool, busyTimeoutMilliseconds: Int) throws(SQLError) {
+    /// Opens the file; `create` also creates it when absent (SQLStore creates store files
+    /// itself, with their mode and owner, and passes false). `noFollow` refuses a path with a
+    /// symbolic link in it (SQLITE_OPEN_NOFOLLOW); root passes true. SQLite itself opens
+    /// `-wal` and `-shm` with O_NOFOLLOW, creates them with the database file's mode and, as
+    /// root, gives them the database file's owner.
+    init(path: String, create: Bool, noFollow: Bool = false, busyTimeoutMilliseconds: Int) throws(SQLError) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         if create { flags |= SQLITE_OPEN_CREATE }
+        if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         if code != SQLITE_OK {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let handle, sqlite3_extended_errcode(handle) == cantOpenSymlink {
+                message = "refusing to open it as root through a symbolic link in its path (SQLITE_OPEN_NOFOLLOW); "
+                    + "name the store by its real path, without links"
+            }
             sqlite3_close_v2(handle)
             handle = nil
             throw SQLError(message: message)
@@ -122,6 +131,9 @@ final class SQLiteConnection: SQLConnection {
         return SQLError(message: message, sql: sql)
     }
 }
+
+/// SQLITE_CANTOPEN_SYMLINK: SQLITE_OPEN_NOFOLLOW met a link (SQLite 3.31+).
+private let cantOpenSymlink: Int32 = SQLITE_CANTOPEN | (6 << 8)
 
 extension String {
     /// `$1` → `?1` (SQLite's numbered parameter). Every `$` is replaced: the store's SQL has

@@ -4,11 +4,44 @@ import PushGuardCore
 /// A file or process operation that failed, saying what and why in one sentence.
 public struct SystemError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The errno behind the failure (EEXIST, ELOOP, …), 0 when none.
+    public var code: Int32
+    public init(_ description: String, code: Int32 = 0) {
+        self.description = description
+        self.code = code
+    }
 
     /// "cannot <action> <path>: <strerror(errno)>", with the path escaped.
     public static func failed(_ action: String, _ path: String, errno code: Int32 = errno) -> SystemError {
-        SystemError("cannot \(action) \(escapedForTerminal(path)): \(String(cString: strerror(code)))")
+        SystemError("cannot \(action) \(escapedForTerminal(path)): \(String(cString: strerror(code)))", code: code)
+    }
+
+    /// strerror of `code`: the reason alone, for callers that phrase the rest themselves.
+    public var reason: String { String(cString: strerror(code)) }
+}
+
+/// What `lstat` says about a path: its last component is never followed.
+public struct FileInfo: Sendable {
+    public enum Kind: Sendable { case regular, directory, symbolicLink, other }
+    public var kind: Kind
+    public var owner: uid_t
+    public var group: gid_t
+    /// The permission bits (including set-id and sticky bits).
+    public var mode: mode_t
+    /// Hard links to the file.
+    public var links: Int
+
+    init(_ info: stat) {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symbolicLink
+        default: kind = .other
+        }
+        owner = info.st_uid
+        group = info.st_gid
+        mode = info.st_mode & 0o7777
+        links = Int(info.st_nlink)
     }
 }
 
@@ -53,10 +86,11 @@ public enum Files {
         return result.bytes
     }
 
-    /// A whole text file, or nil when it does not exist. Other failures throw.
-    public static func readTextIfPresent(_ path: String, limit: Int) throws(SystemError) -> String? {
+    /// A whole text file, or nil when it does not exist. Other failures throw (with
+    /// `followLinks: false`, a link there too).
+    public static func readTextIfPresent(_ path: String, limit: Int, followLinks: Bool = true) throws(SystemError) -> String? {
         do {
-            return String(decoding: try read(path, limit: limit), as: UTF8.self)
+            return String(decoding: try read(path, limit: limit, followLinks: followLinks), as: UTF8.self)
         } catch {
             if !exists(path) { return nil }
             throw error
@@ -64,8 +98,9 @@ public enum Files {
     }
 
     /// Writes a file atomically: a fresh temporary file beside it (created exclusively, so a
-    /// planted link is never followed), fsync, then rename over `path`. With `owner`, the new file gets that owner before it appears (root writing into
-    /// the git user's repository). Readers see the old file or the new one, never a part.
+    /// planted link is never followed), fsync, then rename over `path`. With `owner`, the new
+    /// file gets that owner before it appears (root writing into the git user's repository).
+    /// Readers see the old file or the new one, never a part.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t,
                                        owner: (uid: uid_t, gid: gid_t)? = nil) throws(SystemError) {
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
@@ -75,13 +110,7 @@ public enum Files {
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         var ok = fchmod(descriptor, mode) == 0
         if ok, let owner { ok = fchown(descriptor, owner.uid, owner.gid) == 0 }
-        var offset = 0
-        while ok && offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { ok = false; break }
-            offset += written
-        }
+        if ok { ok = writeAll(descriptor, bytes) }
         if ok { ok = fsync(descriptor) == 0 }
         let code = errno
         close(descriptor)
@@ -96,6 +125,113 @@ public enum Files {
     public static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
+    }
+
+    /// What is at `path`, not following a link there; nil when nothing is (or a directory on
+    /// the way is missing). Other failures (a directory on the way that cannot be searched)
+    /// throw.
+    public static func info(_ path: String) throws(SystemError) -> FileInfo? {
+        var info = stat()
+        if lstat(path, &info) == 0 { return FileInfo(info) }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw .failed("inspect", path)
+    }
+
+    /// Creates a file that was not there, holding `bytes`: O_CREAT|O_EXCL|O_NOFOLLOW, so never
+    /// through a link and never over anything already at `path` (that throws with code
+    /// EEXIST). The mode is set on the descriptor, whatever the umask; with `owner` the file is
+    /// given to them through the same descriptor before a byte is written. This is how root
+    /// creates files in a directory another user can write: it changes no one else's file.
+    public static func createNew(_ path: String, _ bytes: [UInt8] = [], mode: mode_t,
+                                 owner: (uid: uid_t, gid: gid_t)? = nil, durable: Bool = true) throws(SystemError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .failed("create", path) }
+        var ok = true
+        if let owner { ok = fchown(descriptor, owner.uid, owner.gid) == 0 }
+        if ok { ok = fchmod(descriptor, mode) == 0 }
+        if ok { ok = writeAll(descriptor, bytes) }
+        if ok && durable { ok = fsync(descriptor) == 0 }
+        let code = errno
+        close(descriptor)
+        if !ok {
+            unlink(path)
+            throw .failed("create", path, errno: code)
+        }
+    }
+
+    /// Makes `new` a second name of the file `existing` (link(2)): it never replaces what is
+    /// at `new` (that throws with code EEXIST) and never follows a link there.
+    public static func link(_ existing: String, to new: String) throws(SystemError) {
+        if Glibc.link(existing, new) != 0 { throw .failed("create", new) }
+    }
+
+    /// Removes the name `path` (a link itself, never its target); false when that failed.
+    @discardableResult
+    public static func remove(_ path: String) -> Bool { unlink(path) == 0 }
+
+    /// Changes the owner and mode of the file or directory at `path` through a descriptor
+    /// opened without following a link, so the change lands on what is there and never on a
+    /// link's target (a link throws with code ELOOP; changing by path after creating would
+    /// race with whoever can swap the name). `mode` maps the current permission bits to the
+    /// new ones. A regular file with other hard links is refused (EMLINK): changing it would
+    /// change a file that lives under another name too. `directory` refuses anything else
+    /// (ENOTDIR); otherwise anything but a regular file or directory is refused.
+    public static func changeOwnerAndMode(_ path: String, directory: Bool = false, owner: (uid: uid_t, gid: gid_t)?,
+                                          mode: ((mode_t) -> mode_t)? = nil) throws(SystemError) {
+        let action = "change the owner or mode of"
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (directory ? O_DIRECTORY : 0))
+        guard descriptor >= 0 else { throw .failed(action, path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .failed(action, path) }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFDIR || kind == S_IFREG else {
+            throw SystemError("cannot \(action) \(escapedForTerminal(path)): it is neither a file nor a directory", code: EINVAL)
+        }
+        let newOwner = owner.flatMap { info.st_uid != $0.uid || info.st_gid != $0.gid ? $0 : nil }
+        let current = info.st_mode & 0o7777
+        let newMode = mode.flatMap { mode in mode(current) != current ? mode(current) : nil }
+        if newOwner == nil && newMode == nil { return }
+        if kind == S_IFREG && info.st_nlink > 1 {
+            throw SystemError("cannot \(action) \(escapedForTerminal(path)): it has \(info.st_nlink) hard links, so the change would reach a file under another name too", code: EMLINK)
+        }
+        if let newOwner, fchown(descriptor, newOwner.uid, newOwner.gid) != 0 { throw .failed(action, path) }
+        if let newMode, fchmod(descriptor, newMode) != 0 { throw .failed(action, path) }
+    }
+
+    /// Removes the entries of `directory` that `matching` accepts, through a descriptor of the
+    /// directory opened without following a link: when `directory` is (or was swapped for) a
+    /// link, nothing is removed (code ELOOP), so no file elsewhere is ever reached.
+    /// Subdirectories and entries that cannot be removed are left (a later rmdir says so).
+    public static func removeEntries(of directory: String, where matching: (String) -> Bool) throws(SystemError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed("open", directory) }
+        guard let handle = fdopendir(descriptor) else {
+            let code = errno
+            close(descriptor)
+            throw .failed("read", directory, errno: code)
+        }
+        defer { closedir(handle) }  // closes `descriptor` too
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." && matching(name) { names.append(name) }
+        }
+        for name in names { _ = unlinkat(descriptor, name, 0) }
+    }
+
+    /// Writes all of `bytes` to a descriptor; false when a write failed (errno says why).
+    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
     }
 
     /// True when `path` is a directory (following links).
