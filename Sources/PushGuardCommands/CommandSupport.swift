@@ -43,18 +43,25 @@ struct StoreOptions: ParsableArguments {
                                        repositoryOwner: repository.flatMap { otherOwner(of: $0.gitDirectory) })
     }
 
-    /// Opens a store PushGuard owns. For a command that changes it, an SQLite store and its
-    /// directory (0750) are created when absent; `readOnly` (audit, instances list) creates
-    /// nothing and a missing store is a store error naming it.
+    /// Opens a store PushGuard owns. Only `install` and `pushguard store init` create a
+    /// store: a mistyped store path must be an error naming it, never an empty new store that
+    /// lets every push through. `readOnly` says the command only reads (audit, lists).
     func openAdminStore(_ settings: Settings, readOnly: Bool = false) throws -> AdminStore {
-        if !readOnly { try prepareDirectory(settings) }
-        return try StoreOpener.openAdmin(settings.store, settings: settings, create: !readOnly)
+        do {
+            return try StoreOpener.openAdmin(settings.store, settings: settings, create: false)
+        } catch let error as StoreError {
+            throw CommandFailure.store(error.description + " (store from \(settings.storeSource))")
+        }
     }
 
     /// Opens any store, for a command that only reads (status): creates nothing; a missing
     /// SQLite store is a store error (exit 3) naming it.
     func openStore(_ settings: Settings) throws -> StateStore {
-        try StoreOpener.open(settings.store, settings: settings, create: false)
+        do {
+            return try StoreOpener.open(settings.store, settings: settings, create: false)
+        } catch let error as StoreError {
+            throw CommandFailure.store(error.description + " (store from \(settings.storeSource))")
+        }
     }
 
     /// Fails as `openStore` does when an SQLite store does not exist or must be refused, for
@@ -66,11 +73,6 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    private func prepareDirectory(_ settings: Settings) throws {
-        if case .sqlite(let path) = try StoreLocation.parse(settings.store) {
-            try Files.makeDirectory(parentDirectory(of: path), mode: StoreFiles.directoryMode)
-        }
-    }
 }
 
 /// The name of the user owning `directory` when that is not the user running this command.

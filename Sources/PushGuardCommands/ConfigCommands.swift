@@ -49,6 +49,7 @@ struct SetCommand: ParsableCommand {
         setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
         let settings = try storeOptions.settings()
         let store = try storeOptions.openAdminStore(settings)
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
         let location = try StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
         try Files.makeDirectory(parentDirectory(of: keyPath), mode: StoreFiles.directoryMode)
@@ -97,6 +98,7 @@ struct UnsetCommand: ParsableCommand {
     func run() throws {
         let settings = try storeOptions.settings()
         let store = try storeOptions.openAdminStore(settings)
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
         try applyChanges(keys.map { ConfigChange(key: $0, digest: nil) }, scope: scope, store: store,
                          transmit: transmit, verb: "unset")
     }
@@ -137,6 +139,7 @@ struct TransmitCommand: ParsableCommand {
     func run() throws {
         let settings = try storeOptions.settings()
         let store = try storeOptions.openAdminStore(settings)
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
         try transmitConfig(store: store, app: scope.app, environment: scope.environment,
                            instances: instances.isEmpty ? nil : instances)
     }

@@ -45,7 +45,7 @@ struct InstallCommand: ParsableCommand {
             failed = !linkHooksDirectory(hooksDir, binary: binary)
             if repo.isEmpty && root == nil {
                 // The hooks of repositories made later read the server-wide settings' store.
-                if !failed && !uninstall { try prepareStore(try storeOptions.settings().store) }
+                if !failed && !uninstall { try prepareStore(try storeOptions.settings(), register: []) }
                 if failed { throw ExitCode(2) }
                 return
             }
@@ -67,7 +67,8 @@ struct InstallCommand: ParsableCommand {
             }
         }
         if repositories.isEmpty { throw CommandFailure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
-        var stores = Set<String>()
+        // Each store with the apps and environments of the repositories installed for it.
+        var stores: [(settings: Settings, apps: [(app: String, environments: [String])])] = []
         for (path, app) in repositories {
             let repository: Repository
             do {
@@ -91,7 +92,13 @@ struct InstallCommand: ParsableCommand {
                 installation.uninstall(repository: repository)
             } else if let settings = installation.install(repository: repository,
                                                           readSettings: { try storeOptions.settings(repository: repository) }) {
-                stores.insert(settings.store)
+                let mapped = settings.environments.filter { !$0.refs.isEmpty }.map(\.name)
+                let entry = (app: settings.app ?? app, environments: mapped.isEmpty ? ["production"] : mapped)
+                if let index = stores.firstIndex(where: { $0.settings.store == settings.store }) {
+                    stores[index].apps.append(entry)
+                } else {
+                    stores.append((settings, [entry]))
+                }
             }
             let title = (dryRun ? "[dry run] " : "") + escapedForTerminal(repository.gitDirectory)
             print(title + (installation.problems.isEmpty ? ":" : ": NOT " + (uninstall ? "uninstalled" : "installed")))
@@ -100,7 +107,7 @@ struct InstallCommand: ParsableCommand {
             failed = failed || !installation.problems.isEmpty
         }
         if !uninstall {
-            for store in stores.sorted() { try prepareStore(store) }
+            for (settings, apps) in stores { try prepareStore(settings, register: client ? [] : apps) }
         }
         if failed { throw ExitCode(2) }
         if client && !uninstall && !dryRun {
@@ -183,14 +190,49 @@ struct InstallCommand: ParsableCommand {
         return ok
     }
 
-    /// Creates an SQLite store (and its directory) for the hooks, owned by the git user: the
-    /// directory 0750 with the user's group, changed through a descriptor that does not follow
-    /// a link; the files inside created exclusively with their modes (see `StoreFiles`). An
-    /// existing store's files left looser by an earlier version are tightened.
-    private func prepareStore(_ url: String) throws {
-        guard case .sqlite(let path) = try StoreLocation.parse(url) else { return }
-        let directory = parentDirectory(of: path)
+    /// Creates the store the hooks use (an SQLite store and its directory owned by the git
+    /// user), then registers the installed repositories' apps and environments in it.
+    private func prepareStore(_ settings: Settings, register apps: [(app: String, environments: [String])]) throws {
         let owner = user ?? (getpwnam("git") != nil ? "git" : nil)
+        try StoreCreation.create(settings.store, settings: settings, owner: owner, dryRun: dryRun)
+        guard !apps.isEmpty else { return }
+        if dryRun {
+            for (app, environments) in apps {
+                print("[dry run] register \(environments.map { escapedForTerminal(app) + "/" + escapedForTerminal($0) }.joined(separator: ", "))")
+            }
+            return
+        }
+        // The platform's own stores (HTTP, exec) keep their own registry.
+        guard let store = try StoreOpener.open(settings.store, settings: settings, create: false) as? AdminStore else { return }
+        let by = Identity.pusher(environment: processEnvironment)
+        for (app, environments) in apps {
+            let registered = try store.register(app: app, environments: environments)
+            for name in registered { print("registered \(escapedForTerminal(app))/\(escapedForTerminal(name))") }
+            try store.appendAudit(registered.map {
+                AuditRecord(time: Clock.timestamp(), app: app, environment: $0, ref: "", oldID: "", newID: "", pusher: by,
+                            decision: .registered, findings: [], reason: "pushguard install", configVersion: 0)
+            })
+        }
+    }
+}
+
+/// Creating a store: only `install` and `pushguard store init` do.
+enum StoreCreation {
+    /// Creates an SQLite store for the hooks, owned by the git user: the directory 0750 with
+    /// the user's group, changed through a descriptor that does not follow a link; the files
+    /// inside created exclusively with their modes (see `StoreFiles`). An existing store's
+    /// files left looser by an earlier version are tightened. A PostgreSQL store gets its
+    /// schema. HTTP and exec stores are the platform's: nothing to create.
+    static func create(_ url: String, settings: Settings, owner: String?, dryRun: Bool) throws {
+        let location = try StoreLocation.parse(url)
+        if case .postgres = location {
+            if dryRun { return }
+            _ = try StoreOpener.open(url, settings: settings, create: true)
+            print("store \(StoreLocation.redacted(url)) ready")
+            return
+        }
+        guard case .sqlite(let path) = location else { return }
+        let directory = parentDirectory(of: path)
         if dryRun {
             print("[dry run] store \(escapedForTerminal(path))" + (owner.map { ", owned by \($0)" } ?? ""))
             return

@@ -66,6 +66,7 @@ struct InstancesCommand: ParsableCommand {
 
         func run() throws {
             let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
+            try requireRegistered(store, app: scope.app, environment: scope.environment)
             let state = try store.state(app: scope.app, environment: scope.environment)
             print("\(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment)): desired config version \(state.desiredVersion)")
             if state.instances.isEmpty {
@@ -92,7 +93,12 @@ struct InstanceArguments: ParsableArguments {
         for id in ids { try validateName(id, what: "instance") }
     }
 
-    func store() throws -> AdminStore { try storeOptions.openAdminStore(try storeOptions.settings()) }
+    /// The store, once it is known to hold the app and environment.
+    func store() throws -> AdminStore {
+        let store = try storeOptions.openAdminStore(try storeOptions.settings())
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        return store
+    }
 
     /// `app/env`, escaped for printing.
     var name: String { escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment) }

@@ -22,10 +22,14 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let store = try storeOptions.openStore(try storeOptions.settings())
         let admin = store as? AdminStore
+        if let admin { try requireRegistered(admin, app: app, environment: environment) }
         guard let names = try environment.map({ [$0] }) ?? admin?.environments(app: app) else {
             throw CommandFailure.usage("this store cannot list environments; give --env")
         }
         let states = try names.map { try store.state(app: app, environment: $0) }
+        if let unknown = states.first(where: { !$0.known }) {
+            throw CommandFailure.usage("the platform's store does not know \(escapedForTerminal(app))/\(escapedForTerminal(unknown.environment))")
+        }
         if json {
             if environment != nil {
                 print(StateDocument.encode(states[0]))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -9,7 +10,23 @@ struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Manage stores.",
-        subcommands: [Copy.self])
+        subcommands: [Init.self, Copy.self])
+
+    /// `store init [URL]`: the one command besides install that creates a store.
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a store (SQLite file and its 0750 directory, or a PostgreSQL schema); nothing else creates one but install.")
+
+        @Argument(help: ArgumentHelp("The store URL (default: as the settings say).", valueName: "url")) var url: String?
+        @Option(help: "The git user that runs the hooks: owns an SQLite store's directory (default: git, where it exists).") var user: String?
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            let settings = try storeOptions.settings()
+            let owner = user ?? (getpwnam("git") != nil ? "git" : nil)
+            try StoreCreation.create(url ?? settings.store, settings: settings, owner: owner, dryRun: false)
+        }
+    }
 
     /// Copies config, versions, instances, transmits and the audit log into an empty store.
     struct Copy: ParsableCommand {

@@ -40,6 +40,16 @@ public final class GitConfig {
         return entry!.pointee.level.rawValue >= GIT_CONFIG_LEVEL_LOCAL.rawValue
     }
 
+    /// Where the winning value of `name` is set, in words (see `describe`); nil when unset.
+    public func origin(of name: String) throws(GitError) -> String? {
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        let code = git_config_get_entry(&entry, handle, name)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_config_get_entry(\(name))", code)
+        defer { git_config_entry_free(entry) }
+        return GitConfig.describe(entry!.pointee.level)
+    }
+
     /// A boolean as git reads it (true/yes/on/1, false/no/off/0), or nil when unset.
     public func bool(_ name: String) throws(GitError) -> Bool? {
         var value: Int32 = 0
@@ -149,9 +159,15 @@ public enum SettingsLoader {
         } catch {
             throw SettingsError("git config: \(error)")
         }
-        if let store = environment("PUSHGUARD_STORE"), !store.isEmpty { settings.store = store }
+        if let store = environment("PUSHGUARD_STORE"), !store.isEmpty {
+            settings.store = store
+            settings.storeSource = "PUSHGUARD_STORE"
+        }
         if let key = environment("PUSHGUARD_DIGEST_KEY"), !key.isEmpty { settings.digestKeyPath = key }
-        if let store = storeFlag { settings.store = store }
+        if let store = storeFlag {
+            settings.store = store
+            settings.storeSource = "--store"
+        }
         return settings
     }
 
@@ -194,7 +210,10 @@ public enum SettingsLoader {
 
     private static func read(_ config: GitConfig, into settings: inout Settings) throws -> Void {
         try checkNames(config)
-        if let store = try config.string("pushguard.store") { settings.store = store }
+        if let store = try config.string("pushguard.store") {
+            settings.store = store
+            settings.storeSource = "pushguard.store in " + (try config.origin(of: "pushguard.store") ?? "git config")
+        }
         settings.app = try config.string("pushguard.app")
         if let manifest = try config.string("pushguard.manifest") { settings.manifestPath = manifest }
         if let mode = try config.string("pushguard.mode") { settings.mode = try parseMode(mode, "pushguard.mode") }

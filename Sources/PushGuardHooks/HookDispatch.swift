@@ -28,6 +28,10 @@ public enum HookDispatch {
             }
         }
         let environment = processEnvironment
+        // gitolite's administrative repository is how its admin fixes everything, PushGuard's
+        // settings included: never guarded, so no store outage or mapping can lock them out
+        // (gitolite links its common hooks, PushGuard's among them, into it too).
+        if hook != .prePush, environment("GL_REPO") == "gitolite-admin" { return 0 }
         switch hook {
         case .preReceive: return PreReceiveHook.run(input: input, environment: environment)
         case .update: return UpdateHook.run(arguments: arguments, environment: environment)

@@ -28,7 +28,9 @@ public final class LazyStore {
                 opened = .success(try StoreOpener.open(settings.store, settings: settings, create: false))
                 Trace.mark("store opened")
             } catch {
-                opened = .failure(StoreFailure(error))
+                var failure = StoreFailure(error)
+                failure.message += " (store from \(settings.storeSource))"
+                opened = .failure(failure)
             }
         }
         return try opened!.get()

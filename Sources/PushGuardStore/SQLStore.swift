@@ -60,7 +60,7 @@ public final class SQLStore: AdminStore {
     }
 
     private static func missing(_ location: StoreURL) -> StoreError {
-        StoreError("SQLite store \(location.display) does not exist; create it with `pushguard install` or any `pushguard config` command")
+        StoreError("SQLite store \(location.display) does not exist; check the store setting for a typo")
     }
 
     /// Connects to the PostgreSQL store and brings its schema up to date.

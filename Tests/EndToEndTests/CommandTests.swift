@@ -6,7 +6,11 @@ import PushGuardCore
 final class CommandTests: XCTestCase {
     var sandbox: Sandbox!
 
-    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func setUpWithError() throws {
+        sandbox = try Sandbox()
+        // What install would have done: the store exists and knows the apps used here.
+        try sandbox.register("a", "e", "production")
+    }
     override func tearDown() { sandbox = nil }
 
     func testSettingAKeyToItsCurrentValueCreatesNoVersion() throws {

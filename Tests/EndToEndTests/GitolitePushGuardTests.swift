@@ -164,6 +164,8 @@ final class GitolitePushGuardTests: XCTestCase {
         XCTAssertEqual(setup.status, 0, setup.output)
         // Push options per repository from gitolite.conf (GIT_CONFIG_KEYS allows the key).
         let repo = try repository("invoices", on: server, conf: "    config receive.advertisePushOptions = true")
+        // A new app is registered with the store before its first guarded push.
+        try sandbox.register("invoices", "production")
         XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "invoices", "--env", "production", "TOKEN=-", input: "v").status, 0)
         let alice = sandbox.path("alice")
         XCTAssertEqual(try server.git(as: .alice, "clone", "-q", server.url("invoices"), alice, in: sandbox.root.path, sandbox: sandbox).status, 0)

@@ -166,20 +166,16 @@ final class HTTPStoreTests: XCTestCase {
 
     // MARK: 2. 404: nothing set
 
-    func testUnknownAppIsEmptyStateSoOnlyRequiredKeysReject() throws {
-        // A trailing slash on the base is ignored.
+    func testAnAppThePlatformDoesNotKnowIsRefusedWithTheCommandThatRegistersIt() throws {
+        // A trailing slash on the base is ignored. The platform answers 404: it does not know
+        // the app, so nothing can be in sync with it.
         let (_, work) = try app("missing", base: server.base + "/", required: [])
-        let accepted = try push(from: work)
-        XCTAssertEqual(accepted.status, 0, accepted.all)
-        XCTAssertFalse(accepted.stderr.contains("HTTP store"), accepted.stderr)
-
-        try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["NEW_AUTH_TOKEN"])], message: "needs a key")
-        let rejected = try push(from: work)
-        XCTAssertNotEqual(rejected.status, 0, rejected.all)
-        let keyLine = try XCTUnwrap(rejected.stderr.split(separator: "\n").first { $0.contains("NEW_AUTH_TOKEN") }, rejected.stderr)
-        XCTAssertTrue(keyLine.contains("missing"), String(keyLine))
+        let refused = try push(from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("push to missing/production (refs/heads/main) rejected: the config store does not know missing/production"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("HTTP store"), refused.stderr)
         let decisions = try server.audits().compactMap { ($0["record"] as? [String: Any])?["decision"] as? String }
-        XCTAssertEqual(decisions, ["accepted", "deployed", "rejected"])
+        XCTAssertEqual(decisions, ["rejected"])
     }
 
     // MARK: 3. the token

@@ -194,6 +194,7 @@ final class InstallTests: XCTestCase {
 
     func testDoctorChecksAClientCloneForThePrePushHook() throws {
         let server = try sandbox.bareRepository("billing-api", install: ["none"])
+        try sandbox.register("billing-api", "production")
         try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v")
         let clone = try sandbox.workTree("clone", remote: server, files: ["README": "x"])
         let before = try sandbox.pushguard("doctor", "--repo", clone)

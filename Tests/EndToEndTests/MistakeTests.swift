@@ -76,7 +76,10 @@ final class MistakeTests: XCTestCase {
 final class ValueInputTests: XCTestCase {
     var sandbox: Sandbox!
 
-    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func setUpWithError() throws {
+        sandbox = try Sandbox()
+        try sandbox.register("a", "e")
+    }
     override func tearDown() { sandbox = nil }
 
     func testAnEmptyValueIsRefusedUnlessAllowed() throws {
@@ -137,5 +140,83 @@ final class SetUpMistakeTests: XCTestCase {
         XCTAssertEqual(doctor.status, 1, doctor.all)
         XCTAssertTrue(doctor.stdout.contains("[pushguard \"production\"] sets options but no ref, so no push deploys to production"), doctor.stdout)
         XCTAssertTrue(doctor.stdout.contains("pushguard.transmitCommand runs /usr/local/bin/deliver-confg, which does not exist or is not executable"), doctor.stdout)
+    }
+}
+
+/// Stores, apps and environments exist because an admin made them, never because of a typo.
+final class RegistryTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testAMistypedStoreIsAnErrorNamingItAndNothingIsCreated() throws {
+        let typo = sandbox.path("var/lib/pushguard/stat.db")
+        for arguments in [["status", "--app", "billing-api"], ["audit"], ["apps", "list"],
+                          ["config", "set", "--app", "billing-api", "--env", "production", "K=-"]] {
+            let output = try sandbox.run([sandbox.binary] + arguments + ["--store", "sqlite:" + typo], input: "v")
+            XCTAssertEqual(output.status, 3, "\(arguments): \(output.all)")
+            XCTAssertTrue(output.stderr.contains("SQLite store \(typo) does not exist"), output.stderr)
+            XCTAssertTrue(output.stderr.contains("(store from --store)"), output.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.path("var")), "not even the directory")
+        // The hook names where the store came from, and never suggests creating one.
+        let repo = try sandbox.bareRepository("billing-api")
+        try sandbox.git("config", "pushguard.store", "sqlite:" + typo, in: repo)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{}"])
+        let push = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work, environment: ["PUSHGUARD_STORE": ""])
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("does not exist; check the store setting for a typo (store from pushguard.store in the repository's config)"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("create"), push.stderr)
+    }
+
+    func testInstallRegistersTheAppAndItsMappedEnvironments() throws {
+        try sandbox.bareRepository("billing-api", config: [("pushguard.staging.ref", "refs/heads/staging"),
+                                                           ("pushguard.production.ref", "refs/heads/main")])
+        let list = try sandbox.pushguard("apps", "list")
+        XCTAssertEqual(list.status, 0, list.all)
+        XCTAssertTrue(list.stdout.contains("billing-api  production") && list.stdout.contains("billing-api  staging"), list.stdout)
+    }
+
+    func testATypoInAnAppOrEnvironmentChangesNothingAndNamesWhatWasMeant() throws {
+        try sandbox.bareRepository("billing-api")
+        let before = try sandbox.pushguard("apps", "list").stdout
+        let env = try sandbox.pushguard("config", "transmit", "--app", "billing-api", "--env", "prod")
+        XCTAssertEqual(env.status, 2, env.all)
+        XCTAssertTrue(env.stderr.contains("unknown environment prod of billing-api; did you mean `production`?"), env.stderr)
+        let app = try sandbox.pushguard("instances", "add", "--app", "billing-aip", "--env", "production", "web.1")
+        XCTAssertEqual(app.status, 2, app.all)
+        XCTAssertTrue(app.stderr.contains("unknown app billing-aip; did you mean `billing-api`?"), app.stderr)
+        let status = try sandbox.pushguard("status", "--app", "billing-aip")
+        XCTAssertEqual(status.status, 2, status.all)
+        XCTAssertEqual(try sandbox.pushguard("apps", "list").stdout, before, "nothing was created")
+    }
+
+    func testAPushToAnAppTheStoreDoesNotKnowIsRefusedWithTheCommandThatRegistersIt() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        try sandbox.git("config", "pushguard.app", "billing-apii", in: repo)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{}"])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("rejected: the config store does not know billing-apii/production"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("register it:  pushguard apps create billing-apii --env production"), push.stderr)
+        try sandbox.git("config", "pushguard.mode", "warn", in: repo)
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0, "warn mode warns")
+    }
+
+    func testAppsCreateListAndRemoveAreAudited() throws {
+        try sandbox.initStore()
+        XCTAssertEqual(try sandbox.pushguard("apps", "create", "shop", "--env", "production", "--env", "staging").status, 0)
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "staging", "K=-", input: "v")
+        let removed = try sandbox.pushguard("apps", "remove", "shop", "--env", "staging")
+        XCTAssertEqual(removed.status, 0, removed.all)
+        XCTAssertTrue(removed.stdout.contains("removed shop/staging"), removed.stdout)
+        XCTAssertEqual(try sandbox.pushguard("apps", "list").stdout, "APP   ENVIRONMENT\nshop  production\n")
+        let audit = try sandbox.pushguard("audit", "--json")
+        let decisions = (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? [])
+            .map { "\($0["decision"] as? String ?? "") \($0["environment"] as? String ?? "")" }
+        XCTAssertEqual(decisions, ["removed staging", "registered staging", "registered production"])
+        let again = try sandbox.pushguard("apps", "remove", "shop", "--env", "staging")
+        XCTAssertEqual(again.status, 2, again.all)
     }
 }

@@ -37,6 +37,8 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(created.status, 0, created.all)
         sandbox.environment["PUSHGUARD_STORE"] = databaseURL(database)
         sandbox.environment["PUSHGUARD_DIGEST_KEY"] = sandbox.path("keys/digest.key")
+        try sandbox.initStore()
+        try sandbox.register("a", "e", "production")
     }
 
     override func tearDown() { sandbox = nil }
@@ -69,7 +71,7 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(accepted.status, 0, accepted.all)
 
         let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--json")
-        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        let records = try pushRecords(audit)
         XCTAssertEqual(records.map { $0["decision"] as? String }, ["deployed", "accepted", "rejected"])
         let status = try sandbox.pushguard("status", "--app", "billing-api")
         XCTAssertTrue(status.stdout.contains("TOKEN  live    applied on 2 of 2 instances"), status.stdout)
@@ -77,6 +79,7 @@ final class PostgresTests: XCTestCase {
     }
 
     func testConcurrentPushesFromSeveralServersAreAllDecidedAndAudited() throws {
+        try sandbox.register("billing-api", "production")
         try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
         var works: [String] = []
         for index in 0..<6 { works.append(try productionNeedingToken("server-\(index)").work) }
@@ -85,7 +88,7 @@ final class PostgresTests: XCTestCase {
         let outputs = concurrently(trees.count) { index in try? sandbox.push("HEAD:refs/heads/main", from: trees[index]) }
         for output in outputs { XCTAssertEqual(output?.status, 0, output?.all ?? "push did not run") }
         let audit = try sandbox.pushguard("audit", "--app", "billing-api", "--limit", "100", "--json")
-        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        let records = try pushRecords(audit)
         XCTAssertEqual(records.count, 2 * works.count, "one record per decision and per deploy, none lost")
         XCTAssertEqual(records.filter { $0["decision"] as? String == "accepted" }.count, works.count)
         XCTAssertEqual(records.filter { $0["decision"] as? String == "deployed" }.count, works.count)
@@ -113,17 +116,15 @@ final class PostgresTests: XCTestCase {
                                             "-c", "CREATE DATABASE \(database) OWNER pushguard"]).status, 0)
             let url = databaseURL(database)
             let sandbox = self.sandbox!
-            let outputs = concurrently(2) { index in
-                try? sandbox.run([sandbox.binary, "instances", "add", "--app", "a", "--env", "e", "w\(index)"],
-                                 environment: ["PUSHGUARD_STORE": url])
+            let outputs = concurrently(2) { _ in
+                try? sandbox.run([sandbox.binary, "store", "init"], environment: ["PUSHGUARD_STORE": url])
             }
             XCTAssertEqual(outputs.map { $0?.status }, [0, 0], outputs.map { $0?.all ?? "" }.joined())
             let version = try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", database, "-t", "-A",
                                            "-c", "SELECT version FROM pushguard_schema"])
             XCTAssertEqual(version.stdout, "1\n")
-            let list = try sandbox.run([sandbox.binary, "instances", "list", "--app", "a", "--env", "e"],
-                                       environment: ["PUSHGUARD_STORE": url])
-            XCTAssertTrue(list.stdout.contains("w0") && list.stdout.contains("w1"), list.stdout)
+            let apps = try sandbox.run([sandbox.binary, "apps", "list"], environment: ["PUSHGUARD_STORE": url])
+            XCTAssertEqual(apps.status, 0, apps.all)
         }
     }
 
@@ -234,7 +235,7 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(rejected.stderr.contains("TOKEN"), rejected.stderr)
         let audit = try sandbox.run([sandbox.binary, "audit", "--app", "billing-api", "--json"], environment: working)
         XCTAssertEqual(audit.status, 0, audit.all)
-        let records = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        let records = try pushRecords(audit)
         XCTAssertEqual(records.map { $0["decision"] as? String }, ["rejected"])
         let doctor = try sandbox.run([sandbox.binary, "doctor", "--repo", repo], environment: working)
         XCTAssertTrue(doctor.stdout.contains("sslpassword=***"), doctor.all)
@@ -283,6 +284,12 @@ final class PostgresTests: XCTestCase {
         let before = try onSQLite("status", "--app", "billing-api", "--env", "production", "--json").stdout
         let auditBefore = try onSQLite("audit", "--json").stdout
 
+        // Into an empty database (this test's own has its registry already).
+        let directory = try XCTUnwrap(PostgresTests.serverDirectory)
+        let empty = "copy_" + UUID().uuidString.prefix(8).lowercased()
+        XCTAssertEqual(try sandbox.run([PostgresTests.fixture, "psql", directory, "-d", "postgres",
+                                        "-c", "CREATE DATABASE \(empty) OWNER pushguard"]).status, 0)
+        sandbox.environment["PUSHGUARD_STORE"] = databaseURL(empty)
         let copy = try sandbox.pushguard("store", "copy", "--from", sqlite, "--to", store)
         XCTAssertEqual(copy.status, 0, copy.all)
         XCTAssertTrue(copy.stdout.contains("audit"), copy.stdout)

@@ -17,6 +17,8 @@ final class Sandbox: @unchecked Sendable {
     var environment: [String: String]
 
     init() throws {
+        // A command that exits before reading its stdin must fail its test, not kill the runner.
+        signal(SIGPIPE, SIG_IGN)
         root = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("pushguard-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("home"), withIntermediateDirectories: true)
@@ -34,7 +36,26 @@ final class Sandbox: @unchecked Sendable {
         ]
     }
 
+    /// A sandbox whose store exists (as after `pushguard install` or `store init`), or none.
+    convenience init(store: Bool) throws {
+        try self.init()
+        if store { try initStore() }
+    }
+
     deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Creates the sandbox's store (only install and `store init` create one).
+    func initStore() throws {
+        let output = try pushguard("store", "init")
+        XCTAssertEqual(output.status, 0, output.all)
+    }
+
+    /// Registers an app's environments in the store, creating the store first if needed.
+    func register(_ app: String, _ environments: String...) throws {
+        if !FileManager.default.fileExists(atPath: storePath) { try initStore() }
+        let output = try run([binary, "apps", "create", app] + environments.flatMap { ["--env", $0] })
+        XCTAssertEqual(output.status, 0, output.all)
+    }
 
     var storePath: String { root.appendingPathComponent("store/state.db").path }
 
@@ -154,6 +175,13 @@ final class Sandbox: @unchecked Sendable {
         }
         return data
     }
+}
+
+/// The records of `audit --json` output that are about pushes: decisions and deploys, without
+/// the registry's `registered`/`removed` records (install registers each repository's app).
+func pushRecords(_ output: Output) throws -> [[String: Any]] {
+    let records = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]] ?? []
+    return records.filter { !["registered", "removed"].contains($0["decision"] as? String ?? "") }
 }
 
 /// An app.json requiring the given keys.

@@ -82,6 +82,7 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
     }
 
     func testConfigSetRunsWithCoreDumpsDisabled() throws {
+        try sandbox.register("a", "e")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sandbox.binary)
         process.arguments = ["config", "set", "--app", "a", "--env", "e", "K=-"]

@@ -24,7 +24,7 @@ final class WorkflowTests: XCTestCase {
     private func audit(_ extra: String...) throws -> [[String: Any]] {
         let output = try sandbox.run([sandbox.binary, "audit", "--json"] + extra)
         XCTAssertEqual(output.status, 0, output.all)
-        return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]] ?? []
+        return try pushRecords(output)
     }
 
     /// The decisions of pre-receive (or update), newest first: what the audit log holds

@@ -5,10 +5,10 @@ import PushGuardCore
 /// Errors the stores produce name the store by its redacted form, whatever failed.
 final class StoreErrorTests: XCTestCase {
     func testExecStoreFailuresHideTheHelpersCredentials() throws {
-        let store = ExecStore(program: StoreURL(commandLine: "exit 3; --token SEKRET123"), timeoutMilliseconds: 5000)
+        let store = ExecStore(program: StoreURL(commandLine: "exit 5; --token SEKRET123"), timeoutMilliseconds: 5000)
         XCTAssertThrowsError(try store.state(app: "a", environment: "e")) { error in
             XCTAssertTrue(error is StoreError)
-            XCTAssertTrue("\(error)".contains("exec store exit 3; --token *** get exited with status 3"), "\(error)")
+            XCTAssertTrue("\(error)".contains("exec store exit 5; --token *** get exited with status 5"), "\(error)")
             XCTAssertFalse("\(error)".contains("SEKRET123"), "\(error)")
         }
     }

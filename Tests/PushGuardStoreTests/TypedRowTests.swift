@@ -13,6 +13,7 @@ final class TypedRowTests: XCTestCase {
         directory = NSTemporaryDirectory() + "pushguard-rows-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
+        _ = try store.register(app: "a", environments: ["e"])
         try store.addInstances(app: "a", environment: "e", ids: ["web.1", "web.2"], at: "2024-01-01T00:00:00Z")
         _ = try store.changeConfig(app: "a", environment: "e",
                                    changes: [ConfigChange(key: "TOKEN", digest: "hmac-sha256:00")],

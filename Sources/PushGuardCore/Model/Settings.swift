@@ -32,6 +32,9 @@ public struct Settings: Equatable, Sendable {
     public static let defaultStore = "sqlite:/var/lib/pushguard/state.db"
 
     public var store: String = Settings.defaultStore
+    /// Where `store` came from, for messages: "--store", "PUSHGUARD_STORE", "pushguard.store
+    /// in the system config (git config --system)", or the default.
+    public var storeSource = "the default; pushguard.store is not set"
     /// The app name; nil means the repository directory name without `.git`.
     public var app: String?
     public var manifestPath: String = "app.json"

@@ -10,9 +10,14 @@ public enum Vocabulary {
     public static let pushOptions = ["pushguard.ack", "pushguard.sync"]
 
     /// The known name closest to `word` (case-insensitive edit distance), when it is close
-    /// enough to be a typo of it: at most a third of the word's length, at least 2.
+    /// enough to be a typo of it: at most a third of the word's length, at least 2. A known
+    /// name the word abbreviates (`prod` for `production`) counts too.
     public static func nearest(to word: String, among known: [String]) -> String? {
-        let target = Array(word.lowercased().unicodeScalars)
+        let lowered = word.lowercased()
+        if lowered.count >= 3, let abbreviated = known.first(where: { $0.lowercased().hasPrefix(lowered) }) {
+            return abbreviated
+        }
+        let target = Array(lowered.unicodeScalars)
         var best: (name: String, distance: Int)?
         for name in known {
             let distance = editDistance(target, Array(name.lowercased().unicodeScalars))
