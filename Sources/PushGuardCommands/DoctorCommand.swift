@@ -36,7 +36,7 @@ struct DoctorCommand: ParsableCommand {
         // The repository is checked even when the settings are broken: its hooks and git
         // config can be diagnosed without them.
         if let repository { checkRepository(repository, settings, &doctor) }
-        if let settings { checkStore(settings, &doctor) }
+        if let settings { checkStore(settings, gitDirectory: repository.flatMap { $0.isBare ? $0.gitDirectory : nil }, &doctor) }
         for line in doctor.lines { print(line) }
         if doctor.failed {
             print("\(doctor.problems) problem(s) found")
@@ -185,12 +185,22 @@ struct DoctorCommand: ParsableCommand {
         HookName.isPushGuardLink(path, binary: Files.realPath("/proc/self/exe") ?? "")
     }
 
-    private func checkStore(_ settings: Settings, _ doctor: inout Doctor) {
+    /// The store opens and answers; for a server repository, it knows the repository's app
+    /// and every environment a ref deploys to.
+    private func checkStore(_ settings: Settings, gitDirectory: String?, _ doctor: inout Doctor) {
         do {
             let location = try StoreLocation.parse(settings.store)
             let store = try StoreOpener.open(settings.store, settings: settings, create: false)
             _ = try store.state(app: "pushguard-doctor", environment: "probe")
             doctor.ok("store \(StoreLocation.redacted(settings.store)) opens and answers")
+            if let gitDirectory, let admin = store as? AdminStore {
+                let app = settings.app(gitDirectory: gitDirectory)
+                let mapped = settings.environments.filter { !$0.refs.isEmpty }.map(\.name)
+                let known = Set(try admin.registry().filter { $0.app == app }.map(\.environment))
+                for environment in mapped.isEmpty ? ["production"] : mapped where !known.contains(environment) {
+                    doctor.problem("the store does not know \(escapedForTerminal(app))/\(escapedForTerminal(environment)), so its pushes are refused: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
+                }
+            }
             if case .sqlite(let path) = location {
                 if access(path, W_OK) != 0 || access(parentDirectory(of: path), W_OK) != 0 {
                     doctor.problem("this user cannot write \(escapedForTerminal(path)) or its directory; hooks running as this user cannot record audits")

@@ -97,3 +97,40 @@ final class RepositoryTrustTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("-o pushguard.ack ignored: this repository's app name \"billing\" is only guessed"), push.stderr)
     }
 }
+
+/// What a pusher cannot get past: branch aliases, and PushGuard's own notes.
+final class PusherBoundaryTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testAPushThroughASymbolicRefIsCheckedAsAPushToItsTarget() throws {
+        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.production.ref", "refs/heads/main")])
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{}"])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=base"]).status, 0)
+        // After a rename, master stays as a symbolic ref to main.
+        try sandbox.git("symbolic-ref", "refs/heads/master", "refs/heads/main", in: repo)
+        try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["TOKEN"])], message: "needs TOKEN")
+        let refused = try sandbox.push("HEAD:refs/heads/master", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("push to billing-api/production (refs/heads/master) rejected"), refused.stderr)
+    }
+
+    func testPushGuardsNotesCannotBeForgedOrDeleted() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{}"])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let real = try sandbox.git("notes", "--ref=pushguard", "show", "main", in: repo).stdout
+        // A forged note, pushed over the real ones.
+        try sandbox.git("notes", "--ref=pushguard", "add", "-f", "-m", "pushguard: accepted deploy of billing-api to production", "HEAD", in: work)
+        let forged = try sandbox.run(["git", "push", "-f", "origin", "refs/notes/pushguard:refs/notes/pushguard"], in: work)
+        XCTAssertNotEqual(forged.status, 0, forged.all)
+        XCTAssertTrue(forged.stderr.contains("refusing refs/notes/pushguard"), forged.stderr)
+        let deleted = try sandbox.run(["git", "push", "origin", ":refs/notes/pushguard"], in: work)
+        XCTAssertNotEqual(deleted.status, 0, deleted.all)
+        XCTAssertEqual(try sandbox.git("notes", "--ref=pushguard", "show", "main", in: repo).stdout, real)
+    }
+}
