@@ -153,7 +153,7 @@ public final class Repository {
         let blobID = Repository.hex(withUnsafePointer(to: blob) { $0 })
         if let known = cache[blobID] { return ManifestRead(identity: "blob " + blobID, manifest: known) }
         var oid = blob
-        let manifest = readManifestBlob(&oid, path: path)
+        let manifest = readManifestBlob(&oid)
         cache[blobID] = manifest
         return ManifestRead(identity: "blob " + blobID, manifest: manifest)
     }
@@ -172,56 +172,56 @@ public final class Repository {
         var commit: OpaquePointer?
         guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else {
             let type = String(cString: git_object_type2string(git_object_type(object)))
-            return .failure(ManifestProblem(.unreadable("pushed object \(id.prefix(12)) is a \(type), not a commit: \(path) cannot be read")))
+            return .failure(ManifestProblem(.unreadable("the pushed object is a \(type), not a commit")))
         }
         defer { git_object_free(commit) }
         var tree: OpaquePointer?
         guard git_commit_tree(&tree, commit) == 0 else {
-            return .failure(ManifestProblem(.unreadable("cannot read the tree of commit \(id.prefix(12))")))
+            return .failure(ManifestProblem(.unreadable("the commit's tree cannot be read")))
         }
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         let found = git_tree_entry_bypath(&entry, tree, path)
         if found == GIT_ENOTFOUND.rawValue { return .failure(ManifestProblem(.absent)) }
         guard found == 0 else {
-            return .failure(ManifestProblem(.unreadable("cannot look up \(escapedForTerminal(path)): \(GitError("git_tree_entry_bypath", found).message)")))
+            return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(GitError("git_tree_entry_bypath", found).message)")))
         }
         defer { git_tree_entry_free(entry) }
         switch git_tree_entry_filemode(entry) {
         case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
-        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a directory, not a file")))
-        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a symbolic link, not a file")))
-        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a submodule, not a file")))
-        default: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has an unknown file mode")))
+        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("it is a directory, not a file")))
+        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("it is a symbolic link, not a file")))
+        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("it is a submodule, not a file")))
+        default: return .failure(ManifestProblem(.unreadable("it has an unknown file mode")))
         }
         guard let blobID = git_tree_entry_id(entry) else {
-            return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has no id")))
+            return .failure(ManifestProblem(.unreadable("it has no object id")))
         }
         return .success(blobID.pointee)
     }
 
     /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.
-    private func readManifestBlob(_ blobID: inout git_oid, path: String) -> Manifest {
+    private func readManifestBlob(_ blobID: inout git_oid) -> Manifest {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, handle) == 0 else { return .unreadable("cannot open the object database") }
         defer { git_odb_free(odb) }
         var size = 0
         var type = GIT_OBJECT_ANY
         guard git_odb_read_header(&size, &type, odb, &blobID) == 0 else {
-            return .unreadable("\(escapedForTerminal(path)) blob not found")
+            return .unreadable("its blob is not in the repository")
         }
         if size > Manifest.maxSize {
-            return .unreadable("\(escapedForTerminal(path)) is \(size) bytes, over the 1 MiB limit")
+            return .unreadable("it is \(size) bytes, over the 1 MiB limit")
         }
         var blob: OpaquePointer?
         guard git_blob_lookup(&blob, handle, &blobID) == 0 else {
-            return .unreadable("\(escapedForTerminal(path)) blob not found")
+            return .unreadable("its blob is not in the repository")
         }
         defer { git_blob_free(blob) }
         let length = Int(git_blob_rawsize(blob))
-        guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([], path: path) }
+        guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([]) }
         let bytes = Array(UnsafeRawBufferPointer(start: raw, count: length))
-        return Manifest.parse(bytes, path: escapedForTerminal(path))
+        return Manifest.parse(bytes)
     }
 
     /// The ref a symbolic ref points at (`refs/heads/master` → `refs/heads/main`), or nil when
