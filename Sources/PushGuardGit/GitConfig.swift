@@ -237,6 +237,12 @@ public enum SettingsLoader {
             if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
             environment.autoSync = try bool(config, prefix + "autoSync") ?? false
             environment.verbose = try bool(config, prefix + "verbose") ?? false
+            if let section = try config.string(prefix + "manifestEnvironment") {
+                guard !section.isEmpty else {
+                    throw SettingsError("\(escapedForTerminal(prefix))manifestEnvironment is empty; name a section of app.json's environments (test, review, …) or unset it")
+                }
+                environment.manifestEnvironment = section
+            }
             settings.environments.append(environment)
         }
     }

@@ -63,7 +63,20 @@ extension PushReaders {
                 } catch {
                     return .failed(message: StoreFailure(error).message, output: [])
                 }
-            })
+            },
+            // What a push here could do (`check` shows a push's message, so it asks the same).
+            canTransmit: canTransmit(settings))
+    }
+
+    /// True when a push can transmit with these settings: a transmit command, or a store that
+    /// transmits itself (the platform's HTTP API or helper). Decided from the settings alone,
+    /// without opening the store.
+    static func canTransmit(_ settings: Settings) -> Bool {
+        if let command = settings.transmitCommand, !command.isEmpty { return true }
+        switch try? StoreLocation.parse(settings.store) {
+        case .http, .exec: return true
+        default: return false
+        }
     }
 }
 

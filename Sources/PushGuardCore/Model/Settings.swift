@@ -9,14 +9,23 @@ public struct EnvironmentSettings: Equatable, Sendable {
     public var autoSync: Bool
     /// Print one short line when the environment is in sync.
     public var verbose: Bool
+    /// The section of app.json's `environments` whose `env` this environment reads; nil: the
+    /// section named like the environment (`test`, `review`, …). Without that section in a
+    /// manifest, the base `env` applies.
+    public var manifestEnvironment: String?
 
-    public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false) {
+    public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false,
+                manifestEnvironment: String? = nil) {
         self.name = name
         self.refs = refs
         self.mode = mode
         self.autoSync = autoSync
         self.verbose = verbose
+        self.manifestEnvironment = manifestEnvironment
     }
+
+    /// The section of app.json's `environments` this environment reads.
+    public var manifestSection: String { manifestEnvironment ?? name }
 }
 
 /// What a store failure does to a push.
