@@ -210,6 +210,12 @@ public enum SettingsLoader {
             }
             settings.timeoutMilliseconds = milliseconds
         }
+        if let timeout = try config.string("pushguard.transmitTimeout") {
+            guard let milliseconds = parseDuration(timeout), milliseconds > 0 else {
+                throw SettingsError("pushguard.transmitTimeout is \"\(escapedForTerminal(timeout))\"; write it like 60s, 2m or 500ms")
+            }
+            settings.transmitTimeoutMilliseconds = milliseconds
+        }
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
         settings.tokenFile = try config.string("pushguard.tokenFile")

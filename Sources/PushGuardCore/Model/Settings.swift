@@ -48,6 +48,9 @@ public struct Settings: Equatable, Sendable {
     public var onStoreError: StoreErrorPolicy = .reject
     /// Bound on any store or helper call, in milliseconds.
     public var timeoutMilliseconds: Int = 2000
+    /// Bound on the transmit command (`pushguard.transmitCommand`) during a push, in
+    /// milliseconds: a real delivery takes longer than a store read.
+    public var transmitTimeoutMilliseconds: Int = 60_000
     /// Key file for value digests; nil means `digest.key` beside an SQLite store.
     public var digestKeyPath: String?
     /// Command run to transmit config for stores that cannot transmit themselves.
