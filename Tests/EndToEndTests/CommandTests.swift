@@ -163,6 +163,21 @@ final class HonestCommandTests: XCTestCase {
         XCTAssertEqual(twice.stdout, "no change: K is already unset in a/e\n")
     }
 
+    func testCheckGivesThePushsHintsAndNoOptionTheRepositoryDoesNotTake() throws {
+        let repo = try sandbox.bareRepository("shop")
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "TOKEN=-", input: "t")
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let offered = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "side")
+        XCTAssertTrue(offered.stderr.contains("or deploy anyway (recorded):  git push -o pushguard.ack"), offered.stderr)
+        XCTAssertFalse(offered.stderr.contains("pushguard.sync"), "no transmit command here: \(offered.stderr)")
+        try sandbox.git("config", "receive.advertisePushOptions", "false", in: repo)
+        let off = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "side")
+        XCTAssertEqual(off.status, 1)
+        XCTAssertFalse(off.stderr.contains("git push -o"), off.stderr)
+        XCTAssertTrue(off.stderr.contains("-o pushguard.ack is off here"), off.stderr)
+    }
+
     func testABadKeyIsQuoted() throws {
         let bad = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "MY KEY=x")
         XCTAssertEqual(bad.status, 2)
