@@ -39,7 +39,7 @@ struct AuditCommand: ParsableCommand {
             rows.append([record.time, escapedForTerminal(record.app) + "/" + escapedForTerminal(record.environment),
                          escapedForTerminal(record.ref), String(record.newID.prefix(10)), record.decision.rawValue,
                          escapedForTerminal(record.pusher), findings.isEmpty ? "-" : findings,
-                         escapedForTerminal(String(record.reason.prefix(80)))])
+                         shortenedAtWord(escapedForTerminal(record.reason), limit: 80)])
         }
         print(table(rows))
     }

@@ -36,9 +36,11 @@ struct CheckCommand: ParsableCommand {
         }
         let app = settings.app(gitDirectory: repository.gitDirectory)
         let pusher = Identity.pusher(environment: processEnvironment)
-        // `check` only looks: no sync is attempted and nothing is recorded.
+        // `check` only looks: no sync is attempted and nothing is recorded. Its hints are a
+        // push's: no `-o` where the repository does not advertise push options.
+        let advertised: Bool? = try? repository.config().bool("receive.advertisePushOptions") ?? false
         let request = PushRequest(app: app, settings: settings, options: PushOptions(), pusher: pusher,
-                                  time: Clock.timestamp(), report: Report(verbose: true))
+                                  time: Clock.timestamp(), report: Report(verbose: true, pushOptionsEnabled: advertised ?? false))
         let readers = PushReaders.live(repository: repository, store: LazyStore(settings: settings), settings: settings,
                                        app: app, pusher: pusher, mayTransmit: "check does not transmit")
         let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)

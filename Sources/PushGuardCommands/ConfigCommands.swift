@@ -99,7 +99,25 @@ struct UnsetCommand: ParsableCommand {
         let settings = try storeOptions.settings()
         let store = try storeOptions.openAdminStore(settings)
         try requireRegistered(store, app: scope.app, environment: scope.environment)
-        try applyChanges(keys.map { ConfigChange(key: $0, digest: nil) }, scope: scope, store: store,
+        // Said plainly: unsetting a key that is not set (a typo, the wrong environment) changes nothing.
+        let current = try store.state(app: scope.app, environment: scope.environment).config
+        let target = escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment)
+        let neverSet = keys.filter { key in !current.contains { $0.key == key } }
+        let alreadyUnset = keys.filter { key in current.contains { $0.key == key && $0.deleted } }
+        if !neverSet.isEmpty {
+            print("no change: " + neverSet.map(escapedForTerminal).joined(separator: ", ")
+                  + (neverSet.count == 1 ? " was" : " were") + " never set in \(target), nothing to unset")
+        }
+        if !alreadyUnset.isEmpty {
+            print("no change: " + alreadyUnset.map(escapedForTerminal).joined(separator: ", ")
+                  + (alreadyUnset.count == 1 ? " is" : " are") + " already unset in \(target)")
+        }
+        let changes = keys.filter { !neverSet.contains($0) && !alreadyUnset.contains($0) }
+        if changes.isEmpty {
+            if transmit { try transmitConfig(store: store, app: scope.app, environment: scope.environment, instances: nil) }
+            return
+        }
+        try applyChanges(changes.map { ConfigChange(key: $0, digest: nil) }, scope: scope, store: store,
                          transmit: transmit, verb: "unset")
     }
 }
@@ -168,6 +186,7 @@ func validateKey(_ key: String) throws {
         }
     }
     guard !bytes.isEmpty, bytes.count <= 256, ok(bytes[0], first: true), bytes.dropFirst().allSatisfy({ ok($0, first: false) }) else {
-        throw ValidationError("\(escapedForTerminal(String(key.prefix(60)))) is not a variable name (letters, digits, _ . -, not starting with a digit)")
+        let shown = escapedForTerminal(String(key.prefix(60))) + (key.count > 60 ? "…" : "")
+        throw ValidationError("\"\(shown)\" is not a variable name (letters, digits, _ . -, not starting with a digit)")
     }
 }

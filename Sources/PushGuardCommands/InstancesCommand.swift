@@ -17,9 +17,21 @@ struct InstancesCommand: ParsableCommand {
         @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            try target.store().addInstances(app: target.scope.app, environment: target.scope.environment,
-                                            ids: target.ids, at: Clock.timestamp())
-            print("registered \(target.ids.count) instance(s) in \(target.name)")
+            let store = try target.store()
+            // An existing instance keeps its applied version and state: say so instead of
+            // counting it as registered.
+            let known = Set(try store.state(app: target.scope.app, environment: target.scope.environment).instances.map(\.id))
+            var seen = Set<String>()
+            let ids = target.ids.filter { seen.insert($0).inserted }
+            let existing = ids.filter { known.contains($0) }
+            let new = ids.filter { !known.contains($0) }
+            if !new.isEmpty {
+                try store.addInstances(app: target.scope.app, environment: target.scope.environment, ids: new, at: Clock.timestamp())
+                print("registered \(new.count) instance(s) in \(target.name)")
+            }
+            if !existing.isEmpty {
+                print("already registered in \(target.name), unchanged: " + existing.map(escapedForTerminal).joined(separator: ", "))
+            }
         }
     }
 

@@ -229,6 +229,12 @@ public enum SettingsLoader {
             }
             settings.timeoutMilliseconds = milliseconds
         }
+        if let timeout = try config.string("pushguard.transmitTimeout") {
+            guard let milliseconds = parseDuration(timeout), milliseconds > 0 else {
+                throw SettingsError("pushguard.transmitTimeout is \"\(escapedForTerminal(timeout))\"; write it like 60s, 2m or 500ms")
+            }
+            settings.transmitTimeoutMilliseconds = milliseconds
+        }
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
         settings.tokenFile = try config.string("pushguard.tokenFile")
@@ -256,6 +262,12 @@ public enum SettingsLoader {
             if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
             environment.autoSync = try bool(config, prefix + "autoSync") ?? false
             environment.verbose = try bool(config, prefix + "verbose") ?? false
+            if let section = try config.string(prefix + "manifestEnvironment") {
+                guard !section.isEmpty else {
+                    throw SettingsError("\(escapedForTerminal(prefix))manifestEnvironment is empty; name a section of app.json's environments (test, review, …) or unset it")
+                }
+                environment.manifestEnvironment = section
+            }
             settings.environments.append(environment)
         }
     }

@@ -153,7 +153,7 @@ public final class Repository {
         let blobID = Repository.hex(withUnsafePointer(to: blob) { $0 })
         if let known = cache[blobID] { return ManifestRead(identity: "blob " + blobID, manifest: known) }
         var oid = blob
-        let manifest = readManifestBlob(&oid, path: path)
+        let manifest = readManifestBlob(&oid)
         cache[blobID] = manifest
         return ManifestRead(identity: "blob " + blobID, manifest: manifest)
     }
@@ -172,56 +172,56 @@ public final class Repository {
         var commit: OpaquePointer?
         guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else {
             let type = String(cString: git_object_type2string(git_object_type(object)))
-            return .failure(ManifestProblem(.unreadable("pushed object \(id.prefix(12)) is a \(type), not a commit: \(path) cannot be read")))
+            return .failure(ManifestProblem(.unreadable("the pushed object is a \(type), not a commit")))
         }
         defer { git_object_free(commit) }
         var tree: OpaquePointer?
         guard git_commit_tree(&tree, commit) == 0 else {
-            return .failure(ManifestProblem(.unreadable("cannot read the tree of commit \(id.prefix(12))")))
+            return .failure(ManifestProblem(.unreadable("the commit's tree cannot be read")))
         }
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         let found = git_tree_entry_bypath(&entry, tree, path)
         if found == GIT_ENOTFOUND.rawValue { return .failure(ManifestProblem(.absent)) }
         guard found == 0 else {
-            return .failure(ManifestProblem(.unreadable("cannot look up \(escapedForTerminal(path)): \(GitError("git_tree_entry_bypath", found).message)")))
+            return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(GitError("git_tree_entry_bypath", found).message)")))
         }
         defer { git_tree_entry_free(entry) }
         switch git_tree_entry_filemode(entry) {
         case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
-        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a directory, not a file")))
-        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a symbolic link, not a file")))
-        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) is a submodule, not a file")))
-        default: return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has an unknown file mode")))
+        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("it is a directory, not a file")))
+        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("it is a symbolic link, not a file")))
+        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("it is a submodule, not a file")))
+        default: return .failure(ManifestProblem(.unreadable("it has an unknown file mode")))
         }
         guard let blobID = git_tree_entry_id(entry) else {
-            return .failure(ManifestProblem(.unreadable("\(escapedForTerminal(path)) has no id")))
+            return .failure(ManifestProblem(.unreadable("it has no object id")))
         }
         return .success(blobID.pointee)
     }
 
     /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.
-    private func readManifestBlob(_ blobID: inout git_oid, path: String) -> Manifest {
+    private func readManifestBlob(_ blobID: inout git_oid) -> Manifest {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, handle) == 0 else { return .unreadable("cannot open the object database") }
         defer { git_odb_free(odb) }
         var size = 0
         var type = GIT_OBJECT_ANY
         guard git_odb_read_header(&size, &type, odb, &blobID) == 0 else {
-            return .unreadable("\(escapedForTerminal(path)) blob not found")
+            return .unreadable("its blob is not in the repository")
         }
         if size > Manifest.maxSize {
-            return .unreadable("\(escapedForTerminal(path)) is \(size) bytes, over the 1 MiB limit")
+            return .unreadable("it is \(size) bytes, over the 1 MiB limit")
         }
         var blob: OpaquePointer?
         guard git_blob_lookup(&blob, handle, &blobID) == 0 else {
-            return .unreadable("\(escapedForTerminal(path)) blob not found")
+            return .unreadable("its blob is not in the repository")
         }
         defer { git_blob_free(blob) }
         let length = Int(git_blob_rawsize(blob))
-        guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([], path: path) }
+        guard length > 0, let raw = git_blob_rawcontent(blob) else { return Manifest.parse([]) }
         let bytes = Array(UnsafeRawBufferPointer(start: raw, count: length))
-        return Manifest.parse(bytes, path: escapedForTerminal(path))
+        return Manifest.parse(bytes)
     }
 
     /// The ref a symbolic ref points at (`refs/heads/master` → `refs/heads/main`), or nil when
@@ -291,40 +291,21 @@ extension Repository {
             if found == 0 {
                 try check("git_commit_lookup", git_commit_lookup(&parent, handle, &tip))
                 try check("git_commit_tree", git_commit_tree(&tree, parent))
-                if hasFanout(tree) {
-                    for commit in order { try appendNote(on: commit, text: texts[commit]!, author: author, notesRef: notesRef) }
-                    return
-                }
             } else if found != GIT_ENOTFOUND.rawValue {
                 try check("git_reference_name_to_id(\(notesRef))", found)
             }
-            var builder: OpaquePointer?
-            try check("git_treebuilder_new", git_treebuilder_new(&builder, handle, tree))
-            defer { git_treebuilder_free(builder) }
-            for commit in order {
-                var text = texts[commit]!
-                if let entry = git_treebuilder_get(builder, commit) {
-                    var blob: OpaquePointer?
-                    try check("git_blob_lookup", git_blob_lookup(&blob, handle, git_tree_entry_id(entry)))
-                    defer { git_blob_free(blob) }
-                    let existing = String(decoding: UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: Int(git_blob_rawsize(blob))), as: UTF8.self)
-                    text = existing.hasSuffix("\n") ? existing + "\n" + text : existing + "\n\n" + text
-                }
-                var blobID = git_oid()
-                let bytes = Array(text.utf8)
-                try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&blobID, handle, bytes, bytes.count))
-                try check("git_treebuilder_insert", git_treebuilder_insert(nil, builder, commit, &blobID, GIT_FILEMODE_BLOB))
-            }
-            var treeID = git_oid()
-            try check("git_treebuilder_write", git_treebuilder_write(&treeID, builder))
+            var treeID = hasFanout(tree)
+                ? try fanoutNotesTree(after: parent!, order: order, texts: texts, signature: signature)
+                : try flatNotesTree(tree, order: order, texts: texts)
             var newTree: OpaquePointer?
             try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &treeID))
             defer { git_tree_free(newTree) }
             var commitID = git_oid()
             var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+            let message = Repository.notesMessage(commits: order.count)
             let created = parents.withUnsafeMutableBufferPointer { buffer in
                 git_commit_create(&commitID, handle, notesRef, signature, signature, nil,
-                                  "Notes added by PushGuard", newTree, buffer.count, buffer.baseAddress)
+                                  message, newTree, buffer.count, buffer.baseAddress)
             }
             if created == GIT_EMODIFIED.rawValue { continue }
             try check("git_commit_create(\(notesRef))", created)
@@ -334,6 +315,71 @@ extension Repository {
                        message: "\(notesRef) kept moving under concurrent pushes; gave up after 20 tries")
     }
 
+    /// The message of PushGuard's notes commits (libgit2's own default names libgit2, not who
+    /// wrote the notes).
+    static func notesMessage(commits: Int) -> String {
+        "PushGuard: deploy notes on \(commits) commit\(commits == 1 ? "" : "s")\n\nWritten by PushGuard's post-receive hook after the push moved the refs.\n"
+    }
+
+    /// The notes tree with each text added after the commit's earlier note, for a tree without
+    /// fan-out directories: one tree written, whatever the number of notes.
+    private func flatNotesTree(_ tree: OpaquePointer?, order: [String], texts: [String: String]) throws(GitError) -> git_oid {
+        var builder: OpaquePointer?
+        try check("git_treebuilder_new", git_treebuilder_new(&builder, handle, tree))
+        defer { git_treebuilder_free(builder) }
+        for commit in order {
+            var text = texts[commit]!
+            if let entry = git_treebuilder_get(builder, commit) {
+                var blob: OpaquePointer?
+                try check("git_blob_lookup", git_blob_lookup(&blob, handle, git_tree_entry_id(entry)))
+                defer { git_blob_free(blob) }
+                let existing = String(decoding: UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: Int(git_blob_rawsize(blob))), as: UTF8.self)
+                text = existing.hasSuffix("\n") ? existing + "\n" + text : existing + "\n\n" + text
+            }
+            var blobID = git_oid()
+            let bytes = Array(text.utf8)
+            try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&blobID, handle, bytes, bytes.count))
+            try check("git_treebuilder_insert", git_treebuilder_insert(nil, builder, commit, &blobID, GIT_FILEMODE_BLOB))
+        }
+        var treeID = git_oid()
+        try check("git_treebuilder_write", git_treebuilder_write(&treeID, builder))
+        return treeID
+    }
+
+    /// The notes tree with each text added, for a tree with git's fan-out directories (written
+    /// by `git notes` once it holds many notes): libgit2 places each note where git looks for
+    /// it. Its intermediate commits are never referenced; the caller commits the final tree
+    /// once, under PushGuard's message.
+    private func fanoutNotesTree(after tip: OpaquePointer, order: [String], texts: [String: String],
+                                 signature: UnsafeMutablePointer<git_signature>?) throws(GitError) -> git_oid {
+        var current: OpaquePointer?
+        defer { git_commit_free(current) }
+        for commit in order {
+            var oid = git_oid()
+            try check("git_oid_fromstrn", git_oid_fromstrn(&oid, commit, commit.utf8.count))
+            let base = current ?? tip
+            var text = texts[commit]!
+            var existing: OpaquePointer?
+            let read = git_note_commit_read(&existing, handle, base, &oid)
+            if read == 0 {
+                let earlier = git_note_message(existing).map { String(cString: $0) } ?? ""
+                git_note_free(existing)
+                text = earlier.hasSuffix("\n") ? earlier + "\n" + text : earlier + "\n\n" + text
+            } else if read != GIT_ENOTFOUND.rawValue {
+                try check("git_note_commit_read", read)
+            }
+            var commitID = git_oid()
+            var blobID = git_oid()
+            try check("git_note_commit_create", git_note_commit_create(&commitID, &blobID, handle, base, signature, signature,
+                                                                       &oid, text, 1))
+            var next: OpaquePointer?
+            try check("git_commit_lookup", git_commit_lookup(&next, handle, &commitID))
+            git_commit_free(current)
+            current = next
+        }
+        return git_commit_tree_id(current).pointee
+    }
+
     /// True when a notes tree holds directories (git's fan-out for many notes).
     private func hasFanout(_ tree: OpaquePointer?) -> Bool {
         guard let tree else { return false }
@@ -341,21 +387,5 @@ extension Repository {
             return true
         }
         return false
-    }
-
-    /// Adds `text` to the commit's note (after any earlier deploy records). Must not run in
-    /// pre-receive: notes are refs, and refs cannot be written from git's quarantine.
-    public func appendNote(on commit: String, text: String, author: String,
-                           notesRef: String = Repository.notesRef) throws(GitError) {
-        var oid = git_oid()
-        try check("git_oid_fromstrn", git_oid_fromstrn(&oid, commit, commit.utf8.count))
-        let existing = try note(on: commit, notesRef: notesRef)
-        let message = existing.map { $0.hasSuffix("\n") ? $0 + "\n" + text : $0 + "\n\n" + text } ?? text
-        var signature: UnsafeMutablePointer<git_signature>?
-        let name = author.isEmpty ? "pushguard" : author
-        try check("git_signature_now", git_signature_now(&signature, name, "pushguard@localhost"))
-        defer { git_signature_free(signature) }
-        var noteID = git_oid()
-        try check("git_note_create", git_note_create(&noteID, handle, notesRef, signature, signature, &oid, message, 1))
     }
 }

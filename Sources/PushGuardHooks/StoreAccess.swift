@@ -65,7 +65,20 @@ extension PushReaders {
                 } catch {
                     return .failed(message: StoreFailure(error).message, output: [])
                 }
-            })
+            },
+            // What a push here could do (`check` shows a push's message, so it asks the same).
+            canTransmit: canTransmit(settings))
+    }
+
+    /// True when a push can transmit with these settings: a transmit command, or a store that
+    /// transmits itself (the platform's HTTP API or helper). Decided from the settings alone,
+    /// without opening the store.
+    static func canTransmit(_ settings: Settings) -> Bool {
+        if let command = settings.transmitCommand, !command.isEmpty { return true }
+        switch try? StoreLocation.parse(settings.store) {
+        case .http, .exec: return true
+        default: return false
+        }
     }
 }
 
@@ -93,13 +106,13 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
                                                                setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
                                                                          "PUSHGUARD_USER": by]),
                                         captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
-                                        timeoutMilliseconds: settings.timeoutMilliseconds)
+                                        timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
         // Split as bytes: as a Swift string "\r\n" is one character and would not split.
         let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
             String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
         }
         if result.timedOut {
-            return .failed(message: "the transmit command did not finish within \(settings.timeoutMilliseconds) ms and was killed (pushguard.timeout)",
+            return .failed(message: "the transmit command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)",
                            output: Array(lines.suffix(10)))
         }
         if result.status != 0 {

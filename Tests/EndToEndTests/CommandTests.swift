@@ -136,3 +136,57 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(warned.stderr.contains("accepted with warning: the config store failed"), warned.stderr)
     }
 }
+
+/// Admin commands say what they did, including when they did nothing.
+final class HonestCommandTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    func testAddingAnInstanceThatExistsSaysSoAndKeepsIt() throws {
+        XCTAssertEqual(try sandbox.pushguard("instances", "add", "--app", "a", "--env", "e", "web.1").stdout,
+                       "registered 1 instance(s) in a/e\n")
+        try sandbox.pushguard("instances", "drain", "--app", "a", "--env", "e", "web.1")
+        let again = try sandbox.pushguard("instances", "add", "--app", "a", "--env", "e", "web.1", "web.2")
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertEqual(again.stdout, "registered 1 instance(s) in a/e\nalready registered in a/e, unchanged: web.1\n")
+        let list = try sandbox.pushguard("instances", "list", "--app", "a", "--env", "e")
+        XCTAssertTrue(list.stdout.contains("web.1     draining"), "an existing instance keeps its state: \(list.stdout)")
+    }
+
+    func testUnsettingAKeyNeverSetSaysSo() throws {
+        let never = try sandbox.pushguard("config", "unset", "--app", "a", "--env", "e", "NEVER_SET")
+        XCTAssertEqual(never.status, 0, never.all)
+        XCTAssertEqual(never.stdout, "no change: NEVER_SET was never set in a/e, nothing to unset\n")
+        try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "K=-", input: "v")
+        let mixed = try sandbox.pushguard("config", "unset", "--app", "a", "--env", "e", "K", "NEVER_SET")
+        XCTAssertTrue(mixed.stdout.contains("no change: NEVER_SET was never set in a/e, nothing to unset"), mixed.stdout)
+        XCTAssertTrue(mixed.stdout.contains("unset K in a/e: config version 2"), mixed.stdout)
+        let twice = try sandbox.pushguard("config", "unset", "--app", "a", "--env", "e", "K")
+        XCTAssertEqual(twice.stdout, "no change: K is already unset in a/e\n")
+    }
+
+    func testCheckGivesThePushsHintsAndNoOptionTheRepositoryDoesNotTake() throws {
+        let repo = try sandbox.bareRepository("shop")
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "TOKEN=-", input: "t")
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let offered = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "side")
+        XCTAssertTrue(offered.stderr.contains("or deploy anyway (recorded):  git push -o pushguard.ack"), offered.stderr)
+        XCTAssertFalse(offered.stderr.contains("pushguard.sync"), "no transmit command here: \(offered.stderr)")
+        try sandbox.git("config", "receive.advertisePushOptions", "false", in: repo)
+        let off = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "side")
+        XCTAssertEqual(off.status, 1)
+        XCTAssertFalse(off.stderr.contains("git push -o"), off.stderr)
+        XCTAssertTrue(off.stderr.contains("-o pushguard.ack is off here"), off.stderr)
+    }
+
+    func testABadKeyIsQuoted() throws {
+        let bad = try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "MY KEY=x")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("\"MY KEY\" is not a variable name"), bad.stderr)
+        let unset = try sandbox.pushguard("config", "unset", "--app", "a", "--env", "e", "1BAD")
+        XCTAssertTrue(unset.stderr.contains("\"1BAD\" is not a variable name"), unset.stderr)
+    }
+}

@@ -128,7 +128,8 @@ final class PushTests: XCTestCase {
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": "{\"env\": {\"A\": \u{1b}[31m"])
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(push.status, 1)
-        XCTAssertTrue(push.stderr.contains("app.json: invalid JSON at byte"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("rejected: app.json in "), push.stderr)
+        XCTAssertTrue(push.stderr.contains(" cannot be read: line 1, column 15: expected a JSON value, found byte 0x1b"), push.stderr)
         XCTAssertFalse(push.stderr.contains("\u{1b}"))
     }
 

@@ -149,14 +149,125 @@ final class WorkflowTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("staged"), "nothing recorded as transmitted: \(status.stdout)")
     }
 
-    func testAHangingTransmitCommandIsKilledAtTheTimeout() throws {
+    func testAHangingTransmitCommandIsKilledAtTheTransmitTimeout() throws {
         let script = try transmitScript(exit: 0, sleep: 30)
-        let (_, work, _) = try unsyncedApp(config: [("pushguard.transmitCommand", script), ("pushguard.timeout", "1s")])
+        let (_, work, _) = try unsyncedApp(config: [("pushguard.transmitCommand", script), ("pushguard.transmitTimeout", "1s")])
         let started = Date()
         let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
         XCTAssertNotEqual(push.status, 0)
-        XCTAssertTrue(push.stderr.contains("did not finish within 1000 ms"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("did not finish within 1000 ms and was killed (pushguard.transmitTimeout)"), push.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20, "the push must not wait for the hung command")
+    }
+
+    func testATransmitTakingThreeSecondsSucceedsWithDefaultSettings() throws {
+        let script = try transmitScript(exit: 0, sleep: 3)
+        // pushguard.timeout stays the bound on store calls; the transmit command has its own.
+        let (_, work, _) = try unsyncedApp(config: [("pushguard.transmitCommand", script), ("pushguard.timeout", "1s")])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("accepted after sync"), push.stderr)
+    }
+
+    func testSyncIsNotRunWhenOnlyAKeyThatIsNotSetIsOutOfSync() throws {
+        let script = try transmitScript(exit: 0)
+        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.transmitCommand", script),
+                                                                      ("pushguard.production.autoSync", "true")])
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["STRIPE_KEY"])])
+        for options in [[], ["pushguard.sync"]] {
+            let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: options)
+            XCTAssertNotEqual(push.status, 0)
+            XCTAssertTrue(push.stderr.contains("not synced in this push: nothing to transmit would fix this (STRIPE_KEY is not set)"), push.stderr)
+            XCTAssertFalse(push.stderr.contains("transmit: delivering"), push.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.path("transmitted.log")), "no delivery to the platform")
+    }
+
+    func testWithoutATransmitCommandNoSyncIsOffered() throws {
+        let (_, work, _) = try unsyncedApp()
+        let plain = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertTrue(plain.stderr.contains("transmit first:  pushguard config transmit --app billing-api --env production"), plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("pushguard.sync"), plain.stderr)
+        XCTAssertTrue(plain.stderr.contains("or deploy anyway (recorded):  git push -o pushguard.ack"), plain.stderr)
+        let asked = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertTrue(asked.stderr.contains("sync in this push failed: pushguard.transmitCommand is not set"), asked.stderr)
+        XCTAssertFalse(asked.stderr.contains("or sync in this push"), asked.stderr)
+    }
+
+    func testAnAcceptedOverrideSaysWhatToDoNow() throws {
+        let (_, work, _) = try unsyncedApp(config: [("pushguard.transmitCommand", "true")])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=INC-7"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("transmit now:  pushguard config transmit --app billing-api --env production"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("transmit first"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("or sync in this push"), push.stderr)
+    }
+
+    func testInWarnModeAFailedSyncIsAcceptedWithTheWarningAndTheFailure() throws {
+        let script = try transmitScript(exit: 3)
+        let (repo, work, head) = try unsyncedApp(config: [("pushguard.transmitCommand", script), ("pushguard.production.mode", "warn")])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("sync in this push failed: the transmit command exited with status 3"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("accepted with warning: config not synchronized"), push.stderr)
+        let record = try XCTUnwrap(try decisions().first)
+        XCTAssertEqual(record["decision"] as? String, "warned")
+        XCTAssertEqual(record["reason"] as? String, "sync failed: the transmit command exited with status 3")
+        XCTAssertTrue(try note(repo, head).contains("reason: sync failed: the transmit command exited with status 3"))
+    }
+
+    func testTheKeyBlockAlignsItsColumnsAcrossRows() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        try sandbox.pushguard("instances", "add", "--app", "billing-api", "--env", "production", "web.1", "web.2")
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "NEW_AUTH_TOKEN=-", input: secret)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["NEW_AUTH_TOKEN", "STRIPE_KEY"])])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        let rows = push.stderr.split(separator: "\n").filter { $0.contains("required by app.json") }
+        XCTAssertEqual(rows.count, 2, push.stderr)
+        let columns = Set(rows.map { $0.distance(from: $0.startIndex, to: $0.range(of: "required by")!.lowerBound) })
+        XCTAssertEqual(columns.count, 1, "\(rows)")
+    }
+
+    func testAuditReasonsAreNotCutMidWord() throws {
+        let (_, work, _) = try unsyncedApp()
+        let reason = "rollback of the payments release because the new checkout flow double charges returning customers overnight"
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=" + reason]).status, 0)
+        let table = try sandbox.pushguard("audit", "--app", "billing-api")
+        let decided = try XCTUnwrap(table.stdout.split(separator: "\n").first { $0.contains("overridden") && !$0.contains("deployed") })
+        XCTAssertTrue(decided.hasSuffix("the new checkout flow double charges …"), String(decided))
+        let deployed = try XCTUnwrap(table.stdout.split(separator: "\n").first { $0.contains("deployed") })
+        XCTAssertTrue(deployed.hasSuffix("overridden; rollback of the payments release because the new checkout flow …"), String(deployed))
+    }
+
+    func testNoteCommitsCarryPushGuardsOwnMessageAlsoOnAFannedOutNotesTree() throws {
+        let (repo, work, head) = try unsyncedApp()
+        try sandbox.pushguard("config", "transmit", "--app", "billing-api", "--env", "production")
+        // A notes tree as git writes it once it holds many notes: a directory per first two hex digits.
+        let old = String(repeating: "1", count: 40)
+        let noteBlob = try sandbox.run(["git", "hash-object", "-w", "--stdin"], in: repo, input: "an earlier record\n")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let inner = try sandbox.run(["git", "mktree"], in: repo, input: "100644 blob \(noteBlob)\t\(old.dropFirst(2))\n")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let outer = try sandbox.run(["git", "mktree"], in: repo, input: "040000 tree \(inner)\t11\n")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try sandbox.git("commit-tree", outer, "-m", "earlier notes", in: repo).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try sandbox.git("update-ref", "refs/notes/pushguard", commit, in: repo)
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let message = try sandbox.git("log", "-1", "--format=%B", "refs/notes/pushguard", in: repo).stdout
+        XCTAssertTrue(message.hasPrefix("PushGuard: deploy notes on 1 commit"), message)
+        XCTAssertFalse(message.contains("libgit2"), message)
+        XCTAssertEqual(try sandbox.git("rev-list", "--count", "refs/notes/pushguard", in: repo).stdout, "2\n", "one notes commit per push")
+        XCTAssertTrue(try note(repo, head).contains("pushguard: accepted deploy of billing-api to production"))
+        XCTAssertEqual(try sandbox.git("notes", "--ref=pushguard", "show", old, in: repo).stdout, "an earlier record\n")
+    }
+
+    func testAFlatNotesTreeGetsPushGuardsMessageToo() throws {
+        let (repo, work, _) = try unsyncedApp()
+        try sandbox.pushguard("config", "transmit", "--app", "billing-api", "--env", "production")
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let message = try sandbox.git("log", "-1", "--format=%s", "refs/notes/pushguard", in: repo).stdout
+        XCTAssertEqual(message, "PushGuard: deploy notes on 1 commit\n")
     }
 
     func testSyncWithoutATransmitCommandSaysHowToTransmit() throws {

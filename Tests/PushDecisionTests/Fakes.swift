@@ -49,6 +49,8 @@ struct Push {
     var options = PushOptions()
     var gitlab = false
     var pushOptionsEnabled = true
+    /// Whether this server can transmit during a push (a transmit command or a transmitting store).
+    var canTransmit = true
     let store = FakeStore()
     let manifests = FakeManifests()
 
@@ -60,7 +62,7 @@ struct Push {
         let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
                                   symbolicTarget: { manifests.symbolicRefs[$0] },
                                   state: { environment throws(StoreFailure) in try store.state(environment) },
-                                  transmit: { store.transmit($0) })
+                                  transmit: { store.transmit($0) }, canTransmit: canTransmit)
         return PushDecider(request: request, readers: readers).decide(updates)
     }
 }
@@ -69,6 +71,9 @@ let zero = String(repeating: "0", count: 40)
 let commitA = String(repeating: "a", count: 40)
 let commitB = String(repeating: "b", count: 40)
 let commitC = String(repeating: "c", count: 40)
+
+/// A manifest as a pushed app.json's bytes would give it.
+func appJSON(_ text: String) -> Manifest { Manifest.parse(Array(text.utf8)) }
 
 func update(_ ref: String, to new: String = commitA, from old: String = commitC) -> RefUpdate {
     RefUpdate(oldID: old, newID: new, ref: ref)

@@ -78,13 +78,42 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(try parse("\"é€😀\u{10FFFF}\"").stringValue, "é€😀\u{10FFFF}")
     }
 
-    func testObjectKeepsInsertionOrderAndSubscriptFindsFirstMatch() throws {
+    func testObjectKeepsInsertionOrderAndSubscriptFindsTheLastMatch() throws {
         let object = try XCTUnwrap(parse(#"{"b":1,"a":2,"c":3}"#).objectValue)
         XCTAssertEqual(object.keys, ["b", "a", "c"])
         XCTAssertEqual(object["a"], .number("2"))
         XCTAssertNil(object["z"])
+        // A repeated name means its last value, as JSON.parse, Ruby and Python read it.
         let built = JSONObject([(key: "k", value: .number("1")), (key: "k", value: .number("2"))])
-        XCTAssertEqual(built["k"], .number("1"))
+        XCTAssertEqual(built["k"], .number("2"))
+        XCTAssertEqual(built.count(of: "k"), 2)
+    }
+
+    func testDuplicateNamesCanBeKeptForDocumentsPeopleWrite() throws {
+        let value = try JSONParser.parse(#"{"stack":"heroku-18","env":{"A":{"x":1,"x":2}},"stack":"container"}"#,
+                                         duplicateNames: .keepAll)
+        let object = try XCTUnwrap(value.objectValue)
+        XCTAssertEqual(object.keys, ["stack", "env", "stack"])
+        XCTAssertEqual(object["stack"], .string("container"), "the last one wins")
+        XCTAssertEqual(object["env"]?.objectValue?["A"]?.objectValue?["x"], .number("2"))
+        // Keeping duplicates keeps every other rule: depth, encoding, syntax.
+        XCTAssertThrowsError(try JSONParser.parse(String(repeating: "[", count: 40), maxDepth: 32, duplicateNames: .keepAll))
+        XCTAssertThrowsError(try JSONParser.parse([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")], duplicateNames: .keepAll))
+        XCTAssertThrowsError(try JSONParser.parse(#"{"a":1,}"#, duplicateNames: .keepAll))
+    }
+
+    func testAnErrorOffsetIsShownAsLineAndColumn() {
+        let text = Array("{\n  \"name\": \"é\",\n  \"env\": x\n}".utf8)
+        let offset = text.firstIndex(of: UInt8(ascii: "x"))!
+        XCTAssertEqual(JSONParser.position(of: offset, in: text).line, 3)
+        XCTAssertEqual(JSONParser.position(of: offset, in: text).column, 10)
+        XCTAssertEqual(JSONParser.position(of: 0, in: text).column, 1)
+        // Columns count characters: "é" is two bytes and one column.
+        let accented = Array("\"é\"x".utf8)
+        XCTAssertEqual(JSONParser.position(of: 4, in: accented).column, 4)
+        // A byte order mark is not a column.
+        XCTAssertEqual(JSONParser.position(of: 3, in: [0xEF, 0xBB, 0xBF, UInt8(ascii: "x")]).column, 1)
+        XCTAssertEqual(JSONParser.position(of: 99, in: text).line, 4, "past the end is the end")
     }
 
     func testObjectEqualityIsOrderSensitive() {

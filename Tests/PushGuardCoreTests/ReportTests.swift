@@ -92,6 +92,22 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(lines[1].contains("EVIL\\x1b[2J"))
     }
 
+    func testKeyColumnsAlignAcrossRows() {
+        let keys = [KeyReport(key: "STRIPE_KEY", status: .missing, appliedOn: 0, instanceCount: 3, requiredByManifest: true),
+                    KeyReport(key: "NEW_AUTH_TOKEN", status: .staged, appliedOn: 0, instanceCount: 3, requiredByManifest: true),
+                    KeyReport(key: "OLD", status: .partial, appliedOn: 1, instanceCount: 3, unset: true, requiredByManifest: true),
+                    KeyReport(key: "LOG_LEVEL", status: .partial, appliedOn: 2, instanceCount: 3)]
+        let lines = Report().keyLines(keys)
+        XCTAssertEqual(lines, [
+            "pushguard:   STRIPE_KEY      missing  not set                           required by app.json",
+            "pushguard:   NEW_AUTH_TOKEN  staged   applied on 0 of 3 instances       required by app.json",
+            "pushguard:   OLD             partial  unset, still on 2 of 3 instances  required by app.json",
+            "pushguard:   LOG_LEVEL       partial  applied on 2 of 3 instances",
+        ])
+        let column = Set(lines.dropLast().map { $0.range(of: "required by")!.lowerBound.utf16Offset(in: $0) })
+        XCTAssertEqual(column.count, 1, "\(lines)")
+    }
+
     func testUnsetTextSaysWhereTheOldValueRemains() {
         let report = KeyReport(key: "K", status: .partial, appliedOn: 1, instanceCount: 3, unset: true)
         XCTAssertEqual(Report.appliedText(report), "unset, still on 2 of 3 instances")

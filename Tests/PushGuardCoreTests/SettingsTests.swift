@@ -83,4 +83,13 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(Vocabulary.nearest(to: "pushguard.akc", among: Vocabulary.pushOptions), "pushguard.ack")
         XCTAssertNil(Vocabulary.nearest(to: "colour", among: Vocabulary.environmentSettings))
     }
+
+    func testTransmitTimeoutAndManifestEnvironmentAreKnownSettings() {
+        XCTAssertEqual(Vocabulary.nearest(to: "transmitTimout", among: Vocabulary.settings), "transmitTimeout")
+        XCTAssertEqual(Vocabulary.nearest(to: "manifestEnvironmnet", among: Vocabulary.environmentSettings), "manifestEnvironment")
+        XCTAssertEqual(Settings().transmitTimeoutMilliseconds, 60_000, "a real delivery is slower than a store read")
+        XCTAssertEqual(Settings().timeoutMilliseconds, 2_000)
+        XCTAssertEqual(EnvironmentSettings(name: "review").manifestSection, "review")
+        XCTAssertEqual(EnvironmentSettings(name: "pr", manifestEnvironment: "review").manifestSection, "review")
+    }
 }

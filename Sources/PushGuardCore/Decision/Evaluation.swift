@@ -73,8 +73,12 @@ public struct Evaluation: Equatable, Sendable {
     public var desiredVersion: Int64
     /// Every key of the environment and the manifest, worst status first.
     public var keys: [KeyReport]
-    /// Why the manifest could not be used, if it could not.
+    /// Why the manifest could not be used, if it could not (without the manifest's name).
     public var manifestProblem: String?
+    /// The section of app.json's `environments` whose `env` applied (nil: the base `env`).
+    public var manifestSection: String?
+    /// What the manifest says off Heroku's schema, read as Heroku reads it (see `Manifest`).
+    public var manifestNotes: [String] = []
     public var decision: Decision
     /// The reason given with `-o pushguard.ack=REASON`, when the push was overridden.
     public var overrideReason: String?
@@ -95,8 +99,10 @@ public struct Override: Equatable, Sendable {
 /// The pure heart of PushGuard: config state + manifest + mode → key statuses and a decision.
 public enum Evaluator {
     /// The status of every stored key, plus a `missing` report for each required key not set.
-    public static func keyReports(state: EnvironmentState, manifest: Manifest) -> [KeyReport] {
-        let required = manifest.requiredKeys
+    /// `section` names the section of app.json's `environments` the environment reads (nil:
+    /// the one named like the environment).
+    public static func keyReports(state: EnvironmentState, manifest: Manifest, section: String? = nil) -> [KeyReport] {
+        let required = manifest.requiredKeys(section: section ?? state.environment)
         let active = state.activeInstances
         // Sorted once, so each key's count is a binary search: O(keys · log instances).
         let applied = active.map(\.appliedVersion).sorted()
@@ -144,15 +150,21 @@ public enum Evaluator {
         return reports
     }
 
-    /// Decides one environment for one pushed commit.
+    /// Decides one environment for one pushed commit. `manifestEnvironment` names the section
+    /// of app.json's `environments` whose `env` replaces the base `env` for this environment
+    /// (`pushguard.<env>.manifestEnvironment`); nil: the section named like the environment.
+    /// Without that section in the manifest, the base `env` applies.
     public static func evaluate(state: EnvironmentState, manifest: Manifest, mode: Mode,
-                                override: Override? = nil) -> Evaluation {
+                                override: Override? = nil, manifestEnvironment: String? = nil) -> Evaluation {
         var problem: String?
         if case .unreadable(let why) = manifest { problem = why }
-        let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest)
+        let section = manifestEnvironment ?? state.environment
+        let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest, section: section)
         var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
                                     desiredVersion: state.desiredVersion, keys: keys,
                                     manifestProblem: mode == .off ? nil : problem,
+                                    manifestSection: manifest.requirements(section: section).section,
+                                    manifestNotes: mode == .off ? [] : manifest.offSchema,
                                     decision: .accepted, overrideReason: nil)
         if evaluation.inSync || mode == .off { return evaluation }
         if let override {

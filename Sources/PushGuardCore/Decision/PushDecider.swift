@@ -86,6 +86,7 @@ public struct PushDecider {
             return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
         }
         var manifests: [String: ManifestRead] = [:]
+        var noted = Set<String>()
         var timedOut: StoreFailure?
         for (environment, indices) in byEnvironment {
             let refs = indices.map { updates[$0] }
@@ -98,7 +99,7 @@ public struct PushDecider {
             // After one time-out the store is not asked again in this push: every environment
             // is decided within the timeout (+1 s), not once per environment.
             let decided = timedOut.map { storeFailed(environment, refs: refs, failure: $0) }
-                ?? decideEnvironment(environment, refs: refs, manifests: refManifests)
+                ?? decideEnvironment(environment, refs: refs, manifests: refManifests, noted: &noted)
             if let failure = decided.outcomes.lazy.compactMap(\.storeFailure).first(where: \.timedOut) {
                 timedOut = failure
             }
@@ -123,11 +124,16 @@ public struct PushDecider {
     }
 
     /// One environment: one state look-up, an optional sync, then one evaluation per commit.
-    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [ManifestRead])
-        -> (outcomes: [RefOutcome], lines: [String]) {
+    /// `noted`: the manifests whose off-schema warning this push has printed already.
+    private func decideEnvironment(_ environment: EnvironmentSettings, refs: [RefUpdate], manifests: [ManifestRead],
+                                   noted: inout Set<String>) -> (outcomes: [RefOutcome], lines: [String]) {
         let mode = settings.mode(of: environment)
         var report = request.report
         report.verbose = report.verbose || environment.verbose
+        report.manifestPath = settings.manifestPath
+        // Sync and override act on the app's config: never on a guessed app name.
+        report.canSync = readers.canTransmit && !request.appIsGuessed
+        report.canOverride = !request.appIsGuessed
         let state: EnvironmentState
         do {
             state = try readers.state(environment.name)
@@ -136,54 +142,95 @@ public struct PushDecider {
         }
         let override = request.options.override
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
+        let section = environment.manifestSection
         var evaluations = evaluateOnce(refs, manifests) {
-            Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override)
+            Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section)
         }
         var lines: [String] = []
         var pendingBeforeSync: [[KeyReport]]?
         var syncFailure: String?
-        if (request.options.sync || environment.autoSync) && evaluations.contains(where: { !$0.inSync }) {
-            let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
-            switch readers.transmit(environment.name) {
-            case .transmitted(let version, let output):
-                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
-                pendingBeforeSync = evaluations.map(\.findings)
-                let synced: EnvironmentState
-                do {
-                    synced = try readers.state(environment.name)
-                } catch {
-                    let failed = storeFailed(environment, refs: refs, failure: error)
-                    return (failed.outcomes, lines + failed.lines)
-                }
-                evaluations = evaluateOnce(refs, manifests) {
-                    var evaluation = Evaluator.evaluate(state: synced, manifest: $0, mode: mode, override: override)
-                    if evaluation.inSync { evaluation.decision = .synced }
-                    return evaluation
-                }
-            case .failed(let message, let output):
-                lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedForTerminal(message))
-                syncFailure = message
-                // The push does not go out half-synced: a failed transmit refuses it.
-                evaluations = evaluations.map { evaluation in
-                    var failed = evaluation
-                    failed.decision = .rejected
-                    return failed
+        let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
+        let unsynced = evaluations.filter { !$0.inSync }
+        if (request.options.sync || environment.autoSync) && !unsynced.isEmpty {
+            // A transmit helps only keys that are set but not applied everywhere. A key that is
+            // not set at all, or a manifest that cannot be read, is not fixed by delivering
+            // config: with autoSync that would be a delivery to the platform on every push.
+            let helps = unsynced.contains { $0.findings.contains { $0.status == .staged || $0.status == .partial } }
+            if !helps {
+                lines.append(Report.prefix + target + ": not synced in this push: " + PushDecider.nothingToTransmit(unsynced, manifestPath: settings.manifestPath))
+                report.canSync = false
+            } else {
+                switch readers.transmit(environment.name) {
+                case .transmitted(let version, let output):
+                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                    lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                    pendingBeforeSync = evaluations.map(\.findings)
+                    report.canSync = false
+                    let synced: EnvironmentState
+                    do {
+                        synced = try readers.state(environment.name)
+                    } catch {
+                        let failed = storeFailed(environment, refs: refs, failure: error)
+                        return (failed.outcomes, lines + failed.lines)
+                    }
+                    evaluations = evaluateOnce(refs, manifests) {
+                        var evaluation = Evaluator.evaluate(state: synced, manifest: $0, mode: mode, override: override,
+                                                            manifestEnvironment: section)
+                        if evaluation.inSync { evaluation.decision = .synced }
+                        return evaluation
+                    }
+                case .failed(let message, let output):
+                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                    lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedForTerminal(message))
+                    syncFailure = message
+                    // Nothing was recorded as transmitted, so the evaluations stand and the
+                    // environment's mode decides, as without a sync: reject refuses, warn
+                    // accepts with the warning and the failure, an override stays on record.
+                    // Asking for a sync never makes a push stricter.
+                    report.canSync = false
                 }
             }
         }
         var outcomes: [RefOutcome] = []
         for (index, (update, evaluation)) in zip(refs, evaluations).enumerated() {
-            lines += report.lines(for: evaluation, ref: update.ref)
+            // A manifest off Heroku's schema is said once per push, before the first block it affects.
+            if !evaluation.manifestNotes.isEmpty, noted.insert(manifests[index].identity).inserted,
+               let line = report.offSchemaLine(evaluation.manifestNotes, commit: update.newID) {
+                lines.append(line)
+            }
+            lines += report.lines(for: evaluation, ref: update.ref, commit: update.newID)
             var reason = evaluation.overrideReason ?? ""
-            if let problem = evaluation.manifestProblem { reason = join(reason, problem) }
+            if let problem = evaluation.manifestProblem {
+                reason = join(reason, settings.manifestPath + " cannot be read: " + problem)
+            }
             if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
+            // A synced decision records what the sync fixed; any other, what is still out of sync.
+            let findings = evaluation.decision == .synced ? (pendingBeforeSync?[index] ?? []) : evaluation.findings
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: evaluation,
-                                       decision: evaluation.decision,
-                                       findings: pendingBeforeSync?[index] ?? evaluation.findings, reason: reason))
+                                       decision: evaluation.decision, findings: findings, reason: reason))
         }
         return (outcomes, lines)
+    }
+
+    /// Why a sync was not tried: what a transmit cannot fix, in a few words.
+    static func nothingToTransmit(_ unsynced: [Evaluation], manifestPath: String) -> String {
+        var missing: [String] = []
+        var seen = Set<String>()
+        var unreadable = false
+        for evaluation in unsynced {
+            if evaluation.manifestProblem != nil { unreadable = true }
+            for finding in evaluation.findings where finding.status == .missing && seen.insert(finding.key).inserted {
+                missing.append(finding.key)
+            }
+        }
+        var causes: [String] = []
+        if !missing.isEmpty {
+            causes.append(missing.prefix(5).map(escapedForTerminal).joined(separator: ", ")
+                          + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
+                          + (missing.count == 1 ? " is" : " are") + " not set")
+        }
+        if unreadable { causes.append(escapedForTerminal(manifestPath) + " cannot be read") }
+        return "nothing to transmit would fix this (" + causes.joined(separator: "; ") + "), so nothing was transmitted"
     }
 
     /// One evaluation per distinct manifest, shared by every ref whose commit has it (1,000

@@ -40,15 +40,20 @@ public struct PushReaders {
     public var state: (_ environment: String) throws(StoreFailure) -> EnvironmentState
     /// Transmits an environment's pending config as part of the push.
     public var transmit: (_ environment: String) -> TransmitOutcome
+    /// True when a push on this server can transmit (`pushguard.transmitCommand` is set, or the
+    /// store transmits itself): only then is `-o pushguard.sync` offered to the pusher.
+    public var canTransmit: Bool
 
     public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
                 symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
                 state: @escaping (_ environment: String) throws(StoreFailure) -> EnvironmentState,
-                transmit: @escaping (_ environment: String) -> TransmitOutcome) {
+                transmit: @escaping (_ environment: String) -> TransmitOutcome,
+                canTransmit: Bool = true) {
         self.manifest = manifest
         self.symbolicTarget = symbolicTarget
         self.state = state
         self.transmit = transmit
+        self.canTransmit = canTransmit
     }
 }
 

@@ -29,12 +29,18 @@ public struct JSONObject: Equatable, Sendable {
         self.members = members
     }
 
-    /// The value of the first member named `key`, if any.
+    /// The value of the last member named `key`, if any: the one JSON.parse, Ruby and Python
+    /// keep when a name repeats (only a parse with `.keepAll` can repeat one).
     public subscript(key: String) -> JSONValue? {
-        for member in members where member.key == key {
+        for member in members.reversed() where member.key == key {
             return member.value
         }
         return nil
+    }
+
+    /// How many members are named `key` (more than one only after a parse with `.keepAll`).
+    public func count(of key: String) -> Int {
+        members.reduce(0) { $0 + ($1.key == key ? 1 : 0) }
     }
 
     /// The member names in order.
@@ -71,17 +77,49 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Strict RFC 8259 parser with a nesting limit.
 public struct JSONParser {
+    /// What to do with an object member whose name is already in that object. RFC 8259 only says
+    /// names SHOULD be unique.
+    public enum DuplicateNames: Sendable {
+        /// An error: documents PushGuard's own protocols exchange (state documents, records)
+        /// must say one thing once.
+        case reject
+        /// Kept, in order: for documents written by people (app.json), read as JSON.parse, Ruby
+        /// and Python read them (the last one wins; `JSONObject`'s subscript returns it).
+        case keepAll
+    }
+
     /// Parses one JSON value from UTF-8 bytes (a leading BOM is skipped); containers may nest at most `maxDepth` levels.
     /// Parsing is iterative, but keep `maxDepth` modest (hundreds at most): the Swift runtime frees a
     /// nested value recursively, so a value tens of thousands of levels deep can exhaust the stack later.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONError) -> JSONValue {
-        var parser = ParserState(bytes: bytes, maxDepth: max(0, maxDepth))
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64,
+                             duplicateNames: DuplicateNames = .reject) throws(JSONError) -> JSONValue {
+        var parser = ParserState(bytes: bytes, maxDepth: max(0, maxDepth), rejectDuplicates: duplicateNames == .reject)
         return try parser.parseDocument()
     }
 
     /// Parses one JSON value from a string; containers may nest at most `maxDepth` levels.
-    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(_ text: String, maxDepth: Int = 64,
+                             duplicateNames: DuplicateNames = .reject) throws(JSONError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth, duplicateNames: duplicateNames)
+    }
+
+    /// Line and column (both from 1) of a byte offset into `bytes`, as an editor counts them:
+    /// lines end at LF, columns count characters (Unicode scalars; a leading BOM is not one).
+    public static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        let end = min(max(0, offset), bytes.count)
+        var line = 1
+        var lineStart = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? min(3, end) : 0
+        var index = lineStart
+        while index < end {
+            if bytes[index] == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        var column = 1
+        for byte in bytes[lineStart..<end] where byte & 0xC0 != 0x80 { column += 1 }
+        return (line, column)
     }
 }
 
@@ -250,12 +288,14 @@ private struct Frame {
 private struct ParserState {
     let bytes: [UInt8]
     let maxDepth: Int
+    let rejectDuplicates: Bool
     var pos = 0
     var stack: [Frame] = []
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: [UInt8], maxDepth: Int, rejectDuplicates: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.rejectDuplicates = rejectDuplicates
     }
 
     // MARK: Driver
@@ -354,14 +394,14 @@ private struct ParserState {
     }
 
     /// Parses `"key"` then `:` at `pos` and stores the key as the pending key of `stack[index]`,
-    /// rejecting a key already present in that object.
+    /// rejecting a key already present in that object unless duplicates are kept.
     mutating func readKey(forFrame index: Int) throws(JSONError) {
         guard peek() == UInt8(ascii: "\"") else {
             throw unexpected(peek(), expecting: "expected '\"' to begin an object key")
         }
         let keyOffset = pos
         let key = try parseString()
-        if ParserState.isDuplicate(key, in: &stack[index]) {
+        if rejectDuplicates, ParserState.isDuplicate(key, in: &stack[index]) {
             throw error("duplicate key \(quotedForMessage(key))", at: keyOffset)
         }
         skipWhitespace()

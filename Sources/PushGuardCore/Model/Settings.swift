@@ -9,14 +9,23 @@ public struct EnvironmentSettings: Equatable, Sendable {
     public var autoSync: Bool
     /// Print one short line when the environment is in sync.
     public var verbose: Bool
+    /// The section of app.json's `environments` whose `env` this environment reads; nil: the
+    /// section named like the environment (`test`, `review`, …). Without that section in a
+    /// manifest, the base `env` applies.
+    public var manifestEnvironment: String?
 
-    public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false) {
+    public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false,
+                manifestEnvironment: String? = nil) {
         self.name = name
         self.refs = refs
         self.mode = mode
         self.autoSync = autoSync
         self.verbose = verbose
+        self.manifestEnvironment = manifestEnvironment
     }
+
+    /// The section of app.json's `environments` this environment reads.
+    public var manifestSection: String { manifestEnvironment ?? name }
 }
 
 /// What a store failure does to a push.
@@ -42,6 +51,9 @@ public struct Settings: Equatable, Sendable {
     public var onStoreError: StoreErrorPolicy = .reject
     /// Bound on any store or helper call, in milliseconds.
     public var timeoutMilliseconds: Int = 2000
+    /// Bound on the transmit command (`pushguard.transmitCommand`) during a push, in
+    /// milliseconds: a real delivery takes longer than a store read.
+    public var transmitTimeoutMilliseconds: Int = 60_000
     /// Key file for value digests; nil means `digest.key` beside an SQLite store.
     public var digestKeyPath: String?
     /// Command run to transmit config for stores that cannot transmit themselves.

@@ -13,6 +13,9 @@ extension DeployRecord {
         }
         if decision == .overridden {
             lines.append("override by \(escapedForTerminal(pusher))" + (reason.isEmpty ? "" : ": " + escapedForTerminal(reason)))
+        } else if !reason.isEmpty {
+            // A warning's cause (a manifest that cannot be read, a sync that failed) stays with the commit.
+            lines.append("reason: " + escapedForTerminal(reason))
         }
         lines.append("pusher: " + escapedForTerminal(pusher))
         lines.append("time: " + escapedForTerminal(time))

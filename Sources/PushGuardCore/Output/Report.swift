@@ -8,6 +8,13 @@ public struct Report: Sendable {
     public var maxKeys: Int
     /// Print one short line for an environment in sync.
     public var verbose: Bool
+    /// The manifest's path in the pushed tree (`pushguard.manifest`): what messages name.
+    public var manifestPath: String = "app.json"
+    /// A sync in this push could transmit here (a transmit command, or a store that transmits
+    /// itself) and was not just tried: only then is `-o pushguard.sync` offered.
+    public var canSync: Bool = true
+    /// `-o pushguard.ack` would be honoured (not on a guessed app name).
+    public var canOverride: Bool = true
 
     public static let prefix = "pushguard: "
 
@@ -18,8 +25,14 @@ public struct Report: Sendable {
         self.verbose = verbose
     }
 
-    /// The lines for one ref's evaluation; empty for a silent acceptance.
-    public func lines(for evaluation: Evaluation, ref: String) -> [String] {
+    /// "app.json in 1f2e3d4c5b6a", or just the path when no commit is known.
+    func manifestName(commit: String) -> String {
+        escapedForTerminal(manifestPath) + (commit.isEmpty ? "" : " in " + escapedForTerminal(String(commit.prefix(12))))
+    }
+
+    /// The lines for one ref's evaluation; empty for a silent acceptance. `commit` is the pushed
+    /// commit, named when its manifest cannot be read.
+    public func lines(for evaluation: Evaluation, ref: String, commit: String = "") -> [String] {
         let target = escapedForTerminal(evaluation.app) + "/" + escapedForTerminal(evaluation.environment)
             + " (" + escapedForTerminal(ref) + ")"
         if evaluation.decision == .synced {
@@ -31,25 +44,39 @@ public struct Report: Sendable {
                 : "config in sync (version \(evaluation.desiredVersion))"
             return [Report.prefix + target + ": " + what]
         }
-        // Out of sync from here on: the evaluation rejected, warned or was overridden.
-        var headline = evaluation.decision == .rejected ? "rejected: config not synchronized"
-            : evaluation.decision == .overridden ? "accepted by override (recorded): config not synchronized"
-            : "accepted with warning: config not synchronized"
+        // Out of sync from here on: the evaluation rejected, warned or was overridden. An
+        // unreadable manifest is said first: it is why the push cannot be checked.
+        let what = evaluation.manifestProblem.map { manifestName(commit: commit) + " cannot be read: " + escapedForTerminal($0) }
+            ?? "config not synchronized"
+        var headline = evaluation.decision == .rejected ? "rejected: " + what
+            : evaluation.decision == .overridden ? "accepted by override (recorded): " + what
+            : "accepted with warning: " + what
         if beforeUpload {
             headline = evaluation.decision == .rejected
-                ? "would be rejected by the server: config not synchronized (checked before upload)"
-                : "will be accepted with a warning: config not synchronized (checked before upload)"
+                ? "would be rejected by the server: " + what + " (checked before upload)"
+                : "will be accepted with a warning: " + what + " (checked before upload)"
         }
         var out = [Report.prefix + "push to " + target + " " + headline]
         if let reason = evaluation.overrideReason, evaluation.decision == .overridden {
             out.append(Report.prefix + "  override reason: " + escapedForTerminal(reason))
         }
-        if let problem = evaluation.manifestProblem {
-            out.append(Report.prefix + "  " + escapedForTerminal(problem))
+        let findings = evaluation.findings
+        if evaluation.manifestProblem != nil && !findings.isEmpty {
+            out.append(Report.prefix + "  and config not synchronized:")
         }
-        out += keyLines(evaluation.findings)
-        out += fixLines(evaluation)
+        out += keyLines(findings, section: evaluation.manifestSection)
+        out += fixLines(evaluation, commit: commit)
         return out
+    }
+
+    /// One warning line for a manifest read as Heroku reads it although it is off Heroku's
+    /// schema: the first few notes, then how many more.
+    public func offSchemaLine(_ notes: [String], commit: String) -> String? {
+        guard !notes.isEmpty else { return nil }
+        let shown = notes.prefix(5).map(escapedForTerminal).joined(separator: "; ")
+        let more = notes.count > 5 ? "; and \(notes.count - 5) more" : ""
+        return Report.prefix + "warning: " + manifestName(commit: commit)
+            + " is off Heroku's schema, read as Heroku reads it: " + shown + more
     }
 
     /// Marks output as a rejection for GitLab's web UI: the first line starts with `GL-HOOK-ERR: `.
@@ -58,16 +85,22 @@ public struct Report: Sendable {
         return ["GL-HOOK-ERR: " + first] + lines.dropFirst()
     }
 
-    /// One aligned line per key: `KEY  status  applied on N of M instances  required by app.json`.
-    public func keyLines(_ keys: [KeyReport], manifestName: String = "app.json") -> [String] {
+    /// One line per key, its columns aligned across rows:
+    /// `KEY  status  applied on N of M instances  required by app.json`.
+    public func keyLines(_ keys: [KeyReport], section: String? = nil) -> [String] {
         let shown = keys.prefix(maxKeys)
         let names = shown.map { escapedForTerminal($0.key) }
-        let width = min(40, names.map(\.count).max() ?? 0)
+        let applied = shown.map(Report.appliedText)
+        // Widths are capped, so one absurdly long key does not pad every row.
+        let nameWidth = min(64, names.map(\.count).max() ?? 0)
+        let appliedWidth = min(48, applied.map(\.count).max() ?? 0)
+        let requiredBy = "required by " + escapedForTerminal(manifestPath)
+            + (section.map { " (environments." + escapedForTerminal($0) + ")" } ?? "")
         var out: [String] = []
-        for (report, name) in zip(shown, names) {
-            var line = Report.prefix + "  " + padded(name, width) + "  " + padded(report.status.rawValue, 7)
-                + "  " + Report.appliedText(report)
-            if report.requiredByManifest { line += "  required by " + manifestName }
+        for (index, report) in shown.enumerated() {
+            var line = Report.prefix + "  " + padded(names[index], nameWidth) + "  " + padded(report.status.rawValue, 7)
+                + "  " + padded(applied[index], appliedWidth) + "  " + (report.requiredByManifest ? requiredBy : "")
+            while line.hasSuffix(" ") { line.removeLast() }
             out.append(line)
         }
         if keys.count > shown.count {
@@ -91,11 +124,15 @@ public struct Report: Sendable {
         return "applied on \(report.appliedOn) of \(report.instanceCount) \(noun)"
     }
 
-    /// The exact commands that fix the findings, then the audited override when rejected.
-    private func fixLines(_ evaluation: Evaluation) -> [String] {
+    /// The exact commands that fix the findings, then the audited override when rejected. Only
+    /// what is true here: "first" before a deploy, "now" after one (a warning or an override let
+    /// the push through); `-o` hints only where push options work, and a sync only where it can
+    /// transmit and would put the environment in sync.
+    private func fixLines(_ evaluation: Evaluation, commit: String) -> [String] {
         let scope = "--app " + shellQuoted(evaluation.app) + " --env " + shellQuoted(evaluation.environment)
         let findings = evaluation.findings
         let missing = findings.filter { $0.status == .missing }
+        let deployed = evaluation.decision.allowsPush && !beforeUpload
         var fixes: [(label: String, command: String)] = []
         // `config set … --transmit` transmits all pending config, so it also fixes staged keys.
         for report in missing.prefix(maxKeys) {
@@ -103,16 +140,25 @@ public struct Report: Sendable {
                           "pushguard config set " + scope + " " + shellQuoted(report.key + "=-") + " --transmit"))
         }
         if missing.isEmpty && !findings.isEmpty {
-            fixes.append(("transmit first", "pushguard config transmit " + scope))
-            if pushOptionsEnabled { fixes.append(("or sync in this push", "git push -o pushguard.sync …")) }
+            fixes.append((deployed ? "transmit now" : "transmit first", "pushguard config transmit " + scope))
+            if !deployed && evaluation.manifestProblem == nil && pushOptionsEnabled && canSync {
+                fixes.append(("or sync in this push", "git push -o pushguard.sync …"))
+            }
         }
-        if evaluation.manifestProblem != nil {
-            fixes.append((fixes.isEmpty ? "fix the manifest" : "and fix the manifest", "then push again"))
+        if let problem = evaluation.manifestProblem {
+            let manifest = manifestName(commit: commit)
+            let position = problem.hasPrefix("line ") ? problem.split(separator: ":", maxSplits: 1).first.map(String.init) : nil
+            let fix = position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
+                ?? "commit \(escapedForTerminal(manifestPath)) as a JSON object in a regular file under 1 MiB, then push again"
+            fixes.append((fixes.isEmpty ? "fix " + manifest : "and fix " + manifest, fix))
         }
-        if evaluation.decision == .rejected && pushOptionsEnabled {
-            fixes.append(("or deploy anyway (recorded)", "git push -o pushguard.ack=\"reason\" …"))
-        } else if evaluation.decision == .rejected {
-            fixes.append(("-o pushguard.sync and -o pushguard.ack are off here", "an admin enables them with git config receive.advertisePushOptions true (pushguard install sets it)"))
+        if evaluation.decision == .rejected && canOverride {
+            if pushOptionsEnabled {
+                fixes.append(("or deploy anyway (recorded)", "git push -o pushguard.ack=\"reason\" …"))
+            } else {
+                fixes.append((canSync ? "-o pushguard.sync and -o pushguard.ack are off here" : "-o pushguard.ack is off here",
+                              "an admin enables push options with git config receive.advertisePushOptions true (pushguard install sets it)"))
+            }
         }
         return fixes.map { Report.prefix + escapedForTerminal($0.label) + ":  " + escapedForTerminal($0.command) }
     }
