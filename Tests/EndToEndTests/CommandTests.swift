@@ -141,7 +141,10 @@ final class CommandTests: XCTestCase {
 final class HonestCommandTests: XCTestCase {
     var sandbox: Sandbox!
 
-    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func setUpWithError() throws {
+        sandbox = try Sandbox()
+        try sandbox.register("a", "e")
+    }
     override func tearDown() { sandbox = nil }
 
     func testAddingAnInstanceThatExistsSaysSoAndKeepsIt() throws {
