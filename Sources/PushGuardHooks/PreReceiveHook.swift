@@ -31,14 +31,8 @@ enum PreReceiveHook {
             }
             return 0
         }
-        let store = LazyStore(settings: server.settings)
-        let request = PushRequest(app: server.app, settings: server.settings, options: PushOptions.parse(passed),
-                                  pusher: pusher, time: Clock.timestamp(),
-                                  report: Report(pushOptionsEnabled: server.pushOptionsEnabled),
-                                  gitlab: environment("GL_ID") != nil)
-        let readers = PushReaders.live(repository: server.repository, store: store, settings: server.settings,
-                                       app: server.app, pusher: pusher, mayTransmit: nil)
-        var decision = PushDecider(request: request, readers: readers).decide(updates)
+        let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+        var decision = decider.decide(updates)
         Trace.mark("decided")
         var handedOver: String?
         let deploys = decision.deploys

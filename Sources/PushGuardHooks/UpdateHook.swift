@@ -26,15 +26,8 @@ enum UpdateHook {
         let pusher = Identity.pusher(environment: environment)
         let handoff = server.handoff
         let record = handoff.find(pusher: pusher, options: nil, updates: [update])
-        let store = LazyStore(settings: server.settings)
-        let request = PushRequest(app: server.app, settings: server.settings,
-                                  options: PushOptions.parse(record?.header.options ?? nil),
-                                  pusher: pusher, time: Clock.timestamp(),
-                                  report: Report(pushOptionsEnabled: server.pushOptionsEnabled),
-                                  gitlab: environment("GL_ID") != nil)
-        let readers = PushReaders.live(repository: server.repository, store: store, settings: server.settings,
-                                       app: server.app, pusher: pusher, mayTransmit: nil)
-        var decision = PushDecider(request: request, readers: readers).decide([update])
+        let (decider, store) = server.decider(pusher: pusher, passed: record?.header.options ?? nil, environment: environment)
+        var decision = decider.decide([update])
         if !decision.deploys.isEmpty {
             do {
                 if let record {
