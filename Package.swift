@@ -20,8 +20,9 @@ let package = Package(
         .target(name: "CLibgit2", exclude: ["network-symbols.sh"],
                 linkerSettings: [.linkedLibrary(":libgit2.a"), .linkedLibrary("pcre2-8"), .linkedLibrary("z")]),
         .plugin(name: "Libgit2NetworkSymbols", capability: .buildTool()),
-        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        // SQLite from libsqlite3-dev's static archive (module.modulemap): loading libsqlite3.so
+        // cost every hook about 0.3 ms.
+        .systemLibrary(name: "CSQLite3", providers: [.apt(["libsqlite3-dev"])]),
         // libpq and libcurl pull in dozens of libraries (Kerberos, LDAP, TLS) that cost every
         // hook several milliseconds to load, so they are loaded with dlopen only when a
         // postgres:// or http(s):// store is used. These C targets hold the loaders.
@@ -39,7 +40,11 @@ let package = Package(
             "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore", "PushGuardHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "PushGuardGit", "PushGuardSystem"]),
+        // A hook's start is mostly loading libraries: libstdc++ is linked statically (see
+        // link/libstdc++.so), with lld, which reads that linker script where gold does not.
+        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "PushGuardGit", "PushGuardSystem"],
+                          exclude: ["link"],
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-L", Context.packageDirectory + "/Sources/pushguard/link"])]),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),

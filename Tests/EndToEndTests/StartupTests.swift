@@ -53,12 +53,12 @@ final class StartupTests: XCTestCase {
         let (output, trace) = try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
         XCTAssertEqual(output.status, 0, output.all)
         let loaded = loadedLibraries(trace)
-        // libgit2.a needs only libc, zlib and PCRE2 (the store adds SQLite).
-        for needed in ["libc.so", "libz.so", "libpcre2-8.so", "libsqlite3.so"] {
+        // libgit2.a needs only libc, zlib and PCRE2; SQLite is linked statically too.
+        for needed in ["libc.so", "libz.so", "libpcre2-8.so"] {
             XCTAssertTrue(loaded.contains { $0.hasPrefix(needed) }, "\(needed) not loaded, so the trace is not what it seems: \(loaded)")
         }
         for unwanted in ["libgit2.so", "libssl", "libcrypto", "libssh2", "libgssapi", "libkrb5", "libk5crypto", "libmbed",
-                         "libhttp_parser", "libcurl", "libpq"] {
+                         "libhttp_parser", "libcurl", "libpq", "libsqlite3"] {
             XCTAssertFalse(loaded.contains { $0.hasPrefix(unwanted) }, "a hook loads \(unwanted): \(loaded)")
         }
     }
