@@ -12,10 +12,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .systemLibrary(name: "CLibgit2", pkgConfig: "libgit2",
-                       providers: [.apt(["libgit2-dev"])]),
-        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        // libgit2 from Debian's libgit2-dev, linked from its static archive: libgit2.so loads
+        // about 18 libraries (mbedTLS, libssh2 and OpenSSL, Kerberos) at every hook start for
+        // network transports a hook never uses. network_stubs.c replaces those libraries'
+        // symbols and network_fence.c refuses every connection; the plugin checks the stubs
+        // against libgit2.a at build time. libgit2.a itself needs only libc, zlib and PCRE2.
+        .target(name: "CLibgit2", exclude: ["network-symbols.sh"],
+                linkerSettings: [.linkedLibrary(":libgit2.a"), .linkedLibrary("pcre2-8"), .linkedLibrary("z")]),
+        .plugin(name: "Libgit2NetworkSymbols", capability: .buildTool()),
+        // SQLite from libsqlite3-dev's static archive (module.modulemap): loading libsqlite3.so
+        // cost every hook about 0.3 ms.
+        .systemLibrary(name: "CSQLite3", providers: [.apt(["libsqlite3-dev"])]),
         // libpq and libcurl pull in dozens of libraries (Kerberos, LDAP, TLS) that cost every
         // hook several milliseconds to load, so they are loaded with dlopen only when a
         // postgres:// or http(s):// store is used. These C targets hold the loaders.
@@ -24,7 +31,7 @@ let package = Package(
         .target(name: "PushGuardCore"),
         // The only module that calls Glibc for files, processes, time and identity.
         .target(name: "PushGuardSystem", dependencies: ["PushGuardCore"]),
-        .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"]),
+        .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"], plugins: ["Libgit2NetworkSymbols"]),
         .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore", "PushGuardSystem"]),
         // The push path: one file per hook, no argument parser (it runs on every push).
         .target(name: "PushGuardHooks", dependencies: ["PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore"]),
@@ -33,15 +40,11 @@ let package = Package(
             "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore", "PushGuardHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Keeps libgit2 from loading the CA bundle and OpenSSL at init (see skip_unused_init.c);
-        // the symbols must be in the executable's dynamic symbol table to take precedence.
-        .target(name: "CHookStartup"),
-        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "CHookStartup"],
-                          linkerSettings: [.unsafeFlags([
-                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
-                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path",
-                              "-Xlinker", "--export-dynamic-symbol=libssh2_init",
-                          ])]),
+        // A hook's start is mostly loading libraries: libstdc++ is linked statically (see
+        // link/libstdc++.so), with lld, which reads that linker script where gold does not.
+        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "PushGuardGit", "PushGuardSystem"],
+                          exclude: ["link"],
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-L", Context.packageDirectory + "/Sources/pushguard/link"])]),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),

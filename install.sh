@@ -11,8 +11,10 @@ PREFIX=${PREFIX:-/usr/local}
 cd "$(dirname "$0")"
 
 # libpq and libcurl headers are needed to build; the libraries are loaded only when a
-# postgres:// or http(s):// store is used.
-packages=(git pkg-config libgit2-dev libsqlite3-dev sqlite3 libpq-dev libcurl4-openssl-dev)
+# postgres:// or http(s):// store is used. libgit2, SQLite and libstdc++ are linked from their
+# static archives (libgit2-dev, libsqlite3-dev, libstdc++-12-dev); the build checks libgit2.a's
+# symbols with nm (binutils) against Sources/CLibgit2/network_stubs.c.
+packages=(git pkg-config binutils libstdc++-12-dev libgit2-dev libsqlite3-dev sqlite3 libpq-dev libcurl4-openssl-dev)
 deps_only=false
 if [ "${1:-}" = "--deps-only" ]; then
   deps_only=true

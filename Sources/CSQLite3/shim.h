@@ -3,4 +3,22 @@
 #include <sqlite3.h>
 /* SQLITE_TRANSIENT is a cast macro Swift cannot import. */
 static inline void (*pushguard_sqlite_transient(void))(void *) { return SQLITE_TRANSIENT; }
+/* sqlite3_db_config is variadic, which Swift cannot call. */
+static inline int pushguard_sqlite_no_checkpoint_on_close(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}
+/* The WAL is checkpointed into the database and truncated after a commit that leaves this many
+ * pages in it (see SQLiteConnection). The checkpoint never waits: while another connection
+ * reads or writes, it does what it can and is tried again after the next commit. */
+#define PUSHGUARD_SQLITE_WAL_PAGES 100
+static int pushguard_sqlite_checkpoint_hook(void *busy_milliseconds, sqlite3 *db, const char *name, int pages) {
+    if (pages < PUSHGUARD_SQLITE_WAL_PAGES) return SQLITE_OK;
+    sqlite3_busy_timeout(db, 0);
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, (int *)0, (int *)0);
+    sqlite3_busy_timeout(db, (int)(long)busy_milliseconds);
+    return SQLITE_OK;
+}
+static inline void pushguard_sqlite_checkpoint_often(sqlite3 *db, int busy_milliseconds) {
+    sqlite3_wal_hook(db, pushguard_sqlite_checkpoint_hook, (void *)(long)busy_milliseconds);
+}
 #endif

@@ -27,6 +27,11 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         } else {
             message = "error \(code)"
         }
+        // libgit2 often puts its own words over the fence's ("malformed URL" when the URL parser
+        // is one of the replaced functions): say why it failed.
+        if let fenced = pushguard_network_fence_take(), !message.hasPrefix(PUSHGUARD_NO_NETWORK_MESSAGE) {
+            message = "\(PUSHGUARD_NO_NETWORK_MESSAGE) (libgit2 reached \(String(cString: fenced))): \(message)"
+        }
     }
 }
 
@@ -36,14 +41,15 @@ func check(_ function: String, _ code: Int32) throws(GitError) -> Int32 {
     return code
 }
 
-/// libgit2 is initialised once per process, on first use. Its result is checked: when its TLS
-/// set-up finds no cipher, `git_libgit2_init` stops before preparing the pack-window map and
-/// the first pack read would crash, so a failed init is an error, never ignored.
+/// libgit2 is initialised once per process, on first use, with its network fence (see
+/// Sources/CLibgit2). Its result is checked: when its TLS set-up finds no cipher,
+/// `git_libgit2_init` stops before preparing the pack-window map and the first pack read would
+/// crash, so a failed init is an error, never ignored.
 enum Libgit2 {
     nonisolated(unsafe) private static var result: Int32?
 
     static func initialise() throws(GitError) {
-        if result == nil { result = git_libgit2_init() }
+        if result == nil { result = pushguard_libgit2_init() }
         try check("git_libgit2_init", result!)
     }
 }

@@ -279,6 +279,12 @@ public final class SQLStore: AdminStore {
 
     public func appendAudit(_ records: [AuditRecord]) throws {
         guard !records.isEmpty else { return }
+        // Overrides, syncs, warnings and deploys are on disk before the hook answers; a batch of
+        // only plain accepted and rejected decisions is committed without a sync to disk
+        // (SQLite; README: "What a power cut can lose").
+        if !records.contains(where: { $0.decision != .accepted && $0.decision != .rejected }) {
+            (connection as? SQLiteConnection)?.nextCommitUnsynced = true
+        }
         try wrap { () throws(SQLError) -> Void in
             try connection.transaction(write: true, lock: "") { () throws(SQLError) in
                 // Up to 50 rows per statement: a push of 1,000 refs is 20 statements, one commit.

@@ -8,6 +8,8 @@ final class SQLiteConnection: SQLConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let busyTimeoutMilliseconds: Int
+    /// When set, the next write transaction commits without syncing to disk (see `transaction`).
+    var nextCommitUnsynced = false
 
     /// Opens the file; `create` also creates it when absent (SQLStore creates store files
     /// itself, with their mode and owner, and passes false). `noFollow` refuses a path with a
@@ -32,6 +34,17 @@ final class SQLiteConnection: SQLConnection {
         }
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds))
+        // What a commit costs (README, "What a power cut can lose"). Commits are synced to disk
+        // (FULL) unless one asks otherwise. Closing does not checkpoint and the WAL file stays,
+        // so a hook does not create, sync and delete the WAL and its index on every run. A
+        // process that opens the store reads the WAL back (SQLite cannot know what earlier
+        // processes copied out of it), so the WAL is kept short: once a commit leaves 100 pages
+        // in it, they are checkpointed into the database and the WAL is truncated (shim.h).
+        var keepWAL: Int32 = 1
+        sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &keepWAL)
+        pushguard_sqlite_no_checkpoint_on_close(handle)
+        pushguard_sqlite_checkpoint_often(handle, Int32(clamping: busyTimeoutMilliseconds))
+        try execute("PRAGMA synchronous = FULL")
     }
 
     deinit { close() }
@@ -100,7 +113,16 @@ final class SQLiteConnection: SQLConnection {
     /// BEGIN IMMEDIATE takes the write lock up front, so a writer waits (bounded by the busy
     /// timeout) at BEGIN instead of failing half-way. `lock` is not needed: SQLite has one
     /// writer at a time for the whole file anyway.
+    ///
+    /// After `nextCommitUnsynced`, a write commits with `synchronous = NORMAL`: in WAL mode the
+    /// commit survives a crash of the process, and is on disk after the next synced commit or
+    /// checkpoint; a power cut before that loses it. (SQLite refuses the change inside a
+    /// transaction, so it is made around it.)
     func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T {
+        let unsynced = write && nextCommitUnsynced
+        nextCommitUnsynced = false
+        if unsynced { try execute("PRAGMA synchronous = NORMAL") }
+        defer { if unsynced { try? execute("PRAGMA synchronous = FULL") } }
         try execute(write ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()

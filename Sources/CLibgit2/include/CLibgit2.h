@@ -1,0 +1,32 @@
+#ifndef PUSHGUARD_CLIBGIT2_H
+#define PUSHGUARD_CLIBGIT2_H
+/*
+ * libgit2 as PushGuard links it: Debian's static archive (libgit2.a from libgit2-dev) with its
+ * network transports replaced (network_stubs.c), so a hook loads no TLS, SSH or Kerberos
+ * library. See network_fence.c.
+ */
+#include <git2.h>
+
+/* What a libgit2 operation that needs the network fails with. */
+#define PUSHGUARD_NO_NETWORK_MESSAGE "PushGuard is built without libgit2's network transports"
+
+/*
+ * git_libgit2_init, then the fence: libgit2's socket and TLS streams are replaced by ones that
+ * refuse to connect (so no libgit2 operation opens a connection). Returns git_libgit2_init's
+ * result when it failed, else 0 or the fence's error (< 0).
+ */
+int pushguard_libgit2_init(void);
+
+/*
+ * The replaced function libgit2 reached last on this thread (e.g. "http_parser_parse_url"),
+ * or NULL; reading it clears it. libgit2 often replaces the error a replaced function set with
+ * its own words ("malformed URL"), so a caller that sees a failure asks here whether the
+ * network fence was the cause.
+ */
+const char *pushguard_network_fence_take(void);
+
+/* git_libgit2_opts is variadic, which Swift cannot call: one typed wrapper per option used. */
+static inline int pushguard_set_owner_validation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
+}
+#endif

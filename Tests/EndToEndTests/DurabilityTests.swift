@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+
+/// Which audit records are on disk before pre-receive answers (README, "What a power cut can
+/// lose"): overrides and syncs are synced to disk; plain accepted and rejected decisions are
+/// committed without a sync. Seen from outside, with strace.
+final class DurabilityTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    /// Runs pre-receive for `head` → main under strace; returns its output and its sync calls.
+    private func preReceive(_ repo: String, _ head: String, options: [String] = []) throws -> (Output, [Substring]) {
+        let trace = sandbox.path("syncs-\(UUID().uuidString.prefix(8))")
+        var environment = ["GIT_DIR": repo, "GIT_PUSH_OPTION_COUNT": String(options.count)]
+        for (index, option) in options.enumerated() { environment["GIT_PUSH_OPTION_\(index)"] = option }
+        let output = try sandbox.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync,sync_file_range,sync,syncfs",
+                                      "-o", trace, repo + "/hooks/pre-receive"],
+                                     in: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n",
+                                     environment: environment)
+        let syncs = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").filter { !$0.contains("+++") }
+        return (output, syncs)
+    }
+
+    func testOverridesAreSyncedPlainDecisionsAreNot() throws {
+        let repo = try sandbox.bareRepository("shop")
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let (accepted, acceptedSyncs) = try preReceive(repo, head)
+        XCTAssertEqual(accepted.status, 0, accepted.all)
+        XCTAssertEqual(acceptedSyncs, [], "an accepted push's record is committed without a sync")
+
+        // Out of sync: a new value not transmitted. Refused, then pushed with an override.
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "w")
+        let (rejected, rejectedSyncs) = try preReceive(repo, head)
+        XCTAssertNotEqual(rejected.status, 0, rejected.all)
+        XCTAssertEqual(rejectedSyncs, [], "a refused push's record is committed without a sync")
+        let (overridden, overrideSyncs) = try preReceive(repo, head, options: ["pushguard.ack=hotfix"])
+        XCTAssertEqual(overridden.status, 0, overridden.all)
+        XCTAssertFalse(overrideSyncs.isEmpty, "an override's record is synced to disk before the hook answers")
+
+        // Unsynced is not unwritten: every decision is in the audit log.
+        let audit = try sandbox.pushguard("audit", "--app", "shop", "--env", "production")
+        XCTAssertEqual(audit.status, 0, audit.all)
+        for decision in ["accepted", "rejected", "overridden"] {
+            XCTAssertTrue(audit.stdout.contains(decision), "\(decision) missing from the audit log:\n\(audit.stdout)")
+        }
+    }
+}
