@@ -52,13 +52,17 @@ install -d "$PREFIX/bin"
 install -m 0755 .build/release/pushguard "$PREFIX/bin/pushguard"
 echo "install.sh: installed $PREFIX/bin/pushguard"
 
+# The man page and bash/zsh/fish completions, generated from the installed binary's commands.
+./generate-docs.sh "$PREFIX/bin/pushguard" "$PREFIX/share"
+echo "install.sh: installed man page $PREFIX/share/man/man1/pushguard.1 and shell completions"
+
 if (($#)); then
   "$PREFIX/bin/pushguard" install "$@"
 else
   cat <<EONEXT
 next:
   pushguard install --repo /srv/git/APP.git      # or --root /srv/git for every bare repository
-  pushguard config set --app APP --env production KEY=- --transmit <<<"value"
+  pushguard config set -a APP -e production KEY=- --transmit <<<"value"
   pushguard doctor --repo /srv/git/APP.git
 EONEXT
 fi

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # The build's packages, plus a PostgreSQL server and Python for the store tests, strace
-# for the start-up tests, and gitolite with an ssh server and client for pushes over ssh.
-./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client
+# for the start-up tests, gitolite with an ssh server and client for pushes over ssh, and man
+# to render the generated man page.
+./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client man-db
 
 swift build --build-tests
 # XCTest only: the suites are XCTest, and its summary line is the one to read.

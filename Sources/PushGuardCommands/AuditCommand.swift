@@ -3,14 +3,14 @@ import PushGuardCore
 import PushGuardSystem
 import PushGuardStore
 
-/// `pushguard audit [--app A] [--env E] [--limit N] [--json]`: every decision, newest first.
+/// `pushguard audit [-a A] [-e E] [--limit N] [--json]`: every decision, newest first.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Show the audit log: every push decision (accepted, warned, rejected, overridden, synced), newest first.")
 
-    @Option(help: "Only this app.") var app: String?
-    @Option(name: .customLong("env"), help: "Only this environment.") var environment: String?
+    @Option(name: [.customShort("a"), .customLong("app")], help: "Only this app.") var app: String?
+    @Option(name: [.customShort("e"), .customLong("env")], help: "Only this environment.") var environment: String?
     @Option(help: "At most this many records.") var limit: Int = 50
     @Flag(help: "One JSON object per record, as a JSON array.") var json = false
     @OptionGroup var storeOptions: StoreOptions

@@ -83,18 +83,99 @@ func otherOwner(of directory: String) -> String? {
     return String(cString: name)
 }
 
-/// `--app A --env E`.
+/// `-a/--app A -e/--env E [--repo PATH]`. Inside a guarded bare repository (the current
+/// directory, or `--repo PATH`) either may be left out: the app, its environments and the store
+/// come from that repository's git config, as its hooks read them.
 struct ScopeOptions: ParsableArguments {
-    @Option(help: "The app (one bare repository).")
-    var app: String
+    @Option(name: [.customShort("a"), .customLong("app")],
+            help: "The app (one bare repository); default: the guarded bare repository's (the current directory, or --repo).")
+    var app: String?
 
-    @Option(name: .customLong("env"), help: "The environment (production, staging, …).")
-    var environment: String
+    @Option(name: [.customShort("e"), .customLong("env")],
+            help: "The environment (production, staging, …); default: the repository's environment, when it maps only one.")
+    var environment: String?
+
+    @OptionGroup var repository: RepositoryOption
 
     func validate() throws {
-        try validateName(app, what: "app")
-        try validateName(environment, what: "environment")
+        if let app { try validateName(app, what: "app") }
+        if let environment { try validateName(environment, what: "environment") }
+        if (app == nil || environment == nil) && repository.repo == nil && !isBareRepository(".") {
+            throw ValidationError("give -a APP and -e ENV, or run this inside the app's guarded bare repository (or give --repo PATH)")
+        }
     }
+
+    /// The app, environment and settings this command acts on: from the flags, else from the
+    /// repository.
+    func resolve(_ storeOptions: StoreOptions) throws -> Scope {
+        let context = app == nil || environment == nil || repository.repo != nil
+            ? try repository.context(storeOptions) : nil
+        let settings = try context?.settings ?? storeOptions.settings()
+        guard let app = app ?? context?.app else {
+            throw CommandFailure.usage("give -a APP, or run this inside the app's guarded bare repository (or give --repo PATH)")
+        }
+        if let environment { return Scope(app: app, environment: environment, settings: settings) }
+        guard let context else { throw CommandFailure.usage("give -e ENV") }
+        guard context.environments.count == 1 else {
+            throw CommandFailure.usage("give -e ENV: \(escapedForTerminal(context.path)) deploys to "
+                + context.environments.map(escapedForTerminal).joined(separator: ", "))
+        }
+        return Scope(app: app, environment: context.environments[0], settings: settings)
+    }
+}
+
+/// An app and environment, resolved, with the settings to reach its store.
+struct Scope {
+    var app: String
+    var environment: String
+    var settings: Settings
+
+    /// `app/env`, escaped for printing.
+    var name: String { escapedForTerminal(app) + "/" + escapedForTerminal(environment) }
+}
+
+/// `--repo PATH`: a guarded bare repository whose config names the app, environments and store.
+struct RepositoryOption: ParsableArguments {
+    @Option(help: ArgumentHelp("A guarded bare repository whose git config gives the app, its environments and the store (default: the current directory, when it is a bare repository).", valueName: "path"))
+    var repo: String?
+
+    /// The repository named by `--repo`, or the current directory when it is a bare
+    /// repository; nil when neither.
+    func context(_ storeOptions: StoreOptions) throws -> RepositoryContext? {
+        let path: String
+        if let repo {
+            path = repo
+        } else if isBareRepository(".") {
+            path = Files.realPath(".") ?? "."
+        } else {
+            return nil
+        }
+        let repository: Repository
+        do {
+            repository = try Repository.open(path: path)
+        } catch {
+            if error.isOwnershipProblem { throw CommandFailure.usage(error.message) }
+            throw CommandFailure.usage("\(escapedForTerminal(path)) is not a git repository (\(error.message))")
+        }
+        let settings = try storeOptions.settings(repository: repository)
+        let mapped = settings.environments.filter { !$0.refs.isEmpty }.map(\.name)
+        return RepositoryContext(path: repository.gitDirectory, app: settings.app(gitDirectory: repository.gitDirectory),
+                                 environments: mapped.isEmpty ? ["production"] : mapped, settings: settings)
+    }
+}
+
+/// What a guarded repository's git config says: its app, the environments its refs deploy to
+/// (production when none is mapped, as install registers them) and its settings.
+struct RepositoryContext {
+    var path: String
+    var app: String
+    var environments: [String]
+    var settings: Settings
+}
+
+/// A directory with HEAD, objects/ and refs/: a bare repository.
+func isBareRepository(_ path: String) -> Bool {
+    Files.exists(path + "/HEAD") && Files.isDirectory(path + "/objects") && Files.isDirectory(path + "/refs")
 }
 
 /// Names that end up in messages, commands and SQL keys: printable, short, no surprises.

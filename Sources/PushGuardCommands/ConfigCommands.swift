@@ -4,15 +4,15 @@ import PushGuardCore
 import PushGuardSystem
 import PushGuardStore
 
-/// `pushguard config set|unset|transmit`: change desired config and deliver it.
+/// `pushguard config set|import|unset|transmit`: change desired config and deliver it.
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Change an environment's desired config and transmit it to instances.",
-        subcommands: [SetCommand.self, UnsetCommand.self, TransmitCommand.self])
+        subcommands: [SetCommand.self, ImportCommand.self, UnsetCommand.self, TransmitCommand.self])
 }
 
-/// `config set --app A --env E KEY=VALUE… [--transmit]`
+/// `config set -a A -e E KEY=VALUE… [--transmit]`
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
@@ -47,13 +47,10 @@ struct SetCommand: ParsableCommand {
         // This process holds values in memory: no core dump may ever contain them.
         var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
         setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
-        let settings = try storeOptions.settings()
-        let store = try storeOptions.openAdminStore(settings)
+        let scope = try scope.resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
         try requireRegistered(store, app: scope.app, environment: scope.environment)
-        let location = try StoreLocation.parse(settings.store)
-        let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
-        try Files.makeDirectory(parentDirectory(of: keyPath), mode: StoreFiles.directoryMode)
-        let digestKey = try DigestKey.loadOrCreate(path: keyPath, mayCreate: !store.holdsDigests())
+        let digestKey = try loadDigestKey(scope.settings, store: store)
         var changes: [ConfigChange] = []
         for assignment in assignments {
             let equals = assignment.firstIndex(of: "=")!
@@ -77,7 +74,53 @@ struct SetCommand: ParsableCommand {
     }
 }
 
-/// `config unset --app A --env E KEY… [--transmit]`
+/// `config import -a A -e E [--transmit] < .env`
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Set many variables from dotenv lines on stdin, as one config version.",
+        discussion: "Reads KEY=VALUE lines (export KEY=VALUE, 'single' or \"double\" quotes, # comments and blank lines are understood), e.g. pushguard config import -a billing-api -e staging < .env. A malformed line is refused with its line number and nothing is set; no message shows a value.")
+
+    @OptionGroup var scope: ScopeOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Transmit the new config to every active instance in the same step.")
+    var transmit = false
+
+    @Flag(help: "Allow empty values (refused otherwise: KEY= is almost always a mistake).")
+    var allowEmpty = false
+
+    func run() throws {
+        // This process holds values in memory: no core dump may ever contain them.
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        if Terminal.inputIsTerminal {
+            throw CommandFailure.usage("config import reads dotenv lines from stdin; redirect a file: pushguard config import … < .env")
+        }
+        let variables: [DotEnv.Variable]
+        do {
+            variables = try DotEnv.parse(try Files.read(nil, limit: 4 << 20))
+        } catch let error as DotEnv.Malformed {
+            throw CommandFailure.usage("stdin \(error.description); nothing was set")
+        }
+        guard !variables.isEmpty else {
+            throw CommandFailure.usage("no KEY=VALUE lines on stdin; nothing was set")
+        }
+        if !allowEmpty, let empty = variables.first(where: { $0.value.isEmpty }) {
+            throw CommandFailure.usage("stdin line \(empty.line): the value for \(empty.key) is empty; nothing was set. Pass --allow-empty to set empty values")
+        }
+        let scope = try scope.resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        let digestKey = try loadDigestKey(scope.settings, store: store)
+        let changes = variables.map {
+            ConfigChange(key: $0.key, digest: DigestKey.digest(key: digestKey, name: $0.key, value: $0.value))
+        }
+        try applyChanges(changes, scope: scope, store: store, transmit: transmit, verb: "set")
+    }
+}
+
+/// `config unset -a A -e E KEY… [--transmit]`
 struct UnsetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unset", abstract: "Unset variables.")
 
@@ -96,12 +139,12 @@ struct UnsetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try storeOptions.settings()
-        let store = try storeOptions.openAdminStore(settings)
+        let scope = try scope.resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
         try requireRegistered(store, app: scope.app, environment: scope.environment)
         // Said plainly: unsetting a key that is not set (a typo, the wrong environment) changes nothing.
         let current = try store.state(app: scope.app, environment: scope.environment).config
-        let target = escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment)
+        let target = scope.name
         let neverSet = keys.filter { key in !current.contains { $0.key == key } }
         let alreadyUnset = keys.filter { key in current.contains { $0.key == key && $0.deleted } }
         if !neverSet.isEmpty {
@@ -123,12 +166,12 @@ struct UnsetCommand: ParsableCommand {
 }
 
 /// Records a config change as one new version, then transmits when asked.
-private func applyChanges(_ changes: [ConfigChange], scope: ScopeOptions, store: AdminStore, transmit: Bool,
+func applyChanges(_ changes: [ConfigChange], scope: Scope, store: AdminStore, transmit: Bool,
                           verb: String) throws {
     let by = Identity.pusher(environment: processEnvironment)
     let version = try store.changeConfig(app: scope.app, environment: scope.environment, changes: changes,
                                          by: by, at: Clock.timestamp())
-    let target = escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment)
+    let target = scope.name
     let keys = changes.map { escapedForTerminal($0.key) }.joined(separator: ", ")
     if let version {
         print("\(verb) \(keys) in \(target): config version \(version)")
@@ -138,11 +181,11 @@ private func applyChanges(_ changes: [ConfigChange], scope: ScopeOptions, store:
     if transmit {
         try transmitConfig(store: store, app: scope.app, environment: scope.environment, instances: nil)
     } else if version != nil {
-        print("not transmitted yet; instances get it with: pushguard config transmit --app \(shellQuoted(scope.app)) --env \(shellQuoted(scope.environment))")
+        print("not transmitted yet; instances get it with: pushguard config transmit -a \(shellQuoted(scope.app)) -e \(shellQuoted(scope.environment))")
     }
 }
 
-/// `config transmit --app A --env E [--instance ID…]`
+/// `config transmit -a A -e E [--instance ID…]`
 struct TransmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transmit",
@@ -155,12 +198,21 @@ struct TransmitCommand: ParsableCommand {
     var instances: [String] = []
 
     func run() throws {
-        let settings = try storeOptions.settings()
-        let store = try storeOptions.openAdminStore(settings)
+        let scope = try scope.resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
         try requireRegistered(store, app: scope.app, environment: scope.environment)
         try transmitConfig(store: store, app: scope.app, environment: scope.environment,
                            instances: instances.isEmpty ? nil : instances)
     }
+}
+
+/// The key that digests values: the settings' file, or `digest.key` beside an SQLite store;
+/// created only while the store holds no digest (a new key would break every comparison).
+func loadDigestKey(_ settings: Settings, store: AdminStore) throws -> [UInt8] {
+    let location = try StoreLocation.parse(settings.store)
+    let keyPath = settings.digestKeyPath ?? location.defaultDigestKeyPath
+    try Files.makeDirectory(parentDirectory(of: keyPath), mode: StoreFiles.directoryMode)
+    return try DigestKey.loadOrCreate(path: keyPath, mayCreate: !store.holdsDigests())
 }
 
 /// Transmits and says what was delivered where.

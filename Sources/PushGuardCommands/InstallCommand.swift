@@ -69,11 +69,15 @@ struct InstallCommand: ParsableCommand {
         if repositories.isEmpty { throw CommandFailure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
         // Each store with the apps and environments of the repositories installed for it.
         var stores: [(settings: Settings, apps: [(app: String, environments: [String])])] = []
-        for (path, app) in repositories {
+        // Over many repositories (--root), a progress line on a terminal; results print as before.
+        var progress = Progress(total: root == nil ? 0 : repositories.count)
+        for (number, (path, app)) in repositories.enumerated() {
+            progress.update(number + 1, escapedForTerminal(path))
             let repository: Repository
             do {
                 repository = try Repository.open(path: path)
             } catch {
+                progress.clear()
                 // An ownership refusal is not "not a repository", nor is a path that does not exist.
                 if !Files.exists(path) {
                     print("\(escapedForTerminal(path)): does not exist; create the bare repository first: git init --bare \(shellQuoted(path))")
@@ -100,6 +104,7 @@ struct InstallCommand: ParsableCommand {
                     stores.append((settings, [entry]))
                 }
             }
+            progress.clear()
             let title = (dryRun ? "[dry run] " : "") + escapedForTerminal(repository.gitDirectory)
             print(title + (installation.problems.isEmpty ? ":" : ": NOT " + (uninstall ? "uninstalled" : "installed")))
             for line in installation.log { print("  " + line) }
@@ -113,7 +118,7 @@ struct InstallCommand: ParsableCommand {
         if client && !uninstall && !dryRun {
             print("next: git config remote.origin.pushguardApp APP, and pushguard.store / [pushguard \"ENV\"] ref as on the server")
         } else if !uninstall && !dryRun {
-            print("next: record config with `pushguard config set --app APP --env ENV KEY=-`, then check with `pushguard doctor --repo PATH`")
+            print("next: record config with `pushguard config set -a APP -e ENV KEY=-`, then check with `pushguard doctor --repo PATH`")
         }
     }
 

@@ -10,82 +10,84 @@ struct InstancesCommand: ParsableCommand {
         abstract: "Register the instances of an environment and see what each has applied.",
         subcommands: [Add.self, Remove.self, Drain.self, Activate.self, List.self])
 
-    /// `instances add --app A --env E ID…`
+    /// `instances add -a A -e E ID…`
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register instances; each starts at the environment's last transmitted version.")
         @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            let store = try target.store()
+            let (store, scope) = try target.store()
             // An existing instance keeps its applied version and state: say so instead of
             // counting it as registered.
-            let known = Set(try store.state(app: target.scope.app, environment: target.scope.environment).instances.map(\.id))
+            let known = Set(try store.state(app: scope.app, environment: scope.environment).instances.map(\.id))
             var seen = Set<String>()
             let ids = target.ids.filter { seen.insert($0).inserted }
             let existing = ids.filter { known.contains($0) }
             let new = ids.filter { !known.contains($0) }
             if !new.isEmpty {
-                try store.addInstances(app: target.scope.app, environment: target.scope.environment, ids: new, at: Clock.timestamp())
-                print("registered \(new.count) instance(s) in \(target.name)")
+                try store.addInstances(app: scope.app, environment: scope.environment, ids: new, at: Clock.timestamp())
+                print("registered \(new.count) instance(s) in \(scope.name)")
             }
             if !existing.isEmpty {
-                print("already registered in \(target.name), unchanged: " + existing.map(escapedForTerminal).joined(separator: ", "))
+                print("already registered in \(scope.name), unchanged: " + existing.map(escapedForTerminal).joined(separator: ", "))
             }
         }
     }
 
-    /// `instances remove --app A --env E ID…`
+    /// `instances remove -a A -e E ID…`
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Forget instances.")
         @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            try target.store().removeInstances(app: target.scope.app, environment: target.scope.environment, ids: target.ids)
-            print("removed \(target.ids.count) instance(s) from \(target.name)")
+            let (store, scope) = try target.store()
+            try store.removeInstances(app: scope.app, environment: scope.environment, ids: target.ids)
+            print("removed \(target.ids.count) instance(s) from \(scope.name)")
         }
     }
 
-    /// `instances drain --app A --env E ID…`
+    /// `instances drain -a A -e E ID…`
     struct Drain: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark instances draining: the check ignores them.")
         @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            try target.store().setInstanceState(app: target.scope.app, environment: target.scope.environment,
-                                                ids: target.ids, state: .draining)
-            print("\(target.ids.count) instance(s) draining in \(target.name)")
+            let (store, scope) = try target.store()
+            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: target.ids, state: .draining)
+            print("\(target.ids.count) instance(s) draining in \(scope.name)")
         }
     }
 
-    /// `instances activate --app A --env E ID…`
+    /// `instances activate -a A -e E ID…`
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark instances active again.")
         @OptionGroup var target: InstanceArguments
 
         func run() throws {
-            try target.store().setInstanceState(app: target.scope.app, environment: target.scope.environment,
-                                                ids: target.ids, state: .active)
-            print("\(target.ids.count) instance(s) active in \(target.name)")
+            let (store, scope) = try target.store()
+            try store.setInstanceState(app: scope.app, environment: scope.environment, ids: target.ids, state: .active)
+            print("\(target.ids.count) instance(s) active in \(scope.name)")
         }
     }
 
-    /// `instances list --app A --env E`
+    /// `instances list -a A -e E`
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List instances and their applied versions.")
         @OptionGroup var scope: ScopeOptions
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
+            let scope = try scope.resolve(storeOptions)
+            let store = try storeOptions.openAdminStore(scope.settings, readOnly: true)
             try requireRegistered(store, app: scope.app, environment: scope.environment)
             let state = try store.state(app: scope.app, environment: scope.environment)
-            print("\(escapedForTerminal(scope.app))/\(escapedForTerminal(scope.environment)): desired config version \(state.desiredVersion)")
+            print("\(scope.name): desired config version \(state.desiredVersion)")
             if state.instances.isEmpty {
                 print("no instances registered; environment-level applied version \(state.appliedVersion)")
                 return
             }
-            let rows = [["INSTANCE", "STATE", "APPLIED", ""]] + state.instances.map { instance in
+            let rows = [["INSTANCE", "STATE", "APPLIED", "CONFIG"]] + state.instances.map { instance in
                 [escapedForTerminal(instance.id), instance.state.rawValue, String(instance.appliedVersion),
                  instance.appliedVersion >= state.desiredVersion ? "up to date" : "behind by \(state.desiredVersion - instance.appliedVersion)"]
             }
@@ -94,7 +96,7 @@ struct InstancesCommand: ParsableCommand {
     }
 }
 
-/// `--app A --env E ID…` and `--store`, shared by the commands that change instances.
+/// `-a A -e E ID…` and `--store`, shared by the commands that change instances.
 struct InstanceArguments: ParsableArguments {
     @OptionGroup var scope: ScopeOptions
     @OptionGroup var storeOptions: StoreOptions
@@ -105,26 +107,25 @@ struct InstanceArguments: ParsableArguments {
         for id in ids { try validateName(id, what: "instance") }
     }
 
-    /// The store, once it is known to hold the app and environment.
-    func store() throws -> AdminStore {
-        let store = try storeOptions.openAdminStore(try storeOptions.settings())
+    /// The store, once it is known to hold the app and environment, and them.
+    func store() throws -> (AdminStore, Scope) {
+        let scope = try scope.resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
         try requireRegistered(store, app: scope.app, environment: scope.environment)
-        return store
+        return (store, scope)
     }
-
-    /// `app/env`, escaped for printing.
-    var name: String { escapedForTerminal(scope.app) + "/" + escapedForTerminal(scope.environment) }
 }
 
-/// Left-aligned columns separated by two spaces.
-func table(_ rows: [[String]]) -> String {
+/// Left-aligned columns separated by two spaces; `colour` may colour a cell (row, column).
+func table(_ rows: [[String]], colour: ((Int, Int) -> Colour.Code?)? = nil) -> String {
     guard let columns = rows.map(\.count).max() else { return "" }
     var widths = [Int](repeating: 0, count: columns)
     for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-    return rows.map { row in
+    return rows.enumerated().map { number, row in
         var line = ""
         for (index, cell) in row.enumerated() {
-            line += index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+            let shown = colour?(number, index).map { Colour.paint(cell, $0) } ?? cell
+            line += index == row.count - 1 ? shown : shown + String(repeating: " ", count: widths[index] - cell.count + 2)
         }
         while line.hasSuffix(" ") { line.removeLast() }
         return line

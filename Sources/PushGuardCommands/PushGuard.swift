@@ -10,6 +10,7 @@ struct PushGuardCommand: ParsableCommand {
         commandName: "pushguard",
         abstract: "Refuse git pushes that would deploy code while its config is not synchronized.",
         discussion: "Installed as a repository's hooks it checks every push; called as pushguard it is the admin CLI. Exit codes: 0 success, 1 check failed or rejected, 2 usage or settings error, 3 store error.",
+        version: PushGuardVersion.current,
         subcommands: [AppsCommand.self, ConfigCommand.self, InstancesCommand.self, StatusCommand.self, CheckCommand.self,
                       AuditCommand.self, HookCommand.self, InstallCommand.self, DoctorCommand.self, StoreCommand.self])
 }

@@ -52,7 +52,12 @@ struct StoreCommand: ParsableCommand {
             guard let target = try StoreOpener.open(to, settings: settings, create: true) as? SQLStore else {
                 throw CommandFailure.usage("--to must be a sqlite: or postgres:// store")
             }
-            let copied = try source.copy(to: target)
+            var progress: Progress?
+            let copied = try source.copy(to: target) { done, total, table in
+                if progress == nil { progress = Progress(total: total) }
+                progress?.update(done, "rows copied (\(table))")
+            }
+            progress?.clear()
             print("copied \(source.name) to \(target.name):")
             print(table(copied.map { ["  " + $0.table, "\($0.rows) row(s)"] }))
             print("point the servers at it: git config --system pushguard.store \(StoreLocation.redacted(to))")

@@ -498,7 +498,9 @@ public final class SQLStore: AdminStore {
 
     /// Copies everything (config, versions, instances, transmits, audit) into an empty store,
     /// in one transaction there; returns rows copied per table.
-    public func copy(to target: SQLStore) throws -> [(table: String, rows: Int)] {
+    /// `progress` hears (rows copied, rows in all, table) now and then, for a progress line.
+    public func copy(to target: SQLStore,
+                     progress: ((_ done: Int, _ total: Int, _ table: String) -> Void)? = nil) throws -> [(table: String, rows: Int)] {
         var copied: [(String, Int)] = []
         let snapshot = try wrap { () throws(SQLError) in
             try connection.transaction(write: false, lock: "") { () throws(SQLError) in
@@ -517,11 +519,18 @@ public final class SQLStore: AdminStore {
                         throw SQLError(message: "the target already holds data (\(table.name)); copy only into an empty store")
                     }
                 }
+                let total = snapshot.reduce(0) { $0 + $1.count }
+                var done = 0
                 for (table, rows) in zip(SQLStore.tables, snapshot) {
+                    progress?(done, total, table.name)
                     let count = table.columns.split(separator: ",").count
                     let placeholders = (1...count).map { "$\($0)" }.joined(separator: ", ")
                     let insert = "INSERT INTO \(table.name) (\(table.columns)) VALUES (\(placeholders))"
-                    for row in rows { try target.connection.query(insert, row.values) }
+                    for row in rows {
+                        try target.connection.query(insert, row.values)
+                        done += 1
+                        if done % 250 == 0 { progress?(done, total, table.name) }
+                    }
                     copied.append((table.name, rows.count))
                 }
             }

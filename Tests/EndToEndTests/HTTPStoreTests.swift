@@ -309,9 +309,17 @@ final class HTTPStoreTests: XCTestCase {
         let served = try sandbox.run(["curl", "-sS", "--noproxy", "*", "-H", "Authorization: Bearer " + token,
                                       server.base + "/apps/good/environments/production/config-state"])
         XCTAssertEqual(served.status, 0, served.all)
-        let printed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? NSDictionary, status.stdout)
+        let printed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], status.stdout)
         let original = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(served.stdout.utf8)) as? NSDictionary, served.stdout)
-        XCTAssertEqual(printed, original)
+        // Every member the platform served, unchanged; status adds only each key's status and
+        // the environment's summary (issue 13), which readers of the document ignore.
+        var unchanged = printed
+        for added in ["inSync", "unsynchronized", "lastDeploy"] { XCTAssertNotNil(unchanged.removeValue(forKey: added), added) }
+        let config = printed["config"] as? [[String: Any]] ?? []
+        XCTAssertFalse(config.isEmpty)
+        XCTAssertTrue(config.allSatisfy { $0["status"] is String && $0["appliedOn"] is Int && $0["instanceCount"] is Int }, "\(config)")
+        unchanged["config"] = config.map { $0.filter { !["status", "appliedOn", "instanceCount"].contains($0.key) } }
+        XCTAssertEqual(unchanged as NSDictionary, original)
         XCTAssertEqual(printed["desiredVersion"] as? Int, 2)
     }
 

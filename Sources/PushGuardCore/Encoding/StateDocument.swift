@@ -7,6 +7,11 @@ public enum StateDocument {
     }
 
     public static func encode(_ state: EnvironmentState, pretty: Bool = true) -> String {
+        json(state).encoded(pretty: pretty)
+    }
+
+    /// The document as a JSON value, for a caller that adds members of its own.
+    public static func json(_ state: EnvironmentState) -> JSONValue {
         let config: [JSONValue] = state.config.map { entry in
             .object(JSONObject([
                 ("key", .string(entry.key)),
@@ -32,7 +37,7 @@ public enum StateDocument {
             ("config", .array(config)),
             ("instances", .array(instances)),
             ("appliedVersion", .number(String(state.appliedVersion))),
-        ])).encoded(pretty: pretty)
+        ]))
     }
 
     /// Strict: every required field present with the right type, versions non-negative integers.
