@@ -42,7 +42,7 @@ struct AppsCommand: ParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
-            let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
+            let store = try storeOptions.openAdminStore(try storeOptions.settings())
             let known = try store.registry()
             if known.isEmpty {
                 print("no apps registered (pushguard install registers a repository's app; or: pushguard apps create APP --env ENV)")

@@ -20,7 +20,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openAdminStore(try storeOptions.settings(), readOnly: true)
+        let store = try storeOptions.openAdminStore(try storeOptions.settings())
         // Escaped in every format: records written before the store kept escaped text (or by
         // another tool) may hold raw control characters.
         let records = try store.audit(app: app, environment: environment, limit: limit).map(\.escaped)

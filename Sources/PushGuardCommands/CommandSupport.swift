@@ -45,8 +45,8 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens a store PushGuard owns. Only `install` and `pushguard store init` create a
     /// store: a mistyped store path must be an error naming it, never an empty new store that
-    /// lets every push through. `readOnly` says the command only reads (audit, lists).
-    func openAdminStore(_ settings: Settings, readOnly: Bool = false) throws -> AdminStore {
+    /// lets every push through.
+    func openAdminStore(_ settings: Settings) throws -> AdminStore {
         do {
             return try StoreOpener.openAdmin(settings.store, settings: settings, create: false)
         } catch let error as StoreError {
@@ -122,6 +122,23 @@ struct ScopeOptions: ParsableArguments {
         }
         return Scope(app: app, environment: context.environments[0], settings: settings)
     }
+}
+
+extension ScopeOptions {
+    /// The resolved app and environment, and their store once it is known to hold them: every
+    /// command that acts on one environment starts here.
+    func openRegistered(_ storeOptions: StoreOptions) throws -> (AdminStore, Scope) {
+        let scope = try resolve(storeOptions)
+        let store = try storeOptions.openAdminStore(scope.settings)
+        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        return (store, scope)
+    }
+}
+
+/// Commands that hold a value in memory: no core dump may ever contain one.
+func forbidCoreDumps() {
+    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+    setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
 }
 
 /// An app and environment, resolved, with the settings to reach its store.

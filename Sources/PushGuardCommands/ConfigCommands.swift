@@ -44,12 +44,8 @@ struct SetCommand: ParsableCommand {
     }
 
     func run() throws {
-        // This process holds values in memory: no core dump may ever contain them.
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
-        let scope = try scope.resolve(storeOptions)
-        let store = try storeOptions.openAdminStore(scope.settings)
-        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        forbidCoreDumps()
+        let (store, scope) = try scope.openRegistered(storeOptions)
         let digestKey = try loadDigestKey(scope.settings, store: store)
         var changes: [ConfigChange] = []
         for assignment in assignments {
@@ -91,9 +87,7 @@ struct ImportCommand: ParsableCommand {
     var allowEmpty = false
 
     func run() throws {
-        // This process holds values in memory: no core dump may ever contain them.
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        forbidCoreDumps()
         if Terminal.inputIsTerminal {
             throw CommandFailure.usage("config import reads dotenv lines from stdin; redirect a file: pushguard config import … < .env")
         }
@@ -109,9 +103,7 @@ struct ImportCommand: ParsableCommand {
         if !allowEmpty, let empty = variables.first(where: { $0.value.isEmpty }) {
             throw CommandFailure.usage("stdin line \(empty.line): the value for \(empty.key) is empty; nothing was set. Pass --allow-empty to set empty values")
         }
-        let scope = try scope.resolve(storeOptions)
-        let store = try storeOptions.openAdminStore(scope.settings)
-        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        let (store, scope) = try scope.openRegistered(storeOptions)
         let digestKey = try loadDigestKey(scope.settings, store: store)
         let changes = variables.map {
             ConfigChange(key: $0.key, digest: DigestKey.digest(key: digestKey, name: $0.key, value: $0.value))
@@ -139,9 +131,7 @@ struct UnsetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scope = try scope.resolve(storeOptions)
-        let store = try storeOptions.openAdminStore(scope.settings)
-        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        let (store, scope) = try scope.openRegistered(storeOptions)
         // Said plainly: unsetting a key that is not set (a typo, the wrong environment) changes nothing.
         let current = try store.state(app: scope.app, environment: scope.environment).config
         let target = scope.name
@@ -198,9 +188,7 @@ struct TransmitCommand: ParsableCommand {
     var instances: [String] = []
 
     func run() throws {
-        let scope = try scope.resolve(storeOptions)
-        let store = try storeOptions.openAdminStore(scope.settings)
-        try requireRegistered(store, app: scope.app, environment: scope.environment)
+        let (store, scope) = try scope.openRegistered(storeOptions)
         try transmitConfig(store: store, app: scope.app, environment: scope.environment,
                            instances: instances.isEmpty ? nil : instances)
     }

@@ -78,9 +78,7 @@ struct InstancesCommand: ParsableCommand {
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
-            let scope = try scope.resolve(storeOptions)
-            let store = try storeOptions.openAdminStore(scope.settings, readOnly: true)
-            try requireRegistered(store, app: scope.app, environment: scope.environment)
+            let (store, scope) = try scope.openRegistered(storeOptions)
             let state = try store.state(app: scope.app, environment: scope.environment)
             print("\(scope.name): desired config version \(state.desiredVersion)")
             if state.instances.isEmpty {
@@ -108,12 +106,7 @@ struct InstanceArguments: ParsableArguments {
     }
 
     /// The store, once it is known to hold the app and environment, and them.
-    func store() throws -> (AdminStore, Scope) {
-        let scope = try scope.resolve(storeOptions)
-        let store = try storeOptions.openAdminStore(scope.settings)
-        try requireRegistered(store, app: scope.app, environment: scope.environment)
-        return (store, scope)
-    }
+    func store() throws -> (AdminStore, Scope) { try scope.openRegistered(storeOptions) }
 }
 
 /// Left-aligned columns separated by two spaces; `colour` may colour a cell (row, column).
