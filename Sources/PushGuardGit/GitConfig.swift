@@ -173,7 +173,9 @@ public enum SettingsLoader {
 
     /// Every `pushguard.*` name must be one PushGuard knows: a misspelt setting is an error
     /// naming it, where it is, and the name probably meant, never a setting silently ignored.
-    static func checkNames(_ config: GitConfig) throws {
+    /// Returns the environment sections, in config order (one pass over the names serves both).
+    static func checkNames(_ config: GitConfig) throws -> [String] {
+        var sections: [String] = []
         let known = Set(Vocabulary.settings.map { $0.lowercased() })
         let knownInSection = Set(Vocabulary.environmentSettings.map { $0.lowercased() })
         for (name, level) in try config.entries(matching: "^pushguard\\.") {
@@ -184,8 +186,11 @@ public enum SettingsLoader {
                     + suggestion(String(body), Vocabulary.settings, prefix: "pushguard."))
             }
             let key = String(body[body.index(after: lastDot)...])
-            if knownInSection.contains(key.lowercased()) { continue }
             let section = String(body[..<lastDot])
+            if knownInSection.contains(key.lowercased()) {
+                if !sections.contains(section) { sections.append(section) }
+                continue
+            }
             var message = "unknown setting \(escapedForTerminal(name)) in \(level)"
                 + suggestion(key, Vocabulary.environmentSettings, prefix: "pushguard.\(escapedForTerminal(section)).")
             if !section.contains("."), known.contains(key.lowercased()) {
@@ -193,6 +198,7 @@ public enum SettingsLoader {
             }
             throw SettingsError(message)
         }
+        return sections
     }
 
     private static func suggestion(_ word: String, _ known: [String], prefix: String) -> String {
@@ -208,8 +214,17 @@ public enum SettingsLoader {
         }
     }
 
+    /// A duration setting (`2s`, `500ms`, `1m`), its parse error naming the setting.
+    private static func milliseconds(_ config: GitConfig, _ name: String, example: String) throws -> Int? {
+        guard let text = try config.string(name) else { return nil }
+        guard let milliseconds = parseDuration(text), milliseconds > 0 else {
+            throw SettingsError("\(name) is \"\(escapedForTerminal(text))\"; write it like \(example)")
+        }
+        return milliseconds
+    }
+
     private static func read(_ config: GitConfig, into settings: inout Settings) throws -> Void {
-        try checkNames(config)
+        let sectionNames = try checkNames(config)
         if let store = try config.string("pushguard.store") {
             settings.store = store
             settings.storeSource = "pushguard.store in " + (try config.origin(of: "pushguard.store") ?? "git config")
@@ -223,17 +238,11 @@ public enum SettingsLoader {
             }
             settings.onStoreError = value
         }
-        if let timeout = try config.string("pushguard.timeout") {
-            guard let milliseconds = parseDuration(timeout), milliseconds > 0 else {
-                throw SettingsError("pushguard.timeout is \"\(escapedForTerminal(timeout))\"; write it like 2s or 500ms")
-            }
-            settings.timeoutMilliseconds = milliseconds
+        if let timeout = try milliseconds(config, "pushguard.timeout", example: "2s or 500ms") {
+            settings.timeoutMilliseconds = timeout
         }
-        if let timeout = try config.string("pushguard.transmitTimeout") {
-            guard let milliseconds = parseDuration(timeout), milliseconds > 0 else {
-                throw SettingsError("pushguard.transmitTimeout is \"\(escapedForTerminal(timeout))\"; write it like 60s, 2m or 500ms")
-            }
-            settings.transmitTimeoutMilliseconds = milliseconds
+        if let timeout = try milliseconds(config, "pushguard.transmitTimeout", example: "60s, 2m or 500ms") {
+            settings.transmitTimeoutMilliseconds = timeout
         }
         settings.digestKeyPath = try config.string("pushguard.digestKey")
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
@@ -248,13 +257,6 @@ public enum SettingsLoader {
         }
         settings.perRef = try bool(config, "pushguard.perRef") ?? false
 
-        var sectionNames: [String] = []
-        for name in try config.names(matching: "^pushguard\\..+\\.") {
-            let body = name.dropFirst("pushguard.".count)
-            guard let lastDot = body.lastIndex(of: ".") else { continue }
-            let section = String(body[..<lastDot])
-            if !sectionNames.contains(section) { sectionNames.append(section) }
-        }
         for name in sectionNames {
             let prefix = "pushguard." + name + "."
             var environment = EnvironmentSettings(name: name)
