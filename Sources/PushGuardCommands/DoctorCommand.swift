@@ -159,8 +159,16 @@ struct DoctorCommand: ParsableCommand {
 
     /// One hook: linked to pushguard and runnable, and any hook it keeps running first.
     private func checkHook(_ hook: HookName, path: String, fix: String, _ doctor: inout Doctor) {
+        let binary = Files.realPath("/proc/self/exe") ?? ""
         if !Files.exists(path) {
             doctor.problem("\(hook.rawValue) hook missing: run `\(fix)`")
+        } else if let earlier = HookName.earlierPushGuardTarget(path, binary: binary) {
+            // An install from another prefix (/usr/local/bin before the Debian package's /usr/bin).
+            if access(path, X_OK) != 0 {
+                doctor.problem("\(escapedForTerminal(path)) links to \(escapedForTerminal(earlier)), which is no longer there (an earlier install): git skips the hook, so pushes go unchecked; re-point it to \(escapedForTerminal(binary)): `\(fix)`")
+            } else {
+                doctor.problem("\(escapedForTerminal(path)) links to \(escapedForTerminal(earlier)), another PushGuard than this one (\(escapedForTerminal(binary))): pushes are checked by that version, and by none once it is removed; re-point it: `\(fix)`")
+            }
         } else if access(path, X_OK) != 0 {
             doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
         } else if Files.readLink(path) == nil {

@@ -174,7 +174,13 @@ struct InstallCommand: ParsableCommand {
                 continue
             }
             if ours {
-                print("  \(hook.rawValue): already installed")
+                switch repointEarlierPushGuardLink(path, binary: binary, dryRun: dryRun) {
+                case .none: print("  \(hook.rawValue): already installed")
+                case .repointed(let line):
+                    print("  \(hook.rawValue): " + line)
+                    if !dryRun, let owner { _ = lchown(path, owner.0, owner.1) }
+                case .failed(let problem): print("  problem: " + problem); ok = false
+                }
             } else if Files.exists(path) {
                 print("  problem: \(escapedForTerminal(path)) exists and is not PushGuard's; hooks placed through this directory cannot run it first, so move it away (or into the repositories' own hooks), then install again")
                 ok = false

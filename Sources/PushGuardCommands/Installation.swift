@@ -4,6 +4,37 @@ import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
+/// What became of a hook link to an earlier PushGuard binary.
+enum Repointing {
+    /// The link leads to this binary already (or is not a direct link to a PushGuard binary).
+    case none
+    /// Re-pointed (or would be, in a dry run): the line for the admin.
+    case repointed(String)
+    case failed(String)
+}
+
+/// Re-points a hook link that leads to another PushGuard binary (an install from another
+/// prefix, such as /usr/local/bin/pushguard before the Debian package's /usr/bin/pushguard, which
+/// may since have been removed: git then skips the hook and pushes go unchecked) to `binary`.
+/// The new link replaces the old one with a rename, so no push finds the hook missing.
+func repointEarlierPushGuardLink(_ path: String, binary: String, dryRun: Bool) -> Repointing {
+    guard let earlier = HookName.earlierPushGuardTarget(path, binary: binary) else { return .none }
+    let gone = Files.realPath(earlier.hasPrefix("/") ? earlier : parentDirectory(of: path) + "/" + earlier) == nil
+    let line = "re-pointing \(escapedForTerminal(path)) from \(escapedForTerminal(earlier)) (an earlier install\(gone ? ", no longer there: git was skipping this hook" : "")) to \(escapedForTerminal(binary))"
+    if dryRun { return .repointed(line) }
+    let temporary = path + ".pushguard-new"
+    if Files.exists(temporary) { unlink(temporary) }
+    guard symlink(binary, temporary) == 0 else {
+        return .failed("cannot link \(escapedForTerminal(temporary)) to re-point \(escapedForTerminal(path)): \(lastErrorText())")
+    }
+    guard rename(temporary, path) == 0 else {
+        let reason = lastErrorText()
+        unlink(temporary)
+        return .failed("cannot re-point \(escapedForTerminal(path)) to \(escapedForTerminal(binary)): \(reason)")
+    }
+    return .repointed(line)
+}
+
 /// Where hooks go in a repository: git's own `hooks/` or GitLab's `custom_hooks/<hook>.d/`.
 enum HookLayout: String {
     case git
@@ -217,7 +248,11 @@ struct Installation {
     private mutating func installHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
         if isOurs(path) {
-            log.append("\(hook.rawValue): already installed")
+            switch repointEarlierPushGuardLink(path, binary: binary, dryRun: dryRun) {
+            case .none: log.append("\(hook.rawValue): already installed")
+            case .repointed(let line): log.append("\(hook.rawValue): " + line); giveToOwner(path)
+            case .failed(let problem): problems.append(problem)
+            }
             return
         }
         let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))

@@ -45,4 +45,18 @@ public enum HookName: String, CaseIterable, Sendable {
         guard let resolved = Files.realPath(absolute) else { return false }
         return resolved == Files.realPath(binary) || resolved.hasSuffix("/pushguard")
     }
+
+    /// The target of a hook link that leads straight to another PushGuard binary than `binary`:
+    /// one from an earlier install under another prefix (`/usr/local/bin/pushguard` before the
+    /// Debian package's `/usr/bin/pushguard`), which may since have been removed (git then skips
+    /// the hook, and pushes go unchecked). Nil when the link leads to `binary`, is not a link to
+    /// a file named `pushguard`, or leads there through another link (gitolite's common hooks:
+    /// that link is the one to re-point).
+    public static func earlierPushGuardTarget(_ path: String, binary: String) -> String? {
+        guard let target = Files.readLink(path), target == "pushguard" || target.hasSuffix("/pushguard"),
+              target != binary else { return nil }
+        let absolute = target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target
+        if let resolved = Files.realPath(absolute), resolved == Files.realPath(binary) { return nil }
+        return target
+    }
 }

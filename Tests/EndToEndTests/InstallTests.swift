@@ -210,4 +210,70 @@ final class InstallTests: XCTestCase {
         XCTAssertTrue(after.stdout.contains("ok       pre-push hook links to"), after.stdout)
         XCTAssertTrue(after.stdout.contains("ok       remote origin deploys billing-api"), after.stdout)
     }
+
+    // MARK: hooks left by an install from another prefix
+
+    /// Hooks linked by an earlier install from another prefix (`./install.sh` put the binary in
+    /// /usr/local/bin; the Debian package puts it in /usr/bin): once the old binary is removed,
+    /// git skips a hook whose link leads nowhere and pushes go unchecked. doctor says so, and
+    /// install re-points such links to the binary that runs it.
+    func testInstallRepointsHooksLinkedToAnEarlierPushGuardAndDoctorReportsThem() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        let binary = URL(fileURLWithPath: sandbox.binary).resolvingSymlinksInPath().path
+        // pre-receive: the earlier binary is gone; post-receive: it is still there (a copy).
+        let removed = sandbox.path("usr-local/bin/pushguard")
+        let earlier = sandbox.path("opt/bin/pushguard")
+        try FileManager.default.createDirectory(atPath: sandbox.path("opt/bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: binary, toPath: earlier)
+        for (hook, target) in [("pre-receive", removed), ("post-receive", earlier)] {
+            try FileManager.default.removeItem(atPath: repo + "/hooks/" + hook)
+            try FileManager.default.createSymbolicLink(atPath: repo + "/hooks/" + hook, withDestinationPath: target)
+        }
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        // What the dangling link means: git skips the hook and the unsynchronized push goes through.
+        let unchecked = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(unchecked.status, 0, unchecked.all)
+        XCTAssertFalse(unchecked.stderr.contains("remote: pushguard: push to"), unchecked.stderr)
+
+        let doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertEqual(doctor.status, 1, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  \(repo)/hooks/pre-receive links to \(removed), which is no longer there (an earlier install): git skips the hook, so pushes go unchecked; re-point it to \(binary): `pushguard install --repo \(repo)`"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  \(repo)/hooks/post-receive links to \(earlier), another PushGuard than this one (\(binary)): pushes are checked by that version, and by none once it is removed; re-point it: `pushguard install --repo \(repo)`"), doctor.stdout)
+
+        let install = try sandbox.pushguard("install", "--repo", repo)
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertTrue(install.stdout.contains("pre-receive: re-pointing \(repo)/hooks/pre-receive from \(removed) (an earlier install, no longer there: git was skipping this hook) to \(binary)"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("post-receive: re-pointing \(repo)/hooks/post-receive from \(earlier) (an earlier install) to \(binary)"), install.stdout)
+        for hook in ["pre-receive", "post-receive"] {
+            XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: repo + "/hooks/" + hook), binary)
+            XCTAssertFalse(exists(repo + "/hooks/" + hook + ".before-pushguard"), "an earlier PushGuard is not kept as a hook to run first")
+        }
+        XCTAssertFalse(try sandbox.pushguard("doctor", "--repo", repo).stdout.contains("earlier install"))
+        // Checked again.
+        try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["TOKEN", "OTHER"])], message: "more")
+        let checked = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(checked.status, 0, checked.all)
+        XCTAssertTrue(checked.stderr.contains("remote: pushguard: push to billing-api/production (refs/heads/main) rejected"), checked.stderr)
+        // Installing again changes nothing.
+        let again = try sandbox.pushguard("install", "--repo", repo)
+        XCTAssertTrue(again.stdout.contains("pre-receive: already installed"), again.stdout)
+    }
+
+    /// The same for a directory of hooks that git's template or gitolite links into repositories.
+    func testInstallHooksDirRepointsLinksToAnEarlierPushGuard() throws {
+        let directory = sandbox.path("template/hooks")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let removed = sandbox.path("usr-local/bin/pushguard")
+        try FileManager.default.createSymbolicLink(atPath: directory + "/pre-receive", withDestinationPath: removed)
+        let binary = URL(fileURLWithPath: sandbox.binary).resolvingSymlinksInPath().path
+        let dryRun = try sandbox.pushguard("install", "--hooks-dir", directory, "--dry-run")
+        XCTAssertTrue(dryRun.stdout.contains("pre-receive: re-pointing \(directory)/pre-receive from \(removed)"), dryRun.stdout)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/pre-receive"), removed, "a dry run changes nothing")
+        let install = try sandbox.pushguard("install", "--hooks-dir", directory)
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertTrue(install.stdout.contains("pre-receive: re-pointing \(directory)/pre-receive from \(removed) (an earlier install, no longer there: git was skipping this hook) to \(binary)"), install.stdout)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/pre-receive"), binary)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/post-receive"), binary)
+    }
 }
