@@ -3,14 +3,21 @@
 # `swift test`: unit tests of the pure core, and end-to-end tests through real git pushes
 # against SQLite, a PostgreSQL server they start (as the postgres user, on 127.0.0.1), a
 # gitolite3 server behind its own sshd (Tests/Fixtures/gitolite.sh, as root), a local HTTP
-# server (Tests/Fixtures/state_server.py) and helper programs.
+# server (Tests/Fixtures/state_server.py) and helper programs, and the Debian package
+# installed into a clean Debian 12 root (mmdebstrap, chroot; needs Debian's mirrors).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # The build's packages, plus a PostgreSQL server and Python for the store tests, strace
-# for the start-up tests, gitolite with an ssh server and client for pushes over ssh, and man
-# to render the generated man page.
-./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client man-db
+# for the start-up tests, gitolite with an ssh server and client for pushes over ssh, man
+# to render the generated man page, and mmdebstrap, lintian and dpkg-dev for the Debian
+# package's tests.
+./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client man-db \
+  mmdebstrap lintian dpkg-dev
+
+# The Debian package DebianPackageTests installs into a clean Debian root. Built here: a
+# release build cannot run inside `swift test`, which holds the build directory's lock.
+./install.sh --deb .build/deb
 
 swift build --build-tests
 # XCTest only: the suites are XCTest, and its summary line is the one to read.
