@@ -263,7 +263,11 @@ final class CLITests: XCTestCase {
 
     func testInstallShInstallsTheManPageAndCompletions() throws {
         let script = try String(contentsOf: packageRoot.appendingPathComponent("install.sh"), encoding: .utf8)
-        XCTAssertTrue(script.contains("./generate-docs.sh \"$PREFIX/bin/pushguard\" \"$PREFIX/share\""), "install.sh generates them at build time")
+        // install_files lists what both the install under PREFIX and the Debian package install
+        // (DebianPackageTests finds the man page and completions in the installed package).
+        XCTAssertTrue(script.contains("./generate-docs.sh \"$root/bin/pushguard\" \"$root/share\""), "install.sh generates them at build time")
+        XCTAssertTrue(script.contains("install_files \"\" \"$PREFIX\" zsh/site-functions"), "under PREFIX")
+        XCTAssertTrue(script.contains("install_files \"$stage\" /usr zsh/vendor-completions"), "in the package")
     }
 
     /// README's command reference names every command and option `--help` shows: each leaf
