@@ -10,7 +10,7 @@ struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Link PushGuard's hooks into bare repositories (or take them out with --uninstall).",
-        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
+        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Hooks linked to another PushGuard binary (an earlier install from another prefix, such as /usr/local/bin/pushguard before the Debian package's /usr/bin/pushguard) are re-pointed to this one. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
 
     @Option(parsing: .upToNextOption, help: "Bare repositories to install into.") var repo: [String] = []
     @Option(help: "Install into every bare repository below this directory (gitolite-admin is skipped; see --exclude).") var root: String?

@@ -59,7 +59,7 @@ final class DebianPackageTests: XCTestCase {
             }
             path = newest
             let built = modified(path)
-            let sources = ["Sources", "Package.swift", "install.sh", "generate-docs.sh", "README.md"]
+            let sources = ["Sources", "Plugins", "Package.swift", "install.sh", "generate-docs.sh", "README.md"]
             for source in sources {
                 if let newer = newestFile(below: directory.appendingPathComponent(source).path), modified(newer) > built {
                     throw Failure(description: "\(path) is older than \(newer): rebuild it with `./install.sh --deb .build/deb` (test.sh does)")
