@@ -42,6 +42,13 @@ final class DebianPackageTests: XCTestCase {
 
     private static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+    /// The proxy settings of the test's environment, for apt in mmdebstrap and in the root.
+    private static var proxyEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter {
+            ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"].contains($0.key)
+        }
+    }
+
     // MARK: the package
 
     /// The package test.sh built, checked to be newer than every source it is built from.
@@ -117,7 +124,8 @@ final class DebianPackageTests: XCTestCase {
         let cache = try Sandbox()
         DebianPackageTests.cache = cache
         let root = cache.path("clean-root")
-        let made = try cache.run(["mmdebstrap", "--variant=apt", "--skip=cleanup/apt/lists", "bookworm", root])
+        let made = try cache.run(["mmdebstrap", "--variant=apt", "--skip=cleanup/apt/lists", "bookworm", root],
+                                 environment: DebianPackageTests.proxyEnvironment)
         guard made.status == 0 else {
             let unreachable = ["Temporary failure resolving", "Could not resolve", "Failed to fetch", "Unable to connect",
                                "Could not connect", "Network is unreachable", "No route to host", "Connection timed out"]
@@ -178,11 +186,12 @@ final class DebianPackageTests: XCTestCase {
     static func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Runs a shell script as root inside the root, with a clean environment (nothing of the
-    /// test's PUSHGUARD_* or HOME reaches it).
+    /// test's PUSHGUARD_* or HOME reaches it; only proxy settings, for apt).
     @discardableResult
     private func inRoot(_ root: String, _ script: String) throws -> Output {
-        try sandbox.run(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
-                         "DEBIAN_FRONTEND=noninteractive", "chroot", root, "/bin/sh", "-c", script])
+        let proxies = DebianPackageTests.proxyEnvironment.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }
+        return try sandbox.run(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
+                                "DEBIAN_FRONTEND=noninteractive"] + proxies + ["chroot", root, "/bin/sh", "-c", script])
     }
 
     /// Runs a shell script as the server's git user inside the root (as a push over ssh would:
