@@ -133,7 +133,7 @@ public enum EnvironmentReadScanner {
     /// test, vendored or ignored: "go", "python", "ruby", "javascript", "rust", "java", "kotlin",
     /// "php", "elixir".
     public static func language(of path: String) -> String? {
-        SourceFiles.language(of: path)?.rawValue
+        SourceFiles.language(of: path)?.name
     }
 
     /// The reads without a default in one file's contents, in file order (duplicates of a name

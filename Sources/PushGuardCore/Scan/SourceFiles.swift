@@ -1,6 +1,20 @@
 /// The languages the scanner reads.
-enum SourceLanguage: String, Sendable {
+enum SourceLanguage: Sendable {
     case go, python, ruby, javascript, rust, java, kotlin, php, elixir
+
+    var name: String {
+        switch self {
+        case .go: return "go"
+        case .python: return "python"
+        case .ruby: return "ruby"
+        case .javascript: return "javascript"
+        case .rust: return "rust"
+        case .java: return "java"
+        case .kotlin: return "kotlin"
+        case .php: return "php"
+        case .elixir: return "elixir"
+        }
+    }
 }
 
 /// Which repository paths are scanned: by extension, minus test files and directories, vendored
