@@ -270,6 +270,29 @@ final class EnvironmentReadScannerTests: XCTestCase {
                        ["SECRET_KEY_BASE:2", "DATABASE_URL:3", "FETCH_TUPLE:4", "OR_RAISE:7", "NO_PARENS:8", "AFTER_CHAR:13", "IN_INTERPOLATION:14"])
     }
 
+    func testAMisreadQuoteHidesAtMostTheRestOfItsLine() {
+        XCTAssertEqual(reads("x := \"unterminated\ny := os.Getenv(\"Y\")", "a.go"), ["Y:2"])
+        XCTAssertEqual(reads("a = 'open\nb = os.environ['B']", "a.py"), ["B:2"])
+        XCTAssertEqual(reads("String a = \"open\nString b = System.getenv(\"B\");", "A.java"), ["B:2"])
+    }
+
+    func testOperatorsThatLookLikeLiteralsAreOperators() {
+        // Ruby's modulo and division, and a `<<` append, do not open a literal or a heredoc.
+        XCTAssertEqual(reads("a = b % c\nd = x / y; e = ENV['E']\nlist << item\nf = ENV['F']", "a.rb"), ["E:2", "F:4"])
+        // Rust lifetimes are not character literals.
+        XCTAssertEqual(reads("fn f<'a>(x: &'a str) -> &'a str { let v = env::var(\"V\"); x }", "a.rs"), ["V:1"])
+        // Kotlin block comments nest; Go's do not.
+        XCTAssertEqual(reads("/* a /* b */ System.getenv(\"HIDDEN\") */ val c = System.getenv(\"C\")", "A.kt"), ["C:1"])
+        XCTAssertEqual(reads("/* a /* b */ x := os.Getenv(\"SEEN\")", "a.go"), ["SEEN:1"])
+    }
+
+    func testDefaultsAfterAChainOfCalls() {
+        XCTAssertEqual(reads("a = ENV['A'].presence || 'x'\nb = ENV['B'].presence", "a.rb"), ["B:2"])
+        XCTAssertEqual(reads("a = os.environ.get('A', '').strip() or None\nb = os.environ.get('B').strip()", "a.py"), ["B:2"])
+        XCTAssertEqual(reads("let a = env::var(\"A\").map(|v| v.len()).unwrap_or(0);\nlet b = env::var(\"B\").map(|v| v.len())?;", "a.rs"), ["B:2"])
+        XCTAssertEqual(reads("const a = process.env?.A;\nconst b = process.env.B?.trim() ?? '';\nconst c = process.env?.['C'];", "a.js"), ["A:1", "C:3"])
+    }
+
     // MARK: files
 
     func testOnlyScannedLanguagesOutsideTestsAndVendoredCodeAreScanned() {

@@ -222,13 +222,19 @@ struct ReadMatcher {
         case .ruby:
             matchRuby(at: t)
         case .javascript:
-            // process.env.X, process.env["X"]; not `delete`/`typeof`, nor a method (`process.env.hasOwnProperty(…)`).
+            // process.env.X, process.env["X"] (`?.` too); not `delete`/`typeof`, nor a method
+            // (`process.env.hasOwnProperty(…)`).
             guard isWord(t, "process") && isPunct(t + 1, ".") && isWord(t + 2, "env"),
                   !isWord(t - 1, "delete") && !isWord(t - 1, "typeof") else { return }
-            if isPunct(t + 3, "."), name(t + 4) != nil, !isPunct(t + 5, "(") {
-                report(t + 4, end: t + 5, mayBeWritten: true)
-            } else if isPunct(t + 3, "["), isLiteralName(t + 4), isPunct(t + 5, "]") {
-                report(t + 4, end: t + 6, mayBeWritten: true)
+            var u = t + 3
+            if isPair(u, "?", ".") {
+                u += 1
+                if isPunct(u + 1, "[") { u += 1 }
+            }
+            if isPunct(u, "."), name(u + 1) != nil, !isPunct(u + 2, "(") {
+                report(u + 1, end: u + 2, mayBeWritten: true)
+            } else if isPunct(u, "["), isLiteralName(u + 1), isPunct(u + 2, "]") {
+                report(u + 1, end: u + 3, mayBeWritten: true)
             }
         case .rust:
             // env::var("X"), std::env::var("X"), env::var_os("X"); env!("X") is compile-time.

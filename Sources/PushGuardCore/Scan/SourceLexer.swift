@@ -352,14 +352,15 @@ struct SourceLexer {
             return c != UInt8(ascii: ")") && c != UInt8(ascii: "]") && c != UInt8(ascii: "}")
         case .identifier:
             let word = b[Int(last.start)..<Int(last.end)]
-            let keywords: [StaticString] = language == .ruby
-                ? ["if", "unless", "while", "until", "when", "and", "or", "not", "return", "then", "elsif", "case", "in"]
-                : ["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"]
-            return keywords.contains { keyword in
+            return (language == .ruby ? Self.rubyKeywords : Self.javaScriptKeywords).contains { keyword in
                 keyword.utf8CodeUnitCount == word.count && word.elementsEqual(UnsafeBufferPointer(start: keyword.utf8Start, count: keyword.utf8CodeUnitCount))
             }
         }
     }
+
+    /// Words after which a `/` starts a regular expression.
+    private static let rubyKeywords: [StaticString] = ["if", "unless", "while", "until", "when", "and", "or", "not", "return", "then", "elsif", "case", "in"]
+    private static let javaScriptKeywords: [StaticString] = ["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"]
 
     // MARK: strings
 
