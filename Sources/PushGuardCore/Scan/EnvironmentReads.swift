@@ -1,0 +1,185 @@
+/// One place in the pushed code that reads an environment variable without a default.
+public struct EnvironmentRead: Equatable, Hashable, Sendable {
+    /// The variable's name.
+    public var name: String
+    /// Repository path of the file.
+    public var path: String
+    /// 1-based line of the read (the line of the variable's name when a call spans lines).
+    public var line: Int
+
+    public init(name: String, path: String, line: Int) {
+        self.name = name
+        self.path = path
+        self.line = line
+    }
+}
+
+/// Variable names and paths excluded by `pushguard.scanIgnore` (multi-valued globs).
+///
+/// A pattern containing `/` is a path glob matched against the whole repository path (a leading
+/// `/` is dropped; a trailing `/` means everything below that directory). A pattern without `/`
+/// matches a variable name, or any single component of a path (a directory or the file name).
+/// `*` matches any run of characters except `/`, `**` any run including `/` (`**/` also matches
+/// no directory at all), `?` one character except `/`; every other character matches itself.
+/// Matching is case-sensitive and works on bytes.
+public struct ScanIgnore: Equatable, Sendable {
+    /// The patterns as given, in order.
+    public let patterns: [String]
+    private let names: [Glob]
+    private let paths: [Glob]
+
+    /// Longest pattern `problem(in:)` accepts, in bytes.
+    public static let maxPatternLength = 256
+
+    public init(patterns: [String]) {
+        self.patterns = patterns
+        var names: [Glob] = []
+        var paths: [Glob] = []
+        for pattern in patterns {
+            guard let glob = Glob(pattern) else { continue }
+            if glob.isPath { paths.append(glob) } else { names.append(glob) }
+        }
+        self.names = names
+        self.paths = paths
+    }
+
+    public static let none = ScanIgnore(patterns: [])
+
+    /// Why a `pushguard.scanIgnore` value cannot be used (nil: it can). The settings loader
+    /// refuses such a value rather than ignoring it in silence.
+    public static func problem(in pattern: String) -> String? {
+        if pattern.isEmpty { return "an empty pattern" }
+        if pattern.utf8.count > maxPatternLength { return "longer than \(maxPatternLength) bytes" }
+        if pattern.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { return "a control character" }
+        if pattern.utf8.allSatisfy({ $0 == UInt8(ascii: "/") }) { return "only '/'" }
+        return nil
+    }
+
+    public func ignores(name: String) -> Bool {
+        if names.isEmpty { return false }
+        let bytes = Array(name.utf8)
+        return names.contains { $0.matches(bytes[...]) }
+    }
+
+    public func ignores(path: String) -> Bool {
+        if names.isEmpty && paths.isEmpty { return false }
+        let bytes = Array(path.utf8)
+        if paths.contains(where: { $0.matches(bytes[...]) }) { return true }
+        if names.isEmpty { return false }
+        for component in bytes.split(separator: UInt8(ascii: "/")) where names.contains(where: { $0.matches(component) }) {
+            return true
+        }
+        return false
+    }
+}
+
+/// Finds the environment-variable reads in source files, without Foundation, on bytes: a small
+/// lexer per language skips comments and string contents, then a matcher recognises each
+/// language's read forms with a literal name (see the README's "Environment reads in the pushed
+/// code" for the full rules). Work is linear in the file's size, and files over `maxFileSize`
+/// are not read at all.
+///
+/// Decisions:
+/// - A read counts unless the code gives a default at the read site (a second argument, a block,
+///   `||`, `??`, `?:`, `or`, `unwrap_or…`), writes the variable, or only tests its presence
+///   (Rust `.is_ok()`/`.is_err()`). Python's `os.environ.get("X")` and `os.getenv("X")` without a
+///   default count: they return None, but code that reads a variable with no default usually
+///   needs it. Go's `os.LookupEnv` and Rust's `env::var("X").ok()` count for the same reason.
+/// - `||`/`?:` followed by `raise`, `throw`, `error`, `fail`, `die`, `exit`, `panic` or `abort`
+///   is no default: the code insists on the variable (Elixir's `System.get_env("X") || raise …`).
+/// - Rust's `env!("X")` is not counted: it is read when the code is compiled, and a missing one
+///   fails the build, not the running service.
+/// - JavaScript destructuring (`const { A } = process.env`) and names built at runtime are not
+///   recognised.
+public enum EnvironmentReadScanner {
+    /// Files larger than this (512 KiB) are not scanned: the work per blob stays bounded, and
+    /// source files that large are generated or bundled.
+    public static let maxFileSize = 512 * 1024
+
+    /// Longest variable name reported, in bytes.
+    public static let maxNameLength = 256
+
+    /// Variables the operating system, the shell, the service manager or the platform sets for
+    /// every process: never reported. App configuration such as `DATABASE_URL`, `NODE_ENV` or
+    /// `RAILS_ENV` is not on this list.
+    public static let platformVariables: Set<String> = [
+        // POSIX and the login shell
+        "PORT", "HOME", "PATH", "USER", "LOGNAME", "PWD", "OLDPWD", "SHELL", "SHLVL", "TERM",
+        "COLORTERM", "COLUMNS", "LINES", "NO_COLOR", "TMPDIR", "TMP", "TEMP", "TZ", "HOSTNAME",
+        "EDITOR", "VISUAL", "PAGER", "DISPLAY", "SSH_AUTH_SOCK",
+        // locale
+        "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_COLLATE", "LC_NUMERIC", "LC_TIME",
+        // XDG base directories
+        "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+        // Heroku-style platforms: the dyno's name and the buildpacks' concurrency hint
+        "DYNO", "WEB_CONCURRENCY",
+        // Kubernetes service discovery
+        "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+        // systemd
+        "INVOCATION_ID", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM",
+        "WATCHDOG_USEC", "WATCHDOG_PID", "RUNTIME_DIRECTORY", "STATE_DIRECTORY", "CACHE_DIRECTORY",
+        "LOGS_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY",
+    ]
+
+    /// True when `path` is a file of a scanned language that is not a test file/directory, not
+    /// vendored (vendor/, node_modules/, …) and not ignored. The push path calls this on every
+    /// changed path BEFORE reading a blob, so it is cheap: no allocation beyond the path's split.
+    public static func scans(path: String, ignore: ScanIgnore) -> Bool {
+        guard let language = SourceFiles.language(of: path) else { return false }
+        return SourceFiles.isProductCode(path, language: language) && !ignore.ignores(path: path)
+    }
+
+    /// The language `path` is scanned as (nil: not a scanned language), whether or not it is a
+    /// test, vendored or ignored: "go", "python", "ruby", "javascript", "rust", "java", "kotlin",
+    /// "php", "elixir".
+    public static func language(of path: String) -> String? {
+        SourceFiles.language(of: path)?.name
+    }
+
+    /// The reads without a default in one file's contents, in file order (duplicates of a name
+    /// keep each site). [] when `scans(path:)` is false or the content is binary (a NUL byte in the
+    /// first 8,000 bytes, as git decides) or over `maxFileSize`. Platform variables and ignored
+    /// names are excluded.
+    public static func reads(in contents: [UInt8], path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
+        guard contents.count <= maxFileSize, scans(path: path, ignore: ignore),
+              let language = SourceFiles.language(of: path) else { return [] }
+        return contents.withUnsafeBufferPointer { bytes -> [EnvironmentRead] in
+            if bytes[..<min(bytes.count, 8000)].contains(0) { return [] }
+            if !mentionsEnv(bytes) { return [] }
+            let tokens = SourceLexer.tokens(of: bytes, language: language)
+            var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
+            return matcher.reads().compactMap { found in
+                if platformVariables.contains(found.name) || ignore.ignores(name: found.name) { return nil }
+                return EnvironmentRead(name: found.name, path: path, line: found.line)
+            }
+        }
+    }
+
+    /// The reads in `after` (the changed files' new versions) whose names are read in none of
+    /// `before` (the same files' old versions): what the push adds. One entry per name: its
+    /// first site in path order (bytewise), then line order; the result is in that order.
+    public static func added(before: [EnvironmentRead], after: [EnvironmentRead]) -> [EnvironmentRead] {
+        let old = Set(before.lazy.map(\.name))
+        let new = after.filter { !old.contains($0.name) }.sorted { a, b in
+            if a.path != b.path { return a.path.utf8.lexicographicallyPrecedes(b.path.utf8) }
+            return a.line < b.line
+        }
+        var seen = Set<String>()
+        return new.filter { seen.insert($0.name).inserted }
+    }
+
+    /// Every read form contains "env" in some case (`Getenv`, `environ`, `ENV`, `get_env`, …): a
+    /// file without it is not lexed at all.
+    static func mentionsEnv(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = bytes.count
+        var i = 0
+        while i + 2 < count {
+            let c = bytes[i] | 0x20
+            if c == UInt8(ascii: "e"), bytes[i + 1] | 0x20 == UInt8(ascii: "n"), bytes[i + 2] | 0x20 == UInt8(ascii: "v") {
+                return true
+            }
+            i += 1
+        }
+        return false
+    }
+}
