@@ -290,7 +290,9 @@ public enum SettingsLoader {
         switch text.lowercased() {
         case "true", "yes", "1", "reject": meant = "on"
         case "false", "no", "0": meant = "off"
-        default: meant = Vocabulary.nearest(to: text, among: ScanMode.allCases.map(\.rawValue))
+        default:
+            let values = ScanMode.allCases.map(\.rawValue)
+            meant = values.first { !text.isEmpty && $0.hasPrefix(text.lowercased()) } ?? Vocabulary.nearest(to: text, among: values)
         }
         throw SettingsError("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
             + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, warn or off)")

@@ -135,7 +135,7 @@ final class LiveReadScanner {
         if let deployed = lastDeploy(environment.name) { return deployed }
         let deployedRefs = environment.refs.isEmpty ? ["refs/heads/main", "refs/heads/master"]
             : environment.refs.filter { !$0.contains(where: { "*?[".contains($0) }) }
-        for ref in deployedRefs where ref != update.ref {
+        for ref in deployedRefs {
             if let tip = repository.commitID(of: ref), let base = repository.mergeBase(tip, update.newID) { return base }
         }
         return nil
