@@ -44,7 +44,9 @@ public enum EnvironmentReadScanner {
             b == UInt8(ascii: "_") || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
         }
         func matches(_ marker: [UInt8], at i: Int) -> Bool {
-            i + marker.count <= contents.count && Array(contents[i..<(i + marker.count)]) == marker
+            guard i + marker.count <= contents.count else { return false }
+            for k in 0..<marker.count where contents[i + k] != marker[k] { return false }
+            return true
         }
         let goMarker = Array("os.Getenv(\"".utf8), jsMarker = Array("process.env.".utf8)
         var out: [EnvironmentRead] = []
@@ -52,6 +54,7 @@ public enum EnvironmentReadScanner {
         var i = 0
         while i < contents.count {
             if contents[i] == UInt8(ascii: "\n") { line += 1; i += 1; continue }
+            guard contents[i] == UInt8(ascii: "o") || contents[i] == UInt8(ascii: "p") else { i += 1; continue }
             for (marker, closing) in [(goMarker, Array("\")".utf8)), (jsMarker, [])] where matches(marker, at: i) {
                 var j = i + marker.count
                 while j < contents.count && isNameByte(contents[j]) { j += 1 }
