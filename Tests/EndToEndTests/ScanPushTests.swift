@@ -86,31 +86,41 @@ final class ScanPushTests: XCTestCase {
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), push.stderr)
+        // The next push has a base: what it adds is reported, what the first push brought is not.
+        try sandbox.commit(in: work, files: ["src/flags.js": "const flags = process.env.FEATURE_FLAGS;\n"], message: "flags")
+        let next = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(next.status, 0, next.all)
+        XCTAssertTrue(next.stderr.contains("FEATURE_FLAGS  missing  not set  read by src/flags.js:1 (new in this push)"), next.stderr)
+        XCTAssertFalse(next.stderr.contains("NEW_AUTH_TOKEN"), next.stderr)
     }
 
     func testAReadPresentBeforeThePushIsNotReported() throws {
         let repo = try sandbox.bareRepository("api")
         let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
-        try sandbox.commit(in: work, files: ["cmd/auth.go": "// changed\n" + goRead, "cmd/more.go": goRead.replacingOccurrences(of: "var token", with: "var again")],
+        try sandbox.commit(in: work, files: ["cmd/auth.go": "// changed\n" + goRead + "var flags = os.Getenv(\"FEATURE_FLAGS\")\n",
+                                             "cmd/more.go": goRead.replacingOccurrences(of: "var token", with: "var again")],
                            message: "touch the file that reads it")
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
-        XCTAssertEqual(push.status, 0, push.all)
-        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), push.stderr)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("FEATURE_FLAGS  missing  not set  read by cmd/auth.go:7 (new in this push)"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), "read before the push, in a changed file and a new one: \(push.stderr)")
     }
 
     func testReadsWithADefaultInTestsAndOfPlatformVariablesAreNotReported() throws {
         let (_, work) = try deployedRepository()
         try sandbox.commit(in: work, files: [
-            "src/config.js": "const level = process.env.LOG_LEVEL || 'info';\nconst region = process.env.REGION ?? 'eu';\n",
+            "src/config.js": "const level = process.env.LOG_LEVEL || 'info';\nconst region = process.env.REGION ?? 'eu';\nconst flags = process.env.FEATURE_FLAGS;\n",
             "cmd/auth_test.go": "package main\n\nimport \"os\"\n\nvar fake = os.Getenv(\"TEST_TOKEN\")\n",
             "test/helper.js": "const url = process.env.TEST_DATABASE_URL;\n",
             "cmd/server.go": "package main\n\nimport \"os\"\n\nvar port = os.Getenv(\"PORT\")\n",
             "node_modules/dep/index.js": "module.exports = process.env.DEP_SECRET;\n",
-        ], message: "reads that need nothing")
+        ], message: "reads that need nothing, and one that does")
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
-        XCTAssertEqual(push.status, 0, push.all)
-        XCTAssertFalse(push.stderr.contains("pushguard:"), push.stderr)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        let rows = push.stderr.split(separator: "\n").filter { $0.contains("(new in this push)") }
+        XCTAssertEqual(rows.map { $0.trimmingCharacters(in: .whitespaces) }, ["remote: pushguard:   FEATURE_FLAGS  missing  not set  read by src/config.js:3 (new in this push)"],
+                       "only the read without a default, outside tests, of a variable the platform does not set")
     }
 
     func testScanIgnoreSilencesByNameAndByPath() throws {
