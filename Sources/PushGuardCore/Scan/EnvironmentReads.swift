@@ -49,13 +49,15 @@ public enum EnvironmentReadScanner {
             return true
         }
         let goMarker = Array("os.Getenv(\"".utf8), jsMarker = Array("process.env.".utf8)
+        let markers: [([UInt8], [UInt8])] = [(goMarker, Array("\")".utf8)), (jsMarker, [])]
+        let or = Array("||".utf8), nullish = Array("??".utf8)
         var out: [EnvironmentRead] = []
         var line = 1
         var i = 0
         while i < contents.count {
             if contents[i] == UInt8(ascii: "\n") { line += 1; i += 1; continue }
             guard contents[i] == UInt8(ascii: "o") || contents[i] == UInt8(ascii: "p") else { i += 1; continue }
-            for (marker, closing) in [(goMarker, Array("\")".utf8)), (jsMarker, [])] where matches(marker, at: i) {
+            for (marker, closing) in markers where matches(marker, at: i) {
                 var j = i + marker.count
                 while j < contents.count && isNameByte(contents[j]) { j += 1 }
                 let name = String(decoding: contents[(i + marker.count)..<j], as: UTF8.self)
@@ -63,7 +65,7 @@ public enum EnvironmentReadScanner {
                 if closing.isEmpty {
                     var k = j
                     while k < contents.count && contents[k] == UInt8(ascii: " ") { k += 1 }
-                    if matches(Array("||".utf8), at: k) || matches(Array("??".utf8), at: k) { continue }
+                    if matches(or, at: k) || matches(nullish, at: k) { continue }
                 }
                 if platformVariables.contains(name) || ignore.ignores(name: name) { continue }
                 out.append(EnvironmentRead(name: name, path: path, line: line))
