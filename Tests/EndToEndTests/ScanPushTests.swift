@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import PushGuardCore
 
 /// What the scan for new environment-variable reads compares, what it leaves out, and its
 /// settings, through real pushes (Go and JavaScript reads).
@@ -209,5 +210,28 @@ final class ScanPushTests: XCTestCase {
         let badBase = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "wip", "--base", "nope")
         XCTAssertEqual(badBase.status, 2, badBase.all)
         XCTAssertTrue(badBase.stderr.contains("--base nope is not a commit"), badBase.stderr)
+    }
+
+    func testAReadMovedToAnotherFileIsNotNew() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        try FileManager.default.createDirectory(atPath: work + "/internal/auth", withIntermediateDirectories: true)
+        try sandbox.git("mv", "cmd/auth.go", "internal/auth/token.go", in: work)
+        try sandbox.commit(in: work, files: ["src/flags.js": "const flags = process.env.FEATURE_FLAGS;\n"], message: "move the read")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("FEATURE_FLAGS  missing  not set  read by src/flags.js:1 (new in this push)"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), "moved, not new: \(push.stderr)")
+    }
+
+    func testAChangedFileTooLargeToScanIsSaidNotSkippedInSilence() throws {
+        let (_, work) = try deployedRepository()
+        let large = "package main\n\n// " + String(repeating: "x", count: EnvironmentReadScanner.maxFileSize) + "\n"
+        try sandbox.commit(in: work, files: ["cmd/generated.go": large], message: "generated code")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("1 changed file(s) in ") && push.stderr.contains("not scanned for new environment-variable reads (first: cmd/generated.go)"),
+                      push.stderr)
     }
 }
