@@ -79,7 +79,11 @@ extension Repository {
         }
         let changed: [ChangedFile]
         do {
-            changed = try changedFiles(from: baseTree, to: newTree) { EnvironmentReadScanner.scans(path: $0, ignore: ignore) }
+            // Listed up to what the budget can still scan: a push replacing a huge tree is
+            // counted, not held in memory path by path.
+            (changed, scan.overBudget) = try changedFiles(from: baseTree, to: newTree, limit: max(0, budget.files)) {
+                EnvironmentReadScanner.scans(path: $0, ignore: ignore)
+            }
         } catch {
             scan.failure = "the changed files cannot be listed: \(error.message)"
             return scan
@@ -160,12 +164,17 @@ extension Repository {
     }
 
     /// The regular files that differ between two trees, sorted by path, among those `wanted`
-    /// accepts. Subtrees with the same id on both sides are skipped without being read, so the
+    /// accepts: at most `limit` of them, and how many more there were. Subtrees with the same id on both sides are skipped without being read, so the
     /// cost follows what changed, not the size of the tree: libgit2's tree-to-tree diff walks
     /// every file of both trees (about 100 ms for 100,000 files here), for a one-file change
     /// too. Iterative, so a deep directory chain cannot exhaust the stack.
-    func changedFiles(from oldRoot: git_oid, to newRoot: git_oid, wanted: (String) -> Bool) throws(GitError) -> [ChangedFile] {
+    func changedFiles(from oldRoot: git_oid, to newRoot: git_oid, limit: Int,
+                      wanted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
         var changed: [ChangedFile] = []
+        var more = 0
+        func found(_ file: ChangedFile) {
+            if changed.count < limit { changed.append(file) } else { more += 1 }
+        }
         var pending: [(prefix: String, old: git_oid?, new: git_oid?)] = [("", oldRoot, newRoot)]
         while let (prefix, oldID, newID) = pending.popLast() {
             let oldTree = try oldID.map { id throws(GitError) in try lookupTree(id) }
@@ -188,7 +197,7 @@ extension Repository {
                     let newFile = Repository.isRegularFile(mode) ? git_tree_entry_id(entry).pointee : nil
                     let oldFile = otherMode.map(Repository.isRegularFile) == true ? git_tree_entry_id(other!).pointee : nil
                     if (newFile != nil || oldFile != nil) && wanted(path) {
-                        changed.append(ChangedFile(path: path, old: oldFile, new: newFile))
+                        found(ChangedFile(path: path, old: oldFile, new: newFile))
                     }
                 }
             }
@@ -201,13 +210,13 @@ extension Repository {
                     if mode == GIT_FILEMODE_TREE {
                         pending.append((path + "/", git_tree_entry_id(entry).pointee, nil))
                     } else if Repository.isRegularFile(mode) && wanted(path) {
-                        changed.append(ChangedFile(path: path, old: git_tree_entry_id(entry).pointee, new: nil))
+                        found(ChangedFile(path: path, old: git_tree_entry_id(entry).pointee, new: nil))
                     }
                 }
             }
         }
         changed.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        return changed
+        return (changed, more)
     }
 
     private func lookupTree(_ id: git_oid) throws(GitError) -> OpaquePointer {
