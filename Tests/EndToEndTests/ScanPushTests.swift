@@ -234,4 +234,19 @@ final class ScanPushTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("1 changed file(s) in ") && push.stderr.contains("not scanned for new environment-variable reads (first: cmd/generated.go)"),
                       push.stderr)
     }
+
+    func testAPushChangingMoreFilesThanTheScanBoundSaysHowManyWereLeftOut() throws {
+        let (_, work) = try deployedRepository()
+        // 10,001 Go files, written by one process (file by file from here takes half a minute).
+        let generate = try sandbox.run(["sh", "-c", """
+            for d in $(seq 0 99); do mkdir -p gen/d$d; done
+            awk 'BEGIN { for (i = 0; i <= 10000; i++) { f = "gen/d" (i % 100) "/f" i ".go"; print "package gen" > f; close(f) } }'
+            """], in: work)
+        XCTAssertEqual(generate.status, 0, generate.all)
+        try sandbox.commit(in: work, files: [:], message: "10,001 generated files")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("remote: pushguard: warning: 1 changed file(s) in ")
+                      && push.stderr.contains("not scanned for new environment-variable reads: a push scans at most 10000 files"), push.stderr)
+    }
 }
