@@ -247,10 +247,13 @@ public struct PushDecider {
     /// evaluation).
     private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [ManifestRead], _ reads: [[EnvironmentRead]],
                               _ evaluate: (Manifest, [EnvironmentRead]) -> Evaluation) -> [Evaluation] {
-        var byInputs: [String: Evaluation] = [:]
+        struct Inputs: Hashable {
+            var manifest: String
+            var reads: [EnvironmentRead]
+        }
+        var byInputs: [Inputs: Evaluation] = [:]
         return zip(manifests, reads).map { read, added in
-            var identity = read.identity
-            for site in added { identity += "\u{0}" + site.name + "\u{1}" + site.path + "\u{1}" + String(site.line) }
+            let identity = Inputs(manifest: read.identity, reads: added)
             if let known = byInputs[identity] { return known }
             let evaluation = evaluate(read.manifest, added)
             byInputs[identity] = evaluation
