@@ -34,7 +34,7 @@ struct AuditCommand: ParsableCommand {
         }
         var rows = [["TIME", "APP/ENV", "REF", "COMMIT", "DECISION", "PUSHER", "FINDINGS", "REASON"]]
         for record in records {
-            let findings = record.findings.prefix(5).map { escapedForTerminal($0.key) + " " + $0.status }.joined(separator: ", ")
+            let findings = record.findings.prefix(5).map(\.text).joined(separator: ", ")
                 + (record.findings.count > 5 ? ", +\(record.findings.count - 5)" : "")
             rows.append([record.time, escapedForTerminal(record.app) + "/" + escapedForTerminal(record.environment),
                          escapedForTerminal(record.ref), String(record.newID.prefix(10)), record.decision.rawValue,

@@ -5,7 +5,7 @@ import PushGuardGit
 import PushGuardHooks
 import PushGuardStore
 
-/// `pushguard check --repo PATH --ref REF --commit REV`: the hook's decision without pushing.
+/// `pushguard check --repo PATH --ref REF --commit REV [--base REV]`: the hook's decision without pushing.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -14,6 +14,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The bare repository (its git config maps refs to environments).") var repo: String
     @Option(help: "The ref the push would update, e.g. refs/heads/main.") var ref: String
     @Option(help: "The commit to push (any revision the repository resolves); default: the ref's current tip.") var commit: String?
+    @Option(help: "What the commit is compared with for new environment-variable reads; default: the environment's last deploy, else the merge base with the ref it deploys.") var base: String?
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
@@ -43,7 +44,16 @@ struct CheckCommand: ParsableCommand {
                                   time: Clock.timestamp(), report: Report(verbose: true, pushOptionsEnabled: advertised ?? false))
         let readers = PushReaders.live(repository: repository, store: LazyStore(settings: settings), settings: settings,
                                        app: app, pusher: pusher, mayTransmit: "check does not transmit")
-        let update = RefUpdate(oldID: String(repeating: "0", count: id.count), newID: id, ref: ref)
+        // Without --base the commit is compared as a new ref's push is: with the environment's
+        // last deploy, else the merge base with the ref it deploys.
+        var oldID = String(repeating: "0", count: id.count)
+        if let base {
+            guard let resolved = repository.commitID(of: base) else {
+                throw CommandFailure.usage("--base \(escapedForTerminal(base)) is not a commit in \(escapedForTerminal(repo))")
+            }
+            oldID = resolved
+        }
+        let update = RefUpdate(oldID: oldID, newID: id, ref: ref)
         let decision = PushDecider(request: request, readers: readers).decide([update])
         if decision.lines.isEmpty {
             printError([Report.prefix + "\(escapedForTerminal(ref)) maps to no environment of \(escapedForTerminal(app)): a push is accepted unchecked"])

@@ -256,6 +256,13 @@ public enum SettingsLoader {
             }
         }
         settings.perRef = try bool(config, "pushguard.perRef") ?? false
+        if let scan = try config.string("pushguard.scan") { settings.scan = try parseScan(scan, "pushguard.scan") }
+        for pattern in try config.strings("pushguard.scanIgnore") {
+            guard !pattern.isEmpty else {
+                throw SettingsError("pushguard.scanIgnore is empty; give a variable name or a path glob (NEW_*, scripts/**), or unset it")
+            }
+            if !settings.scanIgnore.contains(pattern) { settings.scanIgnore.append(pattern) }
+        }
 
         for name in sectionNames {
             let prefix = "pushguard." + name + "."
@@ -264,6 +271,7 @@ public enum SettingsLoader {
             if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
             environment.autoSync = try bool(config, prefix + "autoSync") ?? false
             environment.verbose = try bool(config, prefix + "verbose") ?? false
+            if let scan = try config.string(prefix + "scan") { environment.scan = try parseScan(scan, prefix + "scan") }
             if let section = try config.string(prefix + "manifestEnvironment") {
                 guard !section.isEmpty else {
                     throw SettingsError("\(escapedForTerminal(prefix))manifestEnvironment is empty; name a section of app.json's environments (test, review, …) or unset it")
@@ -272,6 +280,22 @@ public enum SettingsLoader {
             }
             settings.environments.append(environment)
         }
+    }
+
+    /// `on`, `warn` or `off`; anything else is refused, naming the value probably meant
+    /// (`of` → `off`; a mode's or a boolean's word → what it would mean here).
+    private static func parseScan(_ text: String, _ name: String) throws(SettingsError) -> ScanMode {
+        if let scan = ScanMode(rawValue: text.lowercased()) { return scan }
+        let meant: String?
+        switch text.lowercased() {
+        case "true", "yes", "1", "reject": meant = "on"
+        case "false", "no", "0": meant = "off"
+        default:
+            let values = ScanMode.allCases.map(\.rawValue)
+            meant = values.first { !text.isEmpty && $0.hasPrefix(text.lowercased()) } ?? Vocabulary.nearest(to: text, among: values)
+        }
+        throw SettingsError("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
+            + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, warn or off)")
     }
 
     private static func parseMode(_ text: String, _ name: String) throws(SettingsError) -> Mode {

@@ -45,6 +45,7 @@ extension PushReaders {
                             pusher: String, mayTransmit: String?) -> PushReaders {
         // Parsed manifests by blob id, for the whole push.
         let cache = ManifestCache()
+        let scanner = LiveReadScanner(repository: repository, store: store, settings: settings, app: app)
         return PushReaders(
             manifest: { commit, path in repository.manifest(commit: commit, path: path, cache: &cache.parsed) },
             symbolicTarget: { repository.symbolicTarget(of: $0) },
@@ -67,7 +68,8 @@ extension PushReaders {
                 }
             },
             // What a push here could do (`check` shows a push's message, so it asks the same).
-            canTransmit: canTransmit(settings))
+            canTransmit: canTransmit(settings),
+            addedReads: { environment, update in scanner.addedReads(environment: environment, update: update) })
     }
 
     /// True when a push can transmit with these settings: a transmit command, or a store that
@@ -79,6 +81,76 @@ extension PushReaders {
         case .http, .exec: return true
         default: return false
         }
+    }
+}
+
+/// The reads each pushed ref adds, for the whole push: one scan per (base, new) pair (1,000 refs
+/// at one commit scan once), one look-up of each environment's last deploy, and one budget of
+/// files and bytes (`ScanBudget`) for all of them.
+final class LiveReadScanner {
+    let repository: Repository
+    let store: LazyStore
+    let settings: Settings
+    let app: String
+    let ignore: ScanIgnore
+    private var budget = ScanBudget()
+    private var scans: [String: AddedReads] = [:]
+    private var lastDeploys: [String: String?] = [:]
+
+    init(repository: Repository, store: LazyStore, settings: Settings, app: String) {
+        self.repository = repository
+        self.store = store
+        self.settings = settings
+        self.app = app
+        self.ignore = ScanIgnore(patterns: settings.scanIgnore)
+    }
+
+    func addedReads(environment: EnvironmentSettings, update: RefUpdate) -> AddedReads {
+        guard let base = base(environment: environment, update: update), base != update.newID else { return .none }
+        let pair = base + " " + update.newID
+        if let known = scans[pair] { return known }
+        let scan = repository.addedReads(base: base, new: update.newID, ignore: ignore, budget: &budget)
+        Trace.mark("scanned \(scan.scannedFiles) changed files")
+        var notes: [String] = []
+        let range = String(base.prefix(12)) + ".." + String(update.newID.prefix(12))
+        if let failure = scan.failure {
+            notes.append("new environment-variable reads in \(range) not checked: \(failure)")
+        }
+        if !scan.tooLarge.isEmpty {
+            notes.append("\(scan.tooLarge.count) changed file(s) in \(range) over \(EnvironmentReadScanner.maxFileSize) bytes not scanned for new environment-variable reads (first: \(scan.tooLarge[0]))")
+        }
+        if scan.overBudget > 0 {
+            notes.append("\(scan.overBudget) changed file(s) in \(range) not scanned for new environment-variable reads: a push scans at most \(ScanBudget.maxFiles) files and \(ScanBudget.maxBytes >> 20) MiB; push in smaller steps to have them checked")
+        }
+        let added = AddedReads(reads: scan.added, notes: notes)
+        scans[pair] = added
+        return added
+    }
+
+    /// What a ref's push is compared with: its old commit; for a new ref, the environment's
+    /// last deployed commit when the store knows it and the repository has it, else the merge
+    /// base with the ref the environment deploys; else nothing (no read counts as new).
+    func base(environment: EnvironmentSettings, update: RefUpdate) -> String? {
+        if !update.isCreation { return update.oldID }
+        if let deployed = lastDeploy(environment.name) { return deployed }
+        let deployedRefs = environment.refs.isEmpty ? ["refs/heads/main", "refs/heads/master"]
+            : environment.refs.filter { !$0.contains(where: { "*?[".contains($0) }) }
+        for ref in deployedRefs {
+            if let tip = repository.commitID(of: ref), let base = repository.mergeBase(tip, update.newID) { return base }
+        }
+        return nil
+    }
+
+    private func lastDeploy(_ environment: String) -> String? {
+        if let known = lastDeploys[environment] { return known }
+        var found: String?
+        if let admin = (try? store.get()) as? AdminStore,
+           let record = try? admin.lastDeploy(app: app, environment: environment),
+           repository.hasCommit(record.newID) {
+            found = record.newID
+        }
+        lastDeploys[environment] = found
+        return found
     }
 }
 

@@ -39,6 +39,17 @@ final class FakeManifests {
     }
 }
 
+/// The reads each pushed commit adds, by commit id, with the scans asked for recorded.
+final class FakeScans {
+    var byCommit: [String: AddedReads] = [:]
+    private(set) var asked: [String] = []
+
+    func added(_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads {
+        asked.append(environment.name + " " + update.newID)
+        return byCommit[update.newID] ?? .none
+    }
+}
+
 /// A push decision over fakes, with the settings and options a test gives.
 struct Push {
     var settings: Settings = {
@@ -53,16 +64,18 @@ struct Push {
     var canTransmit = true
     let store = FakeStore()
     let manifests = FakeManifests()
+    let scans = FakeScans()
 
     func decide(_ updates: [RefUpdate]) -> PushDecision {
         let request = PushRequest(app: "billing-api", settings: settings, options: options, pusher: "alice",
                                   time: "2026-11-27T10:00:00Z", report: Report(pushOptionsEnabled: pushOptionsEnabled),
                                   gitlab: gitlab)
-        let store = self.store, manifests = self.manifests
+        let store = self.store, manifests = self.manifests, scans = self.scans
         let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
                                   symbolicTarget: { manifests.symbolicRefs[$0] },
                                   state: { environment throws(StoreFailure) in try store.state(environment) },
-                                  transmit: { store.transmit($0) }, canTransmit: canTransmit)
+                                  transmit: { store.transmit($0) }, canTransmit: canTransmit,
+                                  addedReads: { scans.added($0, $1) })
         return PushDecider(request: request, readers: readers).decide(updates)
     }
 }

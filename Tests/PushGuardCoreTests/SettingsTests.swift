@@ -93,3 +93,25 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(EnvironmentSettings(name: "pr", manifestEnvironment: "review").manifestSection, "review")
     }
 }
+
+final class ScanSettingsTests: XCTestCase {
+    func testScanDefaultsToOnAndAnEnvironmentsOwnValueWins() {
+        var settings = Settings()
+        XCTAssertEqual(settings.scan(of: EnvironmentSettings(name: "production")), .on)
+        settings.scan = .warn
+        XCTAssertEqual(settings.scan(of: EnvironmentSettings(name: "production")), .warn)
+        XCTAssertEqual(settings.scan(of: EnvironmentSettings(name: "production", scan: .off)), .off)
+    }
+
+    func testModeOffMeansNoScan() {
+        let settings = Settings()
+        XCTAssertEqual(settings.scan(of: EnvironmentSettings(name: "production", mode: .off, scan: .on)), .off)
+    }
+
+    func testTheScanSettingsAreKnownNames() {
+        XCTAssertTrue(Vocabulary.settings.contains("scan"))
+        XCTAssertTrue(Vocabulary.settings.contains("scanIgnore"))
+        XCTAssertTrue(Vocabulary.environmentSettings.contains("scan"))
+        XCTAssertEqual(Vocabulary.nearest(to: "scanIgnor", among: Vocabulary.settings), "scanIgnore")
+    }
+}

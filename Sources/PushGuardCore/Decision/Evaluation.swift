@@ -35,9 +35,13 @@ public struct KeyReport: Equatable, Sendable {
     public var requiredByManifest: Bool
     /// The stored entry, absent for keys only the manifest names.
     public var entry: ConfigEntry?
+    /// Where the pushed code newly reads the key (a read the push adds), if it does.
+    public var readBy: EnvironmentRead?
 
     public init(key: String, status: KeyStatus, appliedOn: Int, instanceCount: Int,
-                unset: Bool = false, requiredByManifest: Bool = false, entry: ConfigEntry? = nil) {
+                unset: Bool = false, requiredByManifest: Bool = false, entry: ConfigEntry? = nil,
+                readBy: EnvironmentRead? = nil) {
+        self.readBy = readBy
         self.key = key
         self.status = status
         self.appliedOn = appliedOn
@@ -49,6 +53,10 @@ public struct KeyReport: Equatable, Sendable {
 
     /// True when this key makes the environment unsynchronized.
     public var isFinding: Bool { status != .live }
+
+    /// True when only a read the push adds makes this key a finding: not set, and not
+    /// required by the manifest. `pushguard.scan = warn` never rejects for these alone.
+    public var isScanOnly: Bool { status == .missing && readBy != nil && !requiredByManifest }
 }
 
 /// What happens to a push (and what the audit log records). The first five are decisions,
@@ -82,6 +90,9 @@ public struct Evaluation: Equatable, Sendable {
     public var decision: Decision
     /// The reason given with `-o pushguard.ack=REASON`, when the push was overridden.
     public var overrideReason: String?
+    /// True when `pushguard.scan = warn` turned what would have been a rejection into a
+    /// warning: every finding was a new read of a key that is not set.
+    public var scanWarned: Bool = false
 
     /// The keys that make the environment unsynchronized.
     public var findings: [KeyReport] { keys.filter(\.isFinding) }
@@ -101,8 +112,14 @@ public enum Evaluator {
     /// The status of every stored key, plus a `missing` report for each required key not set.
     /// `section` names the section of app.json's `environments` the environment reads (nil:
     /// the one named like the environment).
-    public static func keyReports(state: EnvironmentState, manifest: Manifest, section: String? = nil) -> [KeyReport] {
+    /// `reads`: the environment-variable reads the push adds; each name counts as a
+    /// requirement, and its report says where it is read (a key both required and read keeps
+    /// both facts).
+    public static func keyReports(state: EnvironmentState, manifest: Manifest, section: String? = nil,
+                                  reads: [EnvironmentRead] = []) -> [KeyReport] {
         let required = manifest.requiredKeys(section: section ?? state.environment)
+        var readBy: [String: EnvironmentRead] = [:]
+        for read in reads where readBy[read.name] == nil { readBy[read.name] = read }
         let active = state.activeInstances
         // Sorted once, so each key's count is a binary search: O(keys · log instances).
         let applied = active.map(\.appliedVersion).sorted()
@@ -115,15 +132,16 @@ public enum Evaluator {
             return applied.count - low
         }
         var reports: [KeyReport] = []
-        reports.reserveCapacity(state.config.count + required.count)
+        reports.reserveCapacity(state.config.count + required.count + readBy.count)
         var seen = Set<String>()
         for entry in state.config {
             seen.insert(entry.key)
             let isRequired = required.contains(entry.key)
-            if entry.deleted && isRequired {
+            let read = readBy[entry.key]
+            if entry.deleted && (isRequired || read != nil) {
                 reports.append(KeyReport(key: entry.key, status: .missing, appliedOn: 0,
                                          instanceCount: active.count, unset: true,
-                                         requiredByManifest: true, entry: entry))
+                                         requiredByManifest: isRequired, entry: entry, readBy: read))
                 continue
             }
             let count: Int
@@ -140,11 +158,15 @@ public enum Evaluator {
             reports.append(KeyReport(key: entry.key, status: status,
                                      appliedOn: count,
                                      instanceCount: active.count, unset: entry.deleted,
-                                     requiredByManifest: isRequired, entry: entry))
+                                     requiredByManifest: isRequired, entry: entry, readBy: read))
         }
         for key in required.sorted() where !seen.contains(key) {
             reports.append(KeyReport(key: key, status: .missing, appliedOn: 0,
-                                     instanceCount: active.count, requiredByManifest: true))
+                                     instanceCount: active.count, requiredByManifest: true, readBy: readBy[key]))
+        }
+        for key in readBy.keys.sorted() where !seen.contains(key) && !required.contains(key) {
+            reports.append(KeyReport(key: key, status: .missing, appliedOn: 0,
+                                     instanceCount: active.count, readBy: readBy[key]))
         }
         reports.sort { ($0.status, $0.key) < ($1.status, $1.key) }
         return reports
@@ -154,12 +176,18 @@ public enum Evaluator {
     /// of app.json's `environments` whose `env` replaces the base `env` for this environment
     /// (`pushguard.<env>.manifestEnvironment`); nil: the section named like the environment.
     /// Without that section in the manifest, the base `env` applies.
+    ///
+    /// `reads` are the environment-variable reads the push adds (ignored with `scan` off).
+    /// With `scan` warn, an environment whose only findings are such reads of keys that are not
+    /// set is warned, never rejected; other findings still follow the mode.
     public static func evaluate(state: EnvironmentState, manifest: Manifest, mode: Mode,
-                                override: Override? = nil, manifestEnvironment: String? = nil) -> Evaluation {
+                                override: Override? = nil, manifestEnvironment: String? = nil,
+                                reads: [EnvironmentRead] = [], scan: ScanMode = .on) -> Evaluation {
         var problem: String?
         if case .unreadable(let why) = manifest { problem = why }
         let section = manifestEnvironment ?? state.environment
-        let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest, section: section)
+        let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest, section: section,
+                                                  reads: scan == .off ? [] : reads)
         var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
                                     desiredVersion: state.desiredVersion, keys: keys,
                                     manifestProblem: mode == .off ? nil : problem,
@@ -170,8 +198,13 @@ public enum Evaluator {
         if let override {
             evaluation.decision = .overridden
             evaluation.overrideReason = override.reason
+        } else if mode == .warn {
+            evaluation.decision = .warned
+        } else if scan == .warn && problem == nil && evaluation.findings.allSatisfy(\.isScanOnly) {
+            evaluation.decision = .warned
+            evaluation.scanWarned = true
         } else {
-            evaluation.decision = mode == .warn ? .warned : .rejected
+            evaluation.decision = .rejected
         }
         return evaluation
     }

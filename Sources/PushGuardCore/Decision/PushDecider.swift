@@ -143,10 +143,19 @@ public struct PushDecider {
         let override = request.options.override
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
         let section = environment.manifestSection
-        var evaluations = evaluateOnce(refs, manifests) {
-            Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section)
-        }
+        // The environment-variable reads each ref adds, unless the scan is off here. What the
+        // scan left out is said once per push, never silently.
+        let scan = settings.scan(of: environment)
         var lines: [String] = []
+        let added = refs.map { scan == .off ? AddedReads.none : readers.addedReads(environment, $0) }
+        for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
+            lines.append(Report.prefix + "warning: " + escapedForTerminal(note))
+        }
+        let reads = added.map(\.reads)
+        var evaluations = evaluateOnce(refs, manifests, reads) {
+            Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section,
+                               reads: $1, scan: scan)
+        }
         var pendingBeforeSync: [[KeyReport]]?
         var syncFailure: String?
         let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
@@ -173,9 +182,9 @@ public struct PushDecider {
                         let failed = storeFailed(environment, refs: refs, failure: error)
                         return (failed.outcomes, lines + failed.lines)
                     }
-                    evaluations = evaluateOnce(refs, manifests) {
+                    evaluations = evaluateOnce(refs, manifests, reads) {
                         var evaluation = Evaluator.evaluate(state: synced, manifest: $0, mode: mode, override: override,
-                                                            manifestEnvironment: section)
+                                                            manifestEnvironment: section, reads: $1, scan: scan)
                         if evaluation.inSync { evaluation.decision = .synced }
                         return evaluation
                     }
@@ -233,15 +242,21 @@ public struct PushDecider {
         return "nothing to transmit would fix this (" + causes.joined(separator: "; ") + "), so nothing was transmitted"
     }
 
-    /// One evaluation per distinct manifest, shared by every ref whose commit has it (1,000
-    /// release branches, or 40 commits sharing one app.json, cost one evaluation).
-    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [ManifestRead],
-                              _ evaluate: (Manifest) -> Evaluation) -> [Evaluation] {
-        var byManifest: [String: Evaluation] = [:]
-        return manifests.map { read in
-            if let known = byManifest[read.identity] { return known }
-            let evaluation = evaluate(read.manifest)
-            byManifest[read.identity] = evaluation
+    /// One evaluation per distinct manifest and set of added reads, shared by every ref whose
+    /// commit has them (1,000 release branches, or 40 commits sharing one app.json, cost one
+    /// evaluation).
+    private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [ManifestRead], _ reads: [[EnvironmentRead]],
+                              _ evaluate: (Manifest, [EnvironmentRead]) -> Evaluation) -> [Evaluation] {
+        struct Inputs: Hashable {
+            var manifest: String
+            var reads: [EnvironmentRead]
+        }
+        var byInputs: [Inputs: Evaluation] = [:]
+        return zip(manifests, reads).map { read, added in
+            let identity = Inputs(manifest: read.identity, reads: added)
+            if let known = byInputs[identity] { return known }
+            let evaluation = evaluate(read.manifest, added)
+            byInputs[identity] = evaluation
             return evaluation
         }
     }

@@ -31,7 +31,9 @@ public struct RefOutcome: Equatable, Sendable {
     /// Findings as records and notes keep them: bounded, so a manifest declaring 60,000 keys
     /// cannot make a record of megabytes.
     public var recordedFindings: [AuditRecord.KeyFinding] {
-        findings.prefix(AuditRecord.maxFindings).map { AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue) }
+        findings.prefix(AuditRecord.maxFindings).map {
+            AuditRecord.KeyFinding(key: $0.key, status: $0.status.rawValue, readBy: $0.readBy.map(AuditRecord.KeyFinding.site))
+        }
     }
 
     /// The reason, saying how many findings were left out of the record.

@@ -29,6 +29,20 @@ public struct ManifestRead: Equatable, Sendable {
     }
 }
 
+/// The environment-variable reads a pushed ref adds to the code (reads in the pushed commit's
+/// changed files whose names the base commit's versions of those files did not read; see
+/// `EnvironmentReadScanner`), and what the pusher should know about the scan (files it left out).
+public struct AddedReads: Equatable, Sendable {
+    public var reads: [EnvironmentRead]
+    /// One sentence each, unprefixed and unescaped.
+    public var notes: [String]
+    public init(reads: [EnvironmentRead] = [], notes: [String] = []) {
+        self.reads = reads
+        self.notes = notes
+    }
+    public static let none = AddedReads()
+}
+
 /// Everything a push decision reads from the world, injected so that a push can be decided
 /// (and unit-tested) without git, a store or a process.
 public struct PushReaders {
@@ -43,12 +57,18 @@ public struct PushReaders {
     /// True when a push on this server can transmit (`pushguard.transmitCommand` is set, or the
     /// store transmits itself): only then is `-o pushguard.sync` offered to the pusher.
     public var canTransmit: Bool
+    /// The reads `update` adds for `environment` (its base: the ref's old commit; for a new
+    /// ref, the environment's last deploy or the merge base with the ref it deploys). Asked
+    /// only where the environment's `pushguard.scan` is not `off`.
+    public var addedReads: (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads
 
     public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
                 symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
                 state: @escaping (_ environment: String) throws(StoreFailure) -> EnvironmentState,
                 transmit: @escaping (_ environment: String) -> TransmitOutcome,
-                canTransmit: Bool = true) {
+                canTransmit: Bool = true,
+                addedReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads = { _, _ in .none }) {
+        self.addedReads = addedReads
         self.manifest = manifest
         self.symbolicTarget = symbolicTarget
         self.state = state

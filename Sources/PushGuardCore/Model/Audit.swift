@@ -5,9 +5,22 @@ public struct AuditRecord: Equatable, Sendable {
     public struct KeyFinding: Equatable, Sendable {
         public var key: String
         public var status: String
-        public init(key: String, status: String) {
+        /// `PATH:LINE` where the pushed code newly reads the key, when a read the push adds
+        /// made it a finding (`pushguard.scan`); nil otherwise, and in records of older versions.
+        public var readBy: String?
+        public init(key: String, status: String, readBy: String? = nil) {
             self.key = key
             self.status = status
+            self.readBy = readBy
+        }
+
+        /// `PATH:LINE`, as records keep a read's site.
+        public static func site(_ read: EnvironmentRead) -> String { read.path + ":" + String(read.line) }
+
+        /// `KEY status`, or `KEY status (read by PATH:LINE)`, escaped: how tables and notes show it.
+        public var text: String {
+            escapedForTerminal(key) + " " + escapedForTerminal(status)
+                + (readBy.map { " (read by " + escapedForTerminal($0) + ")" } ?? "")
         }
     }
 
@@ -60,7 +73,9 @@ public struct AuditRecord: Equatable, Sendable {
         copy.oldID = escapedForTerminal(oldID)
         copy.newID = escapedForTerminal(newID)
         copy.pusher = escapedForTerminal(pusher)
-        copy.findings = findings.map { KeyFinding(key: escapedForTerminal($0.key), status: escapedForTerminal($0.status)) }
+        copy.findings = findings.map {
+            KeyFinding(key: escapedForTerminal($0.key), status: escapedForTerminal($0.status), readBy: $0.readBy.map(escapedForTerminal))
+        }
         copy.reason = escapedForTerminal(reason)
         return copy
     }
@@ -84,9 +99,14 @@ public struct AuditRecord: Equatable, Sendable {
         ]))
     }
 
-    /// Findings as JSON: an array of `{key, status}`.
+    /// Findings as JSON: an array of `{key, status}`, with `readBy` (`PATH:LINE`) on a finding
+    /// a read the push adds made (readers of older versions ignore the member).
     public static func json(findings: [KeyFinding]) -> JSONValue {
-        .array(findings.map { .object(JSONObject([("key", .string($0.key)), ("status", .string($0.status))])) })
+        .array(findings.map { finding in
+            var members: [(key: String, value: JSONValue)] = [("key", .string(finding.key)), ("status", .string(finding.status))]
+            if let readBy = finding.readBy { members.append(("readBy", .string(readBy))) }
+            return .object(JSONObject(members))
+        })
     }
 
     /// Findings as stored in a text column.
@@ -103,7 +123,7 @@ public struct AuditRecord: Equatable, Sendable {
         return items.compactMap { item in
             guard let object = item.objectValue, let key = object["key"]?.stringValue,
                   let status = object["status"]?.stringValue else { return nil }
-            return KeyFinding(key: key, status: status)
+            return KeyFinding(key: key, status: status, readBy: object["readBy"]?.stringValue)
         }
     }
 }

@@ -13,9 +13,12 @@ public struct EnvironmentSettings: Equatable, Sendable {
     /// section named like the environment (`test`, `review`, …). Without that section in a
     /// manifest, the base `env` applies.
     public var manifestEnvironment: String?
+    /// Overrides `pushguard.scan` for this environment.
+    public var scan: ScanMode?
 
     public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false,
-                manifestEnvironment: String? = nil) {
+                manifestEnvironment: String? = nil, scan: ScanMode? = nil) {
+        self.scan = scan
         self.name = name
         self.refs = refs
         self.mode = mode
@@ -26,6 +29,16 @@ public struct EnvironmentSettings: Equatable, Sendable {
 
     /// The section of app.json's `environments` this environment reads.
     public var manifestSection: String { manifestEnvironment ?? name }
+}
+
+/// `pushguard.scan`: what the environment-variable reads a push adds to the code count for.
+public enum ScanMode: String, Sendable, CaseIterable {
+    /// A new read of a variable the environment lacks counts like an app.json requirement.
+    case on
+    /// Such reads are shown, but never refuse a push on their own.
+    case warn
+    /// Nothing is scanned.
+    case off
 }
 
 /// What a store failure does to a push.
@@ -65,6 +78,10 @@ public struct Settings: Equatable, Sendable {
     public var passEnvironment: [String] = []
     /// Check per ref in the update hook instead of per push in pre-receive.
     public var perRef: Bool = false
+    /// `pushguard.scan`: the default for environments.
+    public var scan: ScanMode = .on
+    /// `pushguard.scanIgnore`: globs of variable names and file paths the scan leaves out.
+    public var scanIgnore: [String] = []
     public var environments: [EnvironmentSettings] = []
 
     public init() {}
@@ -95,6 +112,11 @@ public struct Settings: Equatable, Sendable {
 
     /// The mode an environment is checked in.
     public func mode(of environment: EnvironmentSettings) -> Mode { environment.mode ?? mode }
+
+    /// How an environment's new environment-variable reads count: `off` when its mode is `off`.
+    public func scan(of environment: EnvironmentSettings) -> ScanMode {
+        mode(of: environment) == .off ? .off : (environment.scan ?? scan)
+    }
 
     /// The environment's settings by name, or defaults when it has no section.
     public func environment(named name: String) -> EnvironmentSettings {

@@ -6,7 +6,7 @@ extension DeployRecord {
                         + (refs.count > 5 ? ", … and \(refs.count - 5) more" : ""),
                      "config version: \(configVersion)"]
         if !findings.isEmpty {
-            let keys = findings.prefix(50).map { escapedForTerminal($0.key) + " " + escapedForTerminal($0.status) }
+            let keys = findings.prefix(50).map(\.text)
                 .joined(separator: ", ")
             let more = findings.count > 50 ? ", … and \(findings.count - 50) more" : ""
             lines.append((decision == .synced ? "synced in this push: " : "out of sync: ") + keys + more)

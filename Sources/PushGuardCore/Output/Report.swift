@@ -65,6 +65,9 @@ public struct Report: Sendable {
             out.append(Report.prefix + "  and config not synchronized:")
         }
         out += keyLines(findings, section: evaluation.manifestSection)
+        if evaluation.scanWarned {
+            out.append(Report.prefix + "  (pushguard.scan = warn: reads new in this push do not refuse it on their own)")
+        }
         out += fixLines(evaluation, commit: commit)
         return out
     }
@@ -86,7 +89,8 @@ public struct Report: Sendable {
     }
 
     /// One line per key, its columns aligned across rows:
-    /// `KEY  status  applied on N of M instances  required by app.json`.
+    /// `KEY  status  applied on N of M instances  required by app.json`, and where the code
+    /// reads it when a read the push adds made it a finding: `read by cmd/auth.go:3 (new in this push)`.
     public func keyLines(_ keys: [KeyReport], section: String? = nil) -> [String] {
         let shown = keys.prefix(maxKeys)
         let names = shown.map { escapedForTerminal($0.key) }
@@ -98,8 +102,12 @@ public struct Report: Sendable {
             + (section.map { " (environments." + escapedForTerminal($0) + ")" } ?? "")
         var out: [String] = []
         for (index, report) in shown.enumerated() {
+            var why: [String] = report.requiredByManifest ? [requiredBy] : []
+            if let read = report.readBy {
+                why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line) + " (new in this push)")
+            }
             var line = Report.prefix + "  " + padded(names[index], nameWidth) + "  " + padded(report.status.rawValue, 7)
-                + "  " + padded(applied[index], appliedWidth) + "  " + (report.requiredByManifest ? requiredBy : "")
+                + "  " + padded(applied[index], appliedWidth) + "  " + why.joined(separator: ", ")
             while line.hasSuffix(" ") { line.removeLast() }
             out.append(line)
         }
@@ -144,6 +152,14 @@ public struct Report: Sendable {
             if !deployed && evaluation.manifestProblem == nil && pushOptionsEnabled && canSync {
                 fixes.append(("or sync in this push", "git push -o pushguard.sync …"))
             }
+        }
+        // A read the code does not really need (it has a fallback the scan cannot see, or the
+        // platform sets it) is silenced where it is read, or by the server's admin.
+        let scanOnly = missing.filter(\.isScanOnly).prefix(maxKeys)
+        if !scanOnly.isEmpty {
+            fixes.append(("or, if the code does not need " + (scanOnly.count == 1 ? "it" : "them"),
+                          "give the read a default in the code, or an admin runs "
+                          + scanOnly.map { "git config --add pushguard.scanIgnore " + shellQuoted($0.key) }.joined(separator: "; ")))
         }
         if let problem = evaluation.manifestProblem {
             let manifest = manifestName(commit: commit)

@@ -1,0 +1,252 @@
+import CLibgit2
+import PushGuardCore
+
+/// How much one push may scan for environment-variable reads: each changed file the scanner
+/// would read costs one, each blob read its size. Shared by every ref of the push, so 2,000
+/// refs at 2,000 different commits cannot make a hook read the whole history.
+public struct ScanBudget: Sendable {
+    /// At most this many changed files are scanned per push (both versions of a file count once).
+    public static let maxFiles = 10_000
+    /// At most this many bytes of blobs are read per push.
+    public static let maxBytes = 256 << 20
+
+    public var files: Int
+    public var bytes: Int
+
+    public init(files: Int = ScanBudget.maxFiles, bytes: Int = ScanBudget.maxBytes) {
+        self.files = files
+        self.bytes = bytes
+    }
+}
+
+/// What a scan of one base..new pair found, and what it left out.
+public struct ReadScan: Sendable {
+    /// Reads in the new versions of the changed files whose names none of the old versions read.
+    public var added: [EnvironmentRead] = []
+    /// Changed files the scanner reads that were scanned.
+    public var scannedFiles = 0
+    /// Changed files left out because a blob was over `EnvironmentReadScanner.maxFileSize`.
+    public var tooLarge: [String] = []
+    /// Changed files left out because the push's budget was spent.
+    public var overBudget = 0
+    /// Why the scan could not be done at all, if it could not.
+    public var failure: String?
+}
+
+extension Repository {
+    /// The commit id a ref (or any revision) points at now, or nil.
+    public func commitID(of revision: String) -> String? {
+        var object: OpaquePointer?
+        guard git_revparse_single(&object, handle, revision) == 0 else { return nil }
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
+        defer { git_object_free(commit) }
+        return Repository.hex(git_object_id(commit))
+    }
+
+    /// True when `id` names a commit present in the repository (the quarantine included).
+    public func hasCommit(_ id: String) -> Bool {
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, id, id.utf8.count) == 0 else { return false }
+        var commit: OpaquePointer?
+        guard git_commit_lookup(&commit, handle, &oid) == 0 else { return false }
+        git_commit_free(commit)
+        return true
+    }
+
+    /// The best common ancestor of two commits, or nil when they share none.
+    public func mergeBase(_ a: String, _ b: String) -> String? {
+        var one = git_oid(), two = git_oid(), base = git_oid()
+        guard git_oid_fromstrn(&one, a, a.utf8.count) == 0, git_oid_fromstrn(&two, b, b.utf8.count) == 0,
+              git_merge_base(&base, handle, &one, &two) == 0 else { return nil }
+        return Repository.hex(&base)
+    }
+
+    /// The environment-variable reads that `new` adds to the code compared with `base`: the
+    /// files that differ between the two trees (no content diff, no rename detection), only
+    /// those the scanner reads (`EnvironmentReadScanner.scans`), each blob's size checked by its
+    /// header before it is read. Reads only: safe inside git's quarantine.
+    public func addedReads(base: String, new: String, ignore: ScanIgnore, budget: inout ScanBudget) -> ReadScan {
+        var scan = ReadScan()
+        guard let baseTree = treeID(of: base) else {
+            scan.failure = "the base commit \(escapedForTerminal(String(base.prefix(12)))) cannot be read"
+            return scan
+        }
+        guard let newTree = treeID(of: new) else {
+            scan.failure = "the pushed commit \(escapedForTerminal(String(new.prefix(12)))) cannot be read"
+            return scan
+        }
+        let changed: [ChangedFile]
+        do {
+            // Listed up to what the budget can still scan: a push replacing a huge tree is
+            // counted, not held in memory path by path.
+            (changed, scan.overBudget) = try changedFiles(from: baseTree, to: newTree, limit: max(0, budget.files)) {
+                EnvironmentReadScanner.scans(path: $0, ignore: ignore)
+            }
+        } catch {
+            scan.failure = "the changed files cannot be listed: \(error.message)"
+            return scan
+        }
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else {
+            scan.failure = "the object database cannot be opened"
+            return scan
+        }
+        defer { git_odb_free(odb) }
+        // git checked each object's id when it received it: the blobs are not hashed again.
+        pushguard_set_strict_hash_verification(0)
+        defer { pushguard_set_strict_hash_verification(1) }
+        func size(_ id: git_oid) -> Int? {
+            var oid = id, size = 0, type = GIT_OBJECT_ANY
+            return git_odb_read_header(&size, &type, odb, &oid) == 0 ? size : nil
+        }
+        // First the new versions: only a name they read can be new. Most pushes add no read,
+        // and then the old versions are never read.
+        var after: [EnvironmentRead] = []
+        var scanned: [ChangedFile] = []
+        for file in changed {
+            if budget.files <= 0 {
+                scan.overBudget += 1
+                continue
+            }
+            guard let new = file.new else { scanned.append(file); continue }
+            let bytes = size(new) ?? 0
+            if bytes > EnvironmentReadScanner.maxFileSize {
+                scan.tooLarge.append(file.path)
+                continue
+            }
+            if bytes > budget.bytes {
+                scan.overBudget += 1
+                budget.files = 0
+                continue
+            }
+            budget.files -= 1
+            budget.bytes -= bytes
+            scan.scannedFiles += 1
+            scanned.append(file)
+            if let contents = blobBytes(new) {
+                after += EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
+            }
+        }
+        // Then the old versions of the same files (a read moved from one changed file to
+        // another is not new), only when something could be new.
+        var before: [EnvironmentRead] = []
+        if !after.isEmpty {
+            for file in scanned {
+                guard let old = file.old else { continue }
+                let bytes = size(old) ?? 0
+                if bytes > EnvironmentReadScanner.maxFileSize {
+                    scan.tooLarge.append(file.path)
+                    continue
+                }
+                if bytes > budget.bytes {
+                    scan.overBudget += 1
+                    continue
+                }
+                budget.bytes -= bytes
+                if file.new == nil { budget.files -= 1 }
+                if let contents = blobBytes(old) {
+                    before += EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
+                }
+            }
+        }
+        scan.added = EnvironmentReadScanner.added(before: before, after: after)
+        return scan
+    }
+
+    /// One regular file that differs between two trees: its blob before (nil: it was not a
+    /// regular file there) and after.
+    struct ChangedFile {
+        var path: String
+        var old: git_oid?
+        var new: git_oid?
+    }
+
+    /// The regular files that differ between two trees, sorted by path, among those `wanted`
+    /// accepts: at most `limit` of them, and how many more there were. Subtrees with the same id on both sides are skipped without being read, so the
+    /// cost follows what changed, not the size of the tree: libgit2's tree-to-tree diff walks
+    /// every file of both trees (about 100 ms for 100,000 files here), for a one-file change
+    /// too. Iterative, so a deep directory chain cannot exhaust the stack.
+    func changedFiles(from oldRoot: git_oid, to newRoot: git_oid, limit: Int,
+                      wanted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
+        var changed: [ChangedFile] = []
+        var more = 0
+        func found(_ file: ChangedFile) {
+            if changed.count < limit { changed.append(file) } else { more += 1 }
+        }
+        var pending: [(prefix: String, old: git_oid?, new: git_oid?)] = [("", oldRoot, newRoot)]
+        while let (prefix, oldID, newID) = pending.popLast() {
+            let oldTree = try oldID.map { id throws(GitError) in try lookupTree(id) }
+            defer { git_tree_free(oldTree) }
+            let newTree = try newID.map { id throws(GitError) in try lookupTree(id) }
+            defer { git_tree_free(newTree) }
+            if let newTree {
+                for index in 0..<git_tree_entrycount(newTree) {
+                    guard let entry = git_tree_entry_byindex(newTree, index), let rawName = git_tree_entry_name(entry) else { continue }
+                    let other = oldTree.flatMap { git_tree_entry_byname($0, rawName) }
+                    let mode = git_tree_entry_filemode(entry)
+                    let otherMode = other.map { git_tree_entry_filemode($0) }
+                    if let other, otherMode == mode, git_oid_equal(git_tree_entry_id(other), git_tree_entry_id(entry)) == 1 { continue }
+                    let path = prefix + String(cString: rawName)
+                    let isTree = mode == GIT_FILEMODE_TREE, wasTree = otherMode == GIT_FILEMODE_TREE
+                    if isTree || wasTree {
+                        pending.append((path + "/", wasTree ? git_tree_entry_id(other!).pointee : nil,
+                                        isTree ? git_tree_entry_id(entry).pointee : nil))
+                    }
+                    let newFile = Repository.isRegularFile(mode) ? git_tree_entry_id(entry).pointee : nil
+                    let oldFile = otherMode.map(Repository.isRegularFile) == true ? git_tree_entry_id(other!).pointee : nil
+                    if (newFile != nil || oldFile != nil) && wanted(path) {
+                        found(ChangedFile(path: path, old: oldFile, new: newFile))
+                    }
+                }
+            }
+            if let oldTree {
+                for index in 0..<git_tree_entrycount(oldTree) {
+                    guard let entry = git_tree_entry_byindex(oldTree, index), let rawName = git_tree_entry_name(entry) else { continue }
+                    if let newTree, git_tree_entry_byname(newTree, rawName) != nil { continue }
+                    let path = prefix + String(cString: rawName)
+                    let mode = git_tree_entry_filemode(entry)
+                    if mode == GIT_FILEMODE_TREE {
+                        pending.append((path + "/", git_tree_entry_id(entry).pointee, nil))
+                    } else if Repository.isRegularFile(mode) && wanted(path) {
+                        found(ChangedFile(path: path, old: git_tree_entry_id(entry).pointee, new: nil))
+                    }
+                }
+            }
+        }
+        changed.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        return (changed, more)
+    }
+
+    private func lookupTree(_ id: git_oid) throws(GitError) -> OpaquePointer {
+        var oid = id
+        var tree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&tree, handle, &oid))
+        return tree!
+    }
+
+    private static func isRegularFile(_ mode: git_filemode_t) -> Bool {
+        mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE
+    }
+
+    /// The tree id of the commit `id` names, or nil.
+    private func treeID(of id: String) -> git_oid? {
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, id, id.utf8.count) == 0 else { return nil }
+        var commit: OpaquePointer?
+        guard git_commit_lookup(&commit, handle, &oid) == 0 else { return nil }
+        defer { git_commit_free(commit) }
+        return git_commit_tree_id(commit)?.pointee
+    }
+
+    private func blobBytes(_ id: git_oid) -> [UInt8]? {
+        var oid = id
+        var blob: OpaquePointer?
+        guard git_blob_lookup(&blob, handle, &oid) == 0 else { return nil }
+        defer { git_blob_free(blob) }
+        let length = Int(git_blob_rawsize(blob))
+        guard length > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: length))
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import XCTest
+import PushGuardCore
+
+/// What the scan for new environment-variable reads compares, what it leaves out, and its
+/// settings, through real pushes (Go and JavaScript reads).
+final class ScanPushTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox() }
+    override func tearDown() { sandbox = nil }
+
+    private let goRead = "package main\n\nimport \"os\"\n\nvar token = os.Getenv(\"NEW_AUTH_TOKEN\")\n"
+    private let rejectedLine = "NEW_AUTH_TOKEN  missing  not set  read by cmd/auth.go:5 (new in this push)"
+
+    /// The repository `api` with a first commit (no read) deployed to production by main.
+    private func deployedRepository(config: [(String, String)] = []) throws -> (repo: String, work: String) {
+        let repo = try sandbox.bareRepository("api", config: config)
+        let work = try sandbox.workTree("work", remote: repo, files: ["README.md": "api\n"])
+        let first = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(first.status, 0, first.all)
+        return (repo, work)
+    }
+
+    private func audit() throws -> [[String: Any]] {
+        try pushRecords(try sandbox.pushguard("audit", "--json"))
+    }
+
+    private func findings(_ record: [String: Any]?) -> [[String: String]] {
+        (record?["findings"] as? [[String: String]]) ?? []
+    }
+
+    func testAuditRowsNotesAndTheAuditTableSayWhereTheKeyIsRead() throws {
+        let (repo, work) = try deployedRepository()
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains(rejectedLine), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("set NEW_AUTH_TOKEN:  pushguard config set --app api --env production NEW_AUTH_TOKEN=- --transmit"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("git config --add pushguard.scanIgnore NEW_AUTH_TOKEN"), refused.stderr)
+        let rejected = try audit().first
+        XCTAssertEqual(rejected?["decision"] as? String, "rejected")
+        XCTAssertEqual(findings(rejected), [["key": "NEW_AUTH_TOKEN", "status": "missing", "readBy": "cmd/auth.go:5"]])
+
+        let overridden = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=INC-9 token comes tonight"])
+        XCTAssertEqual(overridden.status, 0, overridden.all)
+        let records = try audit()
+        let deployed = records.first { $0["decision"] as? String == "deployed" && $0["newId"] as? String != nil
+            && ($0["reason"] as? String ?? "").hasPrefix("overridden") }
+        XCTAssertEqual(findings(deployed), [["key": "NEW_AUTH_TOKEN", "status": "missing", "readBy": "cmd/auth.go:5"]])
+        XCTAssertEqual(findings(records.first { $0["decision"] as? String == "overridden" }).first?["readBy"], "cmd/auth.go:5")
+        let note = try sandbox.git("notes", "--ref=pushguard", "show", "refs/heads/main", in: repo)
+        XCTAssertTrue(note.stdout.contains("out of sync: NEW_AUTH_TOKEN missing (read by cmd/auth.go:5)"), note.stdout)
+        let table = try sandbox.pushguard("audit", "-a", "api")
+        XCTAssertTrue(table.stdout.contains("NEW_AUTH_TOKEN missing (read by cmd/auth.go:5)"), table.stdout)
+    }
+
+    func testANewRefIsComparedWithTheEnvironmentsLastDeploy() throws {
+        let (_, work) = try deployedRepository(config: [("pushguard.production.ref", "refs/heads/release/*")])
+        // main maps to nothing here: the first deploy is release/1.
+        let first = try sandbox.push("HEAD:refs/heads/release/1", from: work)
+        XCTAssertEqual(first.status, 0, first.all)
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        let refused = try sandbox.push("HEAD:refs/heads/release/2", from: work)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains(rejectedLine), refused.stderr)
+    }
+
+    func testANewRefWithoutADeployIsComparedWithTheMergeBaseOfTheDeployedRef() throws {
+        let repo = try sandbox.bareRepository("api", install: ["none"])
+        let work = try sandbox.workTree("work", remote: repo, files: ["README.md": "api\n", "src/old.js": "const old = process.env.OLD_TOKEN;\n"])
+        // main exists before PushGuard guards the repository: no deploy is recorded.
+        try sandbox.git("push", "-q", "origin", "HEAD:refs/heads/main", in: work)
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo).status, 0)
+        try sandbox.git("config", "--add", "pushguard.production.ref", "refs/heads/main", in: repo)
+        try sandbox.git("config", "--add", "pushguard.production.ref", "refs/heads/hotfix/*", in: repo)
+        try sandbox.commit(in: work, files: ["src/auth.js": "const token = process.env.NEW_AUTH_TOKEN;\n"], message: "token")
+        let refused = try sandbox.push("HEAD:refs/heads/hotfix/1", from: work)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("NEW_AUTH_TOKEN  missing  not set  read by src/auth.js:1 (new in this push)"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("OLD_TOKEN"), "read before the push: \(refused.stderr)")
+    }
+
+    func testAFirstPushWithNothingToCompareWithReportsNoRead() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), push.stderr)
+        // The next push has a base: what it adds is reported, what the first push brought is not.
+        try sandbox.commit(in: work, files: ["src/flags.js": "const flags = process.env.FEATURE_FLAGS;\n"], message: "flags")
+        let next = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(next.status, 0, next.all)
+        XCTAssertTrue(next.stderr.contains("FEATURE_FLAGS  missing  not set  read by src/flags.js:1 (new in this push)"), next.stderr)
+        XCTAssertFalse(next.stderr.contains("NEW_AUTH_TOKEN"), next.stderr)
+    }
+
+    func testAReadPresentBeforeThePushIsNotReported() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        try sandbox.commit(in: work, files: ["cmd/auth.go": "// changed\n" + goRead + "var flags = os.Getenv(\"FEATURE_FLAGS\")\n",
+                                             "cmd/more.go": goRead.replacingOccurrences(of: "var token", with: "var again")],
+                           message: "touch the file that reads it")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("FEATURE_FLAGS  missing  not set  read by cmd/auth.go:7 (new in this push)"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), "read before the push, in a changed file and a new one: \(push.stderr)")
+    }
+
+    func testReadsWithADefaultInTestsAndOfPlatformVariablesAreNotReported() throws {
+        let (_, work) = try deployedRepository()
+        try sandbox.commit(in: work, files: [
+            "src/config.js": "const level = process.env.LOG_LEVEL || 'info';\nconst region = process.env.REGION ?? 'eu';\nconst flags = process.env.FEATURE_FLAGS;\n",
+            "cmd/auth_test.go": "package main\n\nimport \"os\"\n\nvar fake = os.Getenv(\"TEST_TOKEN\")\n",
+            "test/helper.js": "const url = process.env.TEST_DATABASE_URL;\n",
+            "cmd/server.go": "package main\n\nimport \"os\"\n\nvar port = os.Getenv(\"PORT\")\n",
+            "node_modules/dep/index.js": "module.exports = process.env.DEP_SECRET;\n",
+        ], message: "reads that need nothing, and one that does")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        let rows = push.stderr.split(separator: "\n").filter { $0.contains("(new in this push)") }
+        XCTAssertEqual(rows.map { $0.trimmingCharacters(in: .whitespaces) }, ["remote: pushguard:   FEATURE_FLAGS  missing  not set  read by src/config.js:3 (new in this push)"],
+                       "only the read without a default, outside tests, of a variable the platform does not set")
+    }
+
+    func testScanIgnoreSilencesByNameAndByPath() throws {
+        let (repo, work) = try deployedRepository()
+        try sandbox.git("config", "--add", "pushguard.scanIgnore", "NEW_*", in: repo)
+        try sandbox.git("config", "--add", "pushguard.scanIgnore", "scripts/*", in: repo)
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead, "scripts/seed.js": "const key = process.env.SEED_KEY;\n"],
+                           message: "ignored reads")
+        let accepted = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(accepted.status, 0, accepted.all)
+        XCTAssertFalse(accepted.stderr.contains("pushguard:"), accepted.stderr)
+        // Without the path glob the script's read counts.
+        try sandbox.git("config", "--unset", "pushguard.scanIgnore", "scripts", in: repo)
+        try sandbox.commit(in: work, files: ["scripts/seed.js": "const key = process.env.SEED_KEY2;\n"], message: "another")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("SEED_KEY2  missing  not set  read by scripts/seed.js:1 (new in this push)"), refused.stderr)
+    }
+
+    func testScanWarnAcceptsNewReadsAloneButNotAppJSONFindings() throws {
+        let (_, work) = try deployedRepository(config: [("pushguard.scan", "warn")])
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        let warned = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(warned.status, 0, warned.all)
+        XCTAssertTrue(warned.stderr.contains("accepted with warning: config not synchronized"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains(rejectedLine), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("pushguard.scan = warn"), warned.stderr)
+        XCTAssertEqual(try audit().first { $0["decision"] as? String != "deployed" }?["decision"] as? String, "warned")
+
+        try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["PAYMENT_KEY"]),
+                                             "src/pay.js": "const k = process.env.PAYMENT_KEY;\nconst s = process.env.NEW_SECRET;\n"],
+                           message: "payments")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0, "app.json's finding follows the mode: \(refused.all)")
+        XCTAssertTrue(refused.stderr.contains("PAYMENT_KEY  missing  not set  required by app.json, read by src/pay.js:1 (new in this push)"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("NEW_SECRET   missing  not set  read by src/pay.js:2 (new in this push)"), refused.stderr)
+    }
+
+    func testScanOffForAnEnvironmentScansNothing() throws {
+        let (_, work) = try deployedRepository(config: [("pushguard.production.scan", "off")])
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertFalse(push.stderr.contains("pushguard:"), push.stderr)
+    }
+
+    func testAMistypedScanValueRefusesThePushNamingTheProbableValue() throws {
+        let (repo, work) = try deployedRepository()
+        try sandbox.git("config", "pushguard.scan", "of", in: repo)
+        try sandbox.commit(in: work, files: ["README.md": "api 2\n"], message: "docs")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0)
+        XCTAssertTrue(push.stderr.contains("pushguard.scan is \"of\"; did you mean `off`? (use on, warn or off)"), push.stderr)
+        try sandbox.git("config", "pushguard.scan", "reject", in: repo)
+        let again = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("pushguard.scan is \"reject\"; did you mean `on`?"), again.stderr)
+    }
+
+    func testSyncInThePushTransmitsAStagedKeyTheCodeNewlyReads() throws {
+        let (repo, work) = try deployedRepository()
+        try sandbox.git("config", "pushguard.transmitCommand", "true", in: repo)
+        let set = try sandbox.pushguard("config", "set", "--app", "api", "--env", "production", "NEW_AUTH_TOKEN=-", input: "tok")
+        XCTAssertEqual(set.status, 0, set.all)
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("NEW_AUTH_TOKEN  staged   not transmitted (no instances)  read by cmd/auth.go:5 (new in this push)"), refused.stderr)
+        let synced = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertEqual(synced.status, 0, synced.all)
+        XCTAssertTrue(synced.stderr.contains("accepted after sync"), synced.stderr)
+        let record = try audit().first { $0["decision"] as? String == "synced" }
+        XCTAssertEqual(findings(record), [["key": "NEW_AUTH_TOKEN", "status": "staged", "readBy": "cmd/auth.go:5"]])
+    }
+
+    func testCheckShowsNewReadsAgainstTheLastDeployOrAGivenBase() throws {
+        let (repo, work) = try deployedRepository()
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead], message: "token")
+        try sandbox.git("push", "-q", "origin", "HEAD:refs/heads/wip", in: work)
+        let rejected = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "wip")
+        XCTAssertEqual(rejected.status, 1, rejected.all)
+        XCTAssertTrue(rejected.stderr.contains(rejectedLine), rejected.stderr)
+        let sameBase = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "wip", "--base", "wip")
+        XCTAssertEqual(sameBase.status, 0, sameBase.all)
+        XCTAssertFalse(sameBase.stderr.contains("NEW_AUTH_TOKEN"), sameBase.stderr)
+        let badBase = try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "wip", "--base", "nope")
+        XCTAssertEqual(badBase.status, 2, badBase.all)
+        XCTAssertTrue(badBase.stderr.contains("--base nope is not a commit"), badBase.stderr)
+    }
+
+    func testAReadMovedToAnotherFileIsNotNew() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        try FileManager.default.createDirectory(atPath: work + "/internal/auth", withIntermediateDirectories: true)
+        try sandbox.git("mv", "cmd/auth.go", "internal/auth/token.go", in: work)
+        try sandbox.commit(in: work, files: ["src/flags.js": "const flags = process.env.FEATURE_FLAGS;\n"], message: "move the read")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("FEATURE_FLAGS  missing  not set  read by src/flags.js:1 (new in this push)"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), "moved, not new: \(push.stderr)")
+    }
+
+    func testAChangedFileTooLargeToScanIsSaidNotSkippedInSilence() throws {
+        let (_, work) = try deployedRepository()
+        let large = "package main\n\n// " + String(repeating: "x", count: EnvironmentReadScanner.maxFileSize) + "\n"
+        try sandbox.commit(in: work, files: ["cmd/generated.go": large], message: "generated code")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("1 changed file(s) in ") && push.stderr.contains("not scanned for new environment-variable reads (first: cmd/generated.go)"),
+                      push.stderr)
+    }
+
+    func testAPushChangingMoreFilesThanTheScanBoundSaysHowManyWereLeftOut() throws {
+        let (_, work) = try deployedRepository()
+        // 10,001 Go files, written by one process (file by file from here takes half a minute).
+        let generate = try sandbox.run(["sh", "-c", """
+            for d in $(seq 0 99); do mkdir -p gen/d$d; done
+            awk 'BEGIN { for (i = 0; i <= 10000; i++) { f = "gen/d" (i % 100) "/f" i ".go"; print "package gen" > f; close(f) } }'
+            """], in: work)
+        XCTAssertEqual(generate.status, 0, generate.all)
+        try sandbox.commit(in: work, files: [:], message: "10,001 generated files")
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("remote: pushguard: warning: 1 changed file(s) in ")
+                      && push.stderr.contains("not scanned for new environment-variable reads: a push scans at most 10000 files"), push.stderr)
+    }
+}
