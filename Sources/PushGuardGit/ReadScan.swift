@@ -125,9 +125,7 @@ extension Repository {
             budget.bytes -= bytes
             scan.scannedFiles += 1
             scanned.append(file)
-            if let contents = blobBytes(new) {
-                after += EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
-            }
+            after += withBlob(new) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
         }
         // Then the old versions of the same files (a read moved from one changed file to
         // another is not new), only when something could be new.
@@ -146,9 +144,7 @@ extension Repository {
                 }
                 budget.bytes -= bytes
                 if file.new == nil { budget.files -= 1 }
-                if let contents = blobBytes(old) {
-                    before += EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
-                }
+                before += withBlob(old) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
             }
         }
         scan.added = EnvironmentReadScanner.added(before: before, after: after)
@@ -240,13 +236,14 @@ extension Repository {
         return git_commit_tree_id(commit)?.pointee
     }
 
-    private func blobBytes(_ id: git_oid) -> [UInt8]? {
+    /// `body` over a blob's bytes where libgit2 holds them (no copy), or nil when it cannot be read.
+    private func withBlob<Result>(_ id: git_oid, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         var oid = id
         var blob: OpaquePointer?
         guard git_blob_lookup(&blob, handle, &oid) == 0 else { return nil }
         defer { git_blob_free(blob) }
         let length = Int(git_blob_rawsize(blob))
-        guard length > 0, let raw = git_blob_rawcontent(blob) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: raw, count: length))
+        guard length > 0, let raw = git_blob_rawcontent(blob) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: length))
     }
 }

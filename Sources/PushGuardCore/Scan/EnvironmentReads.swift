@@ -141,17 +141,20 @@ public enum EnvironmentReadScanner {
     /// first 8,000 bytes, as git decides) or over `maxFileSize`. Platform variables and ignored
     /// names are excluded.
     public static func reads(in contents: [UInt8], path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
-        guard contents.count <= maxFileSize, scans(path: path, ignore: ignore),
+        contents.withUnsafeBufferPointer { reads(in: $0, path: path, ignore: ignore) }
+    }
+
+    /// The same, on bytes the caller holds (a blob in libgit2's memory: no copy).
+    public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
+        guard bytes.count <= maxFileSize, scans(path: path, ignore: ignore),
               let language = SourceFiles.language(of: path) else { return [] }
-        return contents.withUnsafeBufferPointer { bytes -> [EnvironmentRead] in
-            if bytes[..<min(bytes.count, 8000)].contains(0) { return [] }
-            if !mentionsEnv(bytes) { return [] }
-            let tokens = SourceLexer.tokens(of: bytes, language: language)
-            var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
-            return matcher.reads().compactMap { found in
-                if platformVariables.contains(found.name) || ignore.ignores(name: found.name) { return nil }
-                return EnvironmentRead(name: found.name, path: path, line: found.line)
-            }
+        if ByteScan.containsZero(bytes, limit: 8000) { return [] }
+        if !mentionsEnv(bytes) { return [] }
+        let tokens = SourceLexer.tokens(of: bytes, language: language)
+        var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
+        return matcher.reads().compactMap { found in
+            if platformVariables.contains(found.name) || ignore.ignores(name: found.name) { return nil }
+            return EnvironmentRead(name: found.name, path: path, line: found.line)
         }
     }
 
@@ -170,16 +173,5 @@ public enum EnvironmentReadScanner {
 
     /// Every read form contains "env" in some case (`Getenv`, `environ`, `ENV`, `get_env`, …): a
     /// file without it is not lexed at all.
-    static func mentionsEnv(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let count = bytes.count
-        var i = 0
-        while i + 2 < count {
-            let c = bytes[i] | 0x20
-            if c == UInt8(ascii: "e"), bytes[i + 1] | 0x20 == UInt8(ascii: "n"), bytes[i + 2] | 0x20 == UInt8(ascii: "v") {
-                return true
-            }
-            i += 1
-        }
-        return false
-    }
+    static func mentionsEnv(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { ByteScan.mentionsEnv(bytes) }
 }

@@ -218,6 +218,10 @@ struct SourceLexer {
     // MARK: comments
 
     private mutating func skipLineComment() {
+        if language != .php {
+            i = ByteScan.firstIndex(of: Self.lf, or: Self.cr, in: b, from: i)
+            return
+        }
         while i < n && b[i] != Self.lf && b[i] != Self.cr {
             // PHP: `?>` ends a line comment and the code.
             if language == .php && b[i] == UInt8(ascii: "?") && peek(1) == UInt8(ascii: ">") { return }
