@@ -1,12 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One multi-call binary (`pushguard`); all logic lives in library targets the tests import.
+// Two executables: `pushguard`, what hooks link to (the hooks, no argument parser or Foundation,
+// because it starts on every push), which runs `pushguard-cli`, the admin CLI, for every command.
+// All logic lives in library targets the tests import.
 // PushGuardCore is pure (no C, no I/O) so the evaluation is unit-testable on its own.
+// A hook's start is mostly loading libraries: libstdc++ is linked statically (see
+// Sources/pushguard/link/libstdc++.so), with lld, which reads that linker script where gold does not.
+let executableLinking: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-L", Context.packageDirectory + "/Sources/pushguard/link"]),
+]
+
 let package = Package(
     name: "PushGuard",
     products: [
         .executable(name: "pushguard", targets: ["pushguard"]),
+        .executable(name: "pushguard-cli", targets: ["pushguard-cli"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,11 +49,9 @@ let package = Package(
             "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore", "PushGuardHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // A hook's start is mostly loading libraries: libstdc++ is linked statically (see
-        // link/libstdc++.so), with lld, which reads that linker script where gold does not.
-        .executableTarget(name: "pushguard", dependencies: ["PushGuardCommands", "PushGuardGit", "PushGuardSystem"],
-                          exclude: ["link"],
-                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-L", Context.packageDirectory + "/Sources/pushguard/link"])]),
+        .executableTarget(name: "pushguard", dependencies: ["PushGuardHooks", "PushGuardGit", "PushGuardSystem"],
+                          exclude: ["link"], linkerSettings: executableLinking),
+        .executableTarget(name: "pushguard-cli", dependencies: ["PushGuardCommands"], linkerSettings: executableLinking),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),

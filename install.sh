@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs PushGuard on a git server: the system packages it needs (as root, on Debian),
-# a release build, and the `pushguard` binary under PREFIX (default /usr/local).
+# a release build, and PushGuard's two executables under PREFIX (default /usr/local):
+# PREFIX/bin/pushguard and PREFIX/lib/pushguard/pushguard-cli.
 # Any arguments are passed to `pushguard install` afterwards, e.g.
 #   ./install.sh --repo /srv/git/billing-api.git
 #   ./install.sh --root /srv/git --user git
 # `./install.sh --deps-only [PACKAGE…]` installs only the system packages (plus any named).
+# `./install.sh --list-files` prints what is installed where (FILE DIRECTORY-UNDER-PREFIX MODE).
 set -euo pipefail
 
 PREFIX=${PREFIX:-/usr/local}
@@ -15,6 +17,19 @@ cd "$(dirname "$0")"
 # static archives (libgit2-dev, libsqlite3-dev, libstdc++-12-dev); the build checks libgit2.a's
 # symbols with nm (binutils) against Sources/CLibgit2/network_stubs.c.
 packages=(git pkg-config binutils libstdc++-12-dev libgit2-dev libsqlite3-dev sqlite3 libpq-dev libcurl4-openssl-dev)
+# The files installed, in this order: built file (in .build/release), directory under PREFIX, mode.
+# `pushguard` is what hooks link to and admins type; it runs `pushguard-cli` (the admin CLI)
+# for every command and finds it at ../lib/pushguard/ from its own real path (or beside it).
+# A package installs the same files to the same places: `./install.sh --list-files` prints them.
+installed_files=(
+  "pushguard-cli lib/pushguard 0755"
+  "pushguard bin 0755"
+)
+if [ "${1:-}" = "--list-files" ]; then
+  printf '%s\n' "${installed_files[@]}"
+  exit 0
+fi
+
 deps_only=false
 if [ "${1:-}" = "--deps-only" ]; then
   deps_only=true
@@ -48,9 +63,12 @@ echo "install.sh: building release (a minute or two)"
 # dependency on the toolchain's location. No $ORIGIN rpath: the loader would search the
 # binary's directory for every library first, about 1 ms of failed opens on every hook run.
 swift build -c release --static-swift-stdlib --disable-local-rpath >/dev/null
-install -d "$PREFIX/bin"
-install -m 0755 .build/release/pushguard "$PREFIX/bin/pushguard"
-echo "install.sh: installed $PREFIX/bin/pushguard"
+for entry in "${installed_files[@]}"; do
+  read -r file directory mode <<<"$entry"
+  install -d "$PREFIX/$directory"
+  install -m "$mode" ".build/release/$file" "$PREFIX/$directory/$file"
+  echo "install.sh: installed $PREFIX/$directory/$file"
+done
 
 # The man page and bash/zsh/fish completions, generated from the installed binary's commands.
 ./generate-docs.sh "$PREFIX/bin/pushguard" "$PREFIX/share"

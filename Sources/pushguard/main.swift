@@ -1,9 +1,18 @@
 import Glibc
-import PushGuardCommands
 import PushGuardGit
+import PushGuardHooks
+import PushGuardCore
 import PushGuardSystem
 
+// `pushguard`: what hooks link to. It acts as a hook by the name it was called with; every
+// command is the admin CLI's, in `pushguard-cli` (see Executables), which it runs with the same
+// arguments. Neither the argument parser nor Foundation is linked here: they made every hook's
+// start and exit slower.
 let arguments = CommandLine.arguments
+let program = arguments.first ?? "pushguard"
+if let hook = HookName.from(programPath: program) {
+    exit(HookDispatch.run(hook, programPath: program, arguments: Array(arguments.dropFirst())))
+}
 // A test entry point, not a command (it is in no help): clones through the linked libgit2, so
 // Tests/EndToEndTests/StartupTests can show that libgit2's network transports are fenced.
 if arguments.count == 4 && arguments[1] == "__libgit2-clone" {
@@ -15,4 +24,12 @@ if arguments.count == 4 && arguments[1] == "__libgit2-clone" {
         exit(1)
     }
 }
-exit(PushGuardMain.run(arguments))
+let candidates = Executables.current.map(Executables.cliCandidates(besideHookBinary:)) ?? []
+for cli in candidates where access(cli, X_OK) == 0 {
+    execv(cli, CommandLine.unsafeArgv)
+    printError(["pushguard: cannot run the admin CLI \(escapedForTerminal(cli)): \(String(cString: strerror(errno)))"])
+    exit(2)
+}
+printError(["pushguard: the admin commands are in \(Executables.cliName), which is not installed beside this binary (looked for "
+            + candidates.map { escapedForTerminal($0) }.joined(separator: " and ") + "); install both with ./install.sh"])
+exit(2)
