@@ -5,8 +5,9 @@ import PackageDescription
 // because it starts on every push), which runs `pushguard-cli`, the admin CLI, for every command.
 // All logic lives in library targets the tests import.
 // PushGuardCore is pure (no C, no I/O) so the evaluation is unit-testable on its own.
-// A hook's start is mostly loading libraries: libstdc++ is linked statically (see
-// Sources/pushguard/link/libstdc++.so), with lld, which reads that linker script where gold does not.
+// A hook's start is mostly loading libraries: libstdc++ and libgcc's unwinder are linked
+// statically (see the linker scripts in Sources/pushguard/link), with lld, which reads those
+// scripts where gold does not.
 let executableLinking: [LinkerSetting] = [
     .unsafeFlags(["-use-ld=lld", "-L", Context.packageDirectory + "/Sources/pushguard/link"]),
 ]
@@ -37,6 +38,9 @@ let package = Package(
         // postgres:// or http(s):// store is used. These C targets hold the loaders.
         .target(name: "CPostgres"),
         .target(name: "CCurl"),
+        // The program's arguments for the static Swift runtime, without its start-up scan of
+        // /proc/self/maps (see arguments.c).
+        .target(name: "CArguments"),
         .target(name: "PushGuardCore"),
         // The only module that calls Glibc for files, processes, time and identity.
         .target(name: "PushGuardSystem", dependencies: ["PushGuardCore"]),
@@ -49,9 +53,9 @@ let package = Package(
             "PushGuardCore", "PushGuardSystem", "PushGuardGit", "PushGuardStore", "PushGuardHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pushguard", dependencies: ["PushGuardHooks", "PushGuardGit", "PushGuardSystem"],
+        .executableTarget(name: "pushguard", dependencies: ["CArguments", "PushGuardHooks", "PushGuardGit", "PushGuardSystem"],
                           exclude: ["link"], linkerSettings: executableLinking),
-        .executableTarget(name: "pushguard-cli", dependencies: ["PushGuardCommands"], linkerSettings: executableLinking),
+        .executableTarget(name: "pushguard-cli", dependencies: ["CArguments", "PushGuardCommands"], linkerSettings: executableLinking),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),
