@@ -46,7 +46,11 @@ extension PushReaders {
         // Parsed manifests by blob id, for the whole push.
         let cache = ManifestCache()
         return PushReaders(
-            manifest: { commit, path in repository.manifest(commit: commit, path: path, cache: &cache.parsed) },
+            manifest: { commit, path in
+                let read = repository.manifest(commit: commit, path: path, cache: &cache.parsed)
+                Trace.mark("\(path) read")
+                return read
+            },
             symbolicTarget: { repository.symbolicTarget(of: $0) },
             state: { environment throws(StoreFailure) in
                 do {

@@ -161,6 +161,6 @@ extension String {
     /// `$1` → `?1` (SQLite's numbered parameter). Every `$` is replaced: the store's SQL has
     /// none in identifiers or literals.
     fileprivate func replacingDollarPlaceholders() -> String {
-        String(map { $0 == "$" ? "?" : $0 })
+        String(decoding: utf8.map { $0 == UInt8(ascii: "$") ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
     }
 }
