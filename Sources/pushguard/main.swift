@@ -11,7 +11,12 @@ import PushGuardSystem
 let arguments = CommandLine.arguments
 let program = arguments.first ?? "pushguard"
 if let hook = HookName.from(programPath: program) {
-    exit(HookDispatch.run(hook, programPath: program, arguments: Array(arguments.dropFirst())))
+    let status = HookDispatch.run(hook, programPath: program, arguments: Array(arguments.dropFirst()))
+    // The hook has closed its store and written its output (with write(2); stdio is flushed
+    // here all the same): end without running exit handlers and destructors, which touched
+    // pages for nothing (about 0.08 ms of CPU a hook, measured side by side).
+    fflush(nil)
+    _exit(status)
 }
 // A test entry point, not a command (it is in no help): clones through the linked libgit2, so
 // Tests/EndToEndTests/StartupTests can show that libgit2's network transports are fenced.
