@@ -107,6 +107,27 @@ final class StartupTests: XCTestCase {
         XCTAssertFalse(loaded.contains { $0.hasPrefix("libFoundation") }, "a hook loads Foundation: \(loaded)")
     }
 
+    /// `pushguard hook NAME` is a hook too: it runs in `pushguard` itself, without starting the
+    /// admin CLI (a wrong name is still the CLI's to refuse).
+    func testHookCommandRunsWithoutTheAdminCLI() throws {
+        let repo = try sandbox.bareRepository("shop")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trace = sandbox.path("hook-command.out")
+        let output = try sandbox.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace, sandbox.binary, "hook", "pre-receive"],
+                                     in: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n",
+                                     environment: ["GIT_DIR": repo])
+        XCTAssertEqual(output.status, 0, output.all)
+        let programs = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").filter { $0.contains("execve(") }
+        XCTAssertEqual(programs.count, 1, "pushguard hook started another program: \(programs)")
+        XCTAssertTrue(try sandbox.pushguard("audit", "--app", "shop").stdout.contains("accepted"), "the hook ran and audited")
+        let wrong = try sandbox.pushguard("hook", "pre-recieve")
+        XCTAssertEqual(wrong.status, 2, wrong.all)
+        XCTAssertTrue(wrong.stderr.contains("unknown hook"), wrong.all)
+    }
+
     /// An admin command runs the CLI installed beside the hook binary, as installed:
     /// PREFIX/bin/pushguard finds PREFIX/lib/pushguard/pushguard-cli; without it, a command says
     /// what is missing (exit 2) and install links hooks to `pushguard`, never to the CLI. The
