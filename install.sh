@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # Installs PushGuard on a git server: the system packages it needs (as root, on Debian),
-# a release build, and the `pushguard` binary under PREFIX (default /usr/local).
+# a release build, and PushGuard's two executables under PREFIX (default /usr/local):
+# PREFIX/bin/pushguard and PREFIX/lib/pushguard/pushguard-cli.
 # Any arguments are passed to `pushguard install` afterwards, e.g.
 #   ./install.sh --repo /srv/git/billing-api.git
 #   ./install.sh --root /srv/git --user git
 # `./install.sh --deps-only [PACKAGE…]` installs only the system packages (plus any named).
 # `./install.sh --deb OUTDIR` builds OUTDIR/pushguard_VERSION_ARCH.deb instead of installing:
 # a Debian package for git servers without Swift (`apt-get install ./pushguard_…deb`).
+# `./install.sh --list-files` prints what is installed where (FILE DIRECTORY-UNDER-PREFIX MODE).
 set -euo pipefail
+
+# The executables installed, in this order: built file (in .build/release), directory under
+# PREFIX, mode. `pushguard` is what hooks link to and admins type; it runs `pushguard-cli` (the
+# admin CLI) for every command and finds it at ../lib/pushguard/ from its own real path (or
+# beside it). install_files below and the Debian package install these same files.
+installed_files=(
+  "pushguard-cli lib/pushguard 0755"
+  "pushguard bin 0755"
+)
+if [ "${1:-}" = "--list-files" ]; then
+  printf '%s\n' "${installed_files[@]}"
+  exit 0
+fi
 
 PREFIX=${PREFIX:-/usr/local}
 mode=install
@@ -64,9 +79,12 @@ fi
 # under /usr/local, Debian's packages use zsh/vendor-completions).
 #   install_files DESTDIR PREFIX ZSH_DIR
 install_files() {
-  local root=$1$2
-  install -d "$root/bin"
-  install -m 0755 .build/release/pushguard "$root/bin/pushguard"
+  local root=$1$2 entry file directory mode
+  for entry in "${installed_files[@]}"; do
+    read -r file directory mode <<<"$entry"
+    install -d "$root/$directory"
+    install -m "$mode" ".build/release/$file" "$root/$directory/$file"
+  done
   # The man page and bash/zsh/fish completions, generated from the installed binary's commands.
   ./generate-docs.sh "$root/bin/pushguard" "$root/share" "$3"
 }
@@ -101,7 +119,7 @@ build_deb() {
   install_files "$stage" /usr zsh/vendor-completions
 
   # Policy 10.1, 12.1: executables stripped as dh_strip does, manual pages gzip -9n.
-  find "$stage/usr/bin" -type f -exec strip --remove-section=.comment --remove-section=.note {} +
+  find "$stage/usr/bin" "$stage/usr/lib/pushguard" -type f -exec strip --remove-section=.comment --remove-section=.note {} +
   find "$stage/usr/share/man" -type f -name '*.[0-9]' -exec gzip -9n {} +
 
   doc=$stage/usr/share/doc/pushguard
@@ -126,7 +144,7 @@ EOCHANGELOG
   install -d -m 0755 "$stage/DEBIAN"
   printf 'Source: pushguard\nMaintainer: %s\n\nPackage: pushguard\nArchitecture: any\n' "$maintainer" > "$work/debian/control"
   local binaries=()
-  while IFS= read -r -d '' file; do binaries+=("${file#"$work"/}"); done < <(find "$stage/usr/bin" -type f -print0)
+  while IFS= read -r -d '' file; do binaries+=("${file#"$work"/}"); done < <(find "$stage/usr/bin" "$stage/usr/lib/pushguard" -type f -print0)
   shlibs=$(cd "$work" && dpkg-shlibdeps -O "${binaries[@]/#/-e}" | sed -n 's/^shlibs:Depends=//p')
   if [ -z "$shlibs" ]; then
     echo "install.sh: dpkg-shlibdeps found no library dependencies for ${binaries[*]}" >&2
@@ -172,7 +190,7 @@ copyright_file() {
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: PushGuard
 Comment: Built from PushGuard's source with ./install.sh --deb. /usr/bin/pushguard
- also contains statically linked copies of:
+ and /usr/lib/pushguard/pushguard-cli also contain statically linked copies of:
   - the Swift runtime, standard library and Foundation (Copyright Apple Inc.
     and the Swift project authors; Apache-2.0 with the Runtime Library
     Exception) and swift-argument-parser (the same authors; Apache-2.0);
@@ -198,7 +216,7 @@ if [ $mode = deb ]; then
 fi
 
 install_files "" "$PREFIX" zsh/site-functions
-echo "install.sh: installed $PREFIX/bin/pushguard, its man page $PREFIX/share/man/man1/pushguard.1 and shell completions"
+echo "install.sh: installed $PREFIX/bin/pushguard, $PREFIX/lib/pushguard/pushguard-cli, its man page $PREFIX/share/man/man1/pushguard.1 and shell completions"
 
 if (($#)); then
   "$PREFIX/bin/pushguard" install "$@"

@@ -17,7 +17,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         var doctor = Doctor()
-        doctor.ok("pushguard \(escapedForTerminal(Files.realPath("/proc/self/exe") ?? "?"))")
+        doctor.ok("pushguard \(escapedForTerminal(Executables.hookBinaryForInstall()))")
         var repository: Repository?
         if let repo {
             do {
@@ -190,7 +190,7 @@ struct DoctorCommand: ParsableCommand {
     }
 
     private func isOursLink(_ path: String) -> Bool {
-        HookName.isPushGuardLink(path, binary: Files.realPath("/proc/self/exe") ?? "")
+        HookName.isPushGuardLink(path, binary: Executables.hookBinaryForInstall())
     }
 
     /// The store opens and answers; for a server repository, it knows the repository's app

@@ -39,7 +39,7 @@ struct InstallCommand: ParsableCommand {
     }
 
     func run() throws {
-        let binary = Files.realPath("/proc/self/exe") ?? CommandLine.arguments[0]
+        let binary = Executables.hookBinaryForInstall()
         var failed = false
         if let hooksDir {
             failed = !linkHooksDirectory(hooksDir, binary: binary)

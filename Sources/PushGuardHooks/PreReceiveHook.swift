@@ -32,6 +32,7 @@ enum PreReceiveHook {
             return 0
         }
         let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+        Trace.mark("pusher, push options and clock read")
         var decision = decider.decide(updates)
         Trace.mark("decided")
         var handedOver: String?

@@ -47,7 +47,11 @@ extension PushReaders {
         let cache = ManifestCache()
         let scanner = LiveReadScanner(repository: repository, store: store, settings: settings, app: app)
         return PushReaders(
-            manifest: { commit, path in repository.manifest(commit: commit, path: path, cache: &cache.parsed) },
+            manifest: { commit, path in
+                let read = repository.manifest(commit: commit, path: path, cache: &cache.parsed)
+                Trace.mark("\(path) read")
+                return read
+            },
             symbolicTarget: { repository.symbolicTarget(of: $0) },
             state: { environment throws(StoreFailure) in
                 do {

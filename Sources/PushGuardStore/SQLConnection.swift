@@ -33,16 +33,13 @@ enum SQLValue: Equatable {
 /// The column names of one result, shared by its rows.
 final class SQLColumns {
     let names: [String]
-    private let indexes: [String: Int]
 
-    init(_ names: [String]) {
-        self.names = names
-        var indexes: [String: Int] = [:]
-        for (index, name) in names.enumerated() where indexes[name] == nil { indexes[name] = index }
-        self.indexes = indexes
-    }
+    init(_ names: [String]) { self.names = names }
 
-    func index(of name: String) -> Int? { indexes[name] }
+    /// The first column named `name`. A scan, not a dictionary: results have a dozen columns at
+    /// most, and hashing the name on every access cost reading 1,000 instances more than the
+    /// comparisons (short names are compared in place).
+    func index(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// One result row, read by column name. Every accessor checks what it reads: a NULL, a number
@@ -143,14 +140,22 @@ protocol SQLConnection: AnyObject {
     /// Runs `body` in a transaction. Write transactions serialize writers to one environment
     /// (`lock`) for the whole transaction; read transactions see one consistent snapshot.
     func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T
+    /// Runs one statement and hands each row to `body` as it is read (SQLite: without keeping
+    /// every row's values until the last one is read).
+    func forEachRow(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(SQLError) -> Void) throws(SQLError)
     func close()
 }
 
 extension SQLConnection {
+    func forEachRow(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(SQLError) -> Void) throws(SQLError) {
+        for row in try query(sql, values) { try body(row) }
+    }
+
     /// Runs one statement and reads each row as a `Record` of its table.
     func records<Record: SQLRecord>(_ sql: String, _ values: [SQLValue], as type: Record.Type = Record.self) throws(SQLError) -> [Record] {
         var records: [Record] = []
-        for var row in try query(sql, values) {
+        try forEachRow(sql, values) { (row: SQLRow) throws(SQLError) in
+            var row = row
             row.table = Record.table
             records.append(try Record(row: row))
         }

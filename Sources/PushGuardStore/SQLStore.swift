@@ -45,9 +45,11 @@ public final class SQLStore: AdminStore {
                 throw StoreError("\(name): \(location.scrub(error.description))")
             }
         }
+        Trace.mark("store files checked")
         do {
             let connection = try SQLiteConnection(path: path, create: create && file == nil, noFollow: Identity.isRoot,
                                                   busyTimeoutMilliseconds: timeoutMilliseconds)
+            Trace.mark("SQLite opened")
             // The git user can write the file root opens: functions not marked innocuous are
             // not run from its schema (triggers, views, defaults).
             if Identity.isRoot { try connection.execute("PRAGMA trusted_schema = OFF") }

@@ -69,9 +69,18 @@ final class SQLiteConnection: SQLConnection {
 
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue]) throws(SQLError) -> [SQLRow] {
+        var rows: [SQLRow] = []
+        try forEachRow(sql, values) { (row: SQLRow) throws(SQLError) in rows.append(row) }
+        return rows
+    }
+
+    /// Steps through the rows, reading each into one reused array of values: a row handed to
+    /// `body` and not kept costs no allocation of its own.
+    func forEachRow(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(SQLError) -> Void) throws(SQLError) {
         let statement = try prepared(sql)
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
+        defer { sqlite3_reset(statement) }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
@@ -86,28 +95,29 @@ final class SQLiteConnection: SQLConnection {
         let columns = SQLColumns((0..<count).map { column in
             sqlite3_column_name(statement, column).map { String(cString: $0) } ?? ""
         })
-        var rows: [SQLRow] = []
+        var row: [SQLValue] = []
+        row.reserveCapacity(Int(count))
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                let message = String(cString: sqlite3_errmsg(handle))
-                sqlite3_reset(statement)
-                throw failure(code, message, sql)
-            }
-            var values: [SQLValue] = []
-            values.reserveCapacity(Int(count))
+            guard code == SQLITE_ROW else { throw failure(code, String(cString: sqlite3_errmsg(handle)), sql) }
+            row.removeAll(keepingCapacity: true)
             for column in 0..<count {
                 switch sqlite3_column_type(statement, column) {
-                case SQLITE_NULL: values.append(.null)
-                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(statement, column)))
-                default: values.append(.text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""))
+                case SQLITE_NULL: row.append(.null)
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
+                default:
+                    // The text and its length in bytes (asked for after the text, as SQLite says).
+                    guard let text = sqlite3_column_text(statement, column) else {
+                        row.append(.text(""))
+                        continue
+                    }
+                    let length = Int(sqlite3_column_bytes(statement, column))
+                    row.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)))
                 }
             }
-            rows.append(SQLRow(columns: columns, values: values))
+            try body(SQLRow(columns: columns, values: row))
         }
-        sqlite3_reset(statement)
-        return rows
     }
 
     /// BEGIN IMMEDIATE takes the write lock up front, so a writer waits (bounded by the busy
@@ -161,6 +171,6 @@ extension String {
     /// `$1` → `?1` (SQLite's numbered parameter). Every `$` is replaced: the store's SQL has
     /// none in identifiers or literals.
     fileprivate func replacingDollarPlaceholders() -> String {
-        String(map { $0 == "$" ? "?" : $0 })
+        String(decoding: utf8.map { $0 == UInt8(ascii: "$") ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
     }
 }

@@ -65,14 +65,105 @@ final class StartupTests: XCTestCase {
 
     /// The names the stubs define must not be exported: libcurl and libpq, opened with dlopen
     /// for HTTP and PostgreSQL stores, use the real libssh2 and GSSAPI, and would bind to them.
+    /// Both executables link libgit2 (the admin CLI beside the hook binary, where it exists).
     func testReplacedNetworkSymbolsAreNotExported() throws {
-        let exported = try sandbox.run(["nm", "-D", "--defined-only", sandbox.binary])
-        XCTAssertEqual(exported.status, 0, exported.all)
-        let leaked = exported.stdout.split(separator: "\n").filter { line in
-            ["mbedtls_", "libssh2_", "gss_", "GSS_C_", "http_parser", "http_errno", "pushguard_network", "pushguard_libgit2"]
-                .contains { line.split(separator: " ").last?.hasPrefix($0) == true }
+        for binary in [sandbox.binary, cliBeside(sandbox.binary)].compactMap({ $0 }) {
+            let exported = try sandbox.run(["nm", "-D", "--defined-only", binary])
+            XCTAssertEqual(exported.status, 0, exported.all)
+            let leaked = exported.stdout.split(separator: "\n").filter { line in
+                ["mbedtls_", "libssh2_", "gss_", "GSS_C_", "http_parser", "http_errno", "pushguard_network", "pushguard_libgit2"]
+                    .contains { line.split(separator: " ").last?.hasPrefix($0) == true }
+            }
+            XCTAssertEqual(leaked, [], "exported from \(binary)")
         }
-        XCTAssertEqual(leaked, [], "exported from \(sandbox.binary)")
+    }
+
+    /// The admin CLI installed beside `binary` (a build tree), if any.
+    private func cliBeside(_ binary: String) -> String? {
+        let cli = URL(fileURLWithPath: binary).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("pushguard-cli").path
+        return FileManager.default.isExecutableFile(atPath: cli) ? cli : nil
+    }
+
+    /// What hooks link to carries no admin CLI: neither the argument parser nor Foundation is
+    /// linked into it (they made every hook start and exit slower), and a hook run loads no
+    /// Foundation library (a build with the Swift runtime as shared libraries would).
+    func testHookBinaryCarriesNeitherTheArgumentParserNorFoundation() throws {
+        let symbols = try sandbox.run(["nm", sandbox.binary])
+        XCTAssertEqual(symbols.status, 0, symbols.all)
+        XCTAssertTrue(symbols.stdout.contains("PushGuardHooks"), "nm read the hook binary's symbols: \(symbols.stdout.prefix(300))")
+        for module in ["14ArgumentParser", "20FoundationEssentials", "10Foundation", "PushGuardCommands"] {
+            XCTAssertFalse(symbols.stdout.contains("$s" + module), "\(sandbox.binary) links \(module.drop { $0.isNumber })")
+        }
+        let repo = try sandbox.bareRepository("shop")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (output, trace) = try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
+        XCTAssertEqual(output.status, 0, output.all)
+        let loaded = loadedLibraries(trace)
+        XCTAssertTrue(loaded.contains { $0.hasPrefix("libz.so") }, "the trace is real: \(loaded)")
+        XCTAssertFalse(loaded.contains { $0.hasPrefix("libFoundation") }, "a hook loads Foundation: \(loaded)")
+    }
+
+    /// `pushguard hook NAME` is a hook too: it runs in `pushguard` itself, without starting the
+    /// admin CLI (a wrong name is still the CLI's to refuse).
+    func testHookCommandRunsWithoutTheAdminCLI() throws {
+        let repo = try sandbox.bareRepository("shop")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
+        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trace = sandbox.path("hook-command.out")
+        let output = try sandbox.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace, sandbox.binary, "hook", "pre-receive"],
+                                     in: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n",
+                                     environment: ["GIT_DIR": repo])
+        XCTAssertEqual(output.status, 0, output.all)
+        let programs = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").filter { $0.contains("execve(") }
+        XCTAssertEqual(programs.count, 1, "pushguard hook started another program: \(programs)")
+        XCTAssertTrue(try sandbox.pushguard("audit", "--app", "shop").stdout.contains("accepted"), "the hook ran and audited")
+        let wrong = try sandbox.pushguard("hook", "pre-recieve")
+        XCTAssertEqual(wrong.status, 2, wrong.all)
+        XCTAssertTrue(wrong.stderr.contains("unknown hook"), wrong.all)
+    }
+
+    /// An admin command runs the CLI installed beside the hook binary, as installed:
+    /// PREFIX/bin/pushguard finds PREFIX/lib/pushguard/pushguard-cli; without it, a command says
+    /// what is missing (exit 2) and install links hooks to `pushguard`, never to the CLI. The
+    /// CLI's run loads no TLS, SSH or Kerberos library either.
+    func testCommandsRunTheInstalledAdminCLI() throws {
+        let prefix = sandbox.path("prefix")
+        let hookBinary = prefix + "/bin/pushguard"
+        try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: sandbox.binary).resolvingSymlinksInPath().path, toPath: hookBinary)
+        let alone = try sandbox.run([hookBinary, "status"])
+        XCTAssertEqual(alone.status, 2, alone.all)
+        XCTAssertTrue(alone.stderr.contains("pushguard-cli") && alone.stderr.contains(prefix + "/lib/pushguard/pushguard-cli"),
+                      alone.all)
+        guard let cli = cliBeside(sandbox.binary) else { return XCTFail("no pushguard-cli beside \(sandbox.binary)") }
+        try FileManager.default.createDirectory(atPath: prefix + "/lib/pushguard", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: cli, toPath: prefix + "/lib/pushguard/pushguard-cli")
+        let version = try sandbox.run([hookBinary, "--version"])
+        XCTAssertEqual(version.status, 0, version.all)
+        XCTAssertFalse(version.stdout.isEmpty, version.all)
+        let repo = sandbox.path("shop.git")
+        try sandbox.git("init", "-q", "--bare", repo, in: sandbox.root.path)
+        let install = try sandbox.run([hookBinary, "install", "--repo", repo])
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: repo + "/hooks/pre-receive"), hookBinary)
+        let doctor = try sandbox.run([hookBinary, "doctor", "--repo", repo])
+        XCTAssertTrue(doctor.stdout.contains("pushguard " + hookBinary), doctor.all)
+        let trace = sandbox.path("cli-strace.out")
+        let status = try sandbox.run(["strace", "-f", "-qq", "-e", "trace=openat,open", "-o", trace, hookBinary, "status",
+                                      "--app", "shop"])
+        XCTAssertEqual(status.status, 0, status.all)
+        XCTAssertTrue(status.stdout.contains("shop/production"), "the admin CLI answered: \(status.all)")
+        let loaded = loadedLibraries(try String(contentsOfFile: trace, encoding: .utf8))
+        XCTAssertTrue(loaded.contains { $0.hasPrefix("libz.so") }, "the trace is real: \(loaded)")
+        for unwanted in ["libgit2.so", "libssl", "libcrypto", "libssh2", "libgssapi", "libkrb5", "libmbed", "libcurl", "libpq"] {
+            XCTAssertFalse(loaded.contains { $0.hasPrefix(unwanted) }, "an admin command loads \(unwanted): \(loaded)")
+        }
     }
 
     /// Cloning over the network through the linked libgit2 fails with the fence's message, opens

@@ -22,6 +22,19 @@ final class RedactionTests: XCTestCase {
         assertRedacted("sqlite:/var/lib/pushguard/state.db", "sqlite:/var/lib/pushguard/state.db")
     }
 
+    /// Plain paths are shown as they are without being parsed; anything beyond letters, digits,
+    /// `/._-` still goes through the redaction (and the terminal escaping).
+    func testPlainPathsAreShownAsTheyAreAndNothingElseSkipsTheRedaction() {
+        assertRedacted("/var/lib/pushguard/state.db", "/var/lib/pushguard/state.db")
+        assertRedacted("relative/state-1_a.db", "relative/state-1_a.db")
+        assertRedacted("/tmp/x password=abc", "/tmp/x password=***")
+        assertRedacted("/tmp/token=abc", "/tmp/token=***")
+        assertRedacted("--password", "--password")
+        assertRedacted("/tmp/a\u{1b}b", "/tmp/a\\x1bb")
+        XCTAssertEqual(StoreURL("/tmp/token=abc").scrub("failed: abc"), "failed: ***")
+        XCTAssertEqual(StoreURL("/var/lib/pushguard/state.db").scrub("failed: abc"), "failed: abc")
+    }
+
     func testPasswordsHoldingDelimiters() {
         assertRedacted("postgres://u:p@ss@h/db", "postgres://u:***@h/db")
         assertRedacted("postgres://u:pa:ss:w@h/db", "postgres://u:***@h/db")
