@@ -159,7 +159,7 @@ struct DoctorCommand: ParsableCommand {
 
     /// One hook: linked to pushguard and runnable, and any hook it keeps running first.
     private func checkHook(_ hook: HookName, path: String, fix: String, _ doctor: inout Doctor) {
-        let binary = Files.realPath("/proc/self/exe") ?? ""
+        let binary = Executables.hookBinaryForInstall()
         if !Files.exists(path) {
             doctor.problem("\(hook.rawValue) hook missing: run `\(fix)`")
         } else if let earlier = HookName.earlierPushGuardTarget(path, binary: binary) {

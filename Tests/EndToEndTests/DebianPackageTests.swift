@@ -257,8 +257,8 @@ final class DebianPackageTests: XCTestCase {
         XCTAssertTrue(depends.stdout.contains("git, libc6"), depends.stdout)
         XCTAssertTrue(depends.stdout.hasSuffix("libpq5, libcurl4"), "libpq and libcurl are only suggested: \(depends.stdout)")
         XCTAssertEqual(try inRoot(root, "pushguard --version").stdout, version + "\n")
-        // Every library the binary needs is there, and nothing from a Swift toolchain.
-        let libraries = try inRoot(root, "ldd /usr/bin/pushguard")
+        // Every library the executables need is there, and nothing from a Swift toolchain.
+        let libraries = try inRoot(root, "ldd /usr/bin/pushguard /usr/lib/pushguard/pushguard-cli")
         XCTAssertEqual(libraries.status, 0, libraries.all)
         XCTAssertFalse(libraries.stdout.contains("not found"), libraries.stdout)
         XCTAssertFalse(libraries.stdout.contains("swift"), libraries.stdout)
