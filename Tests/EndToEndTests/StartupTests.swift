@@ -18,13 +18,26 @@ final class StartupTests: XCTestCase {
         return (output, try String(contentsOfFile: trace, encoding: .utf8))
     }
 
-    func testHookNeverLoadsTheCABundleOrOpenSSLConfiguration() throws {
+    /// A bare repository "shop" holding a commit (pushed to `side`) whose app.json requires K,
+    /// set and transmitted in production: main's pre-receive for it is an in-sync push.
+    private func pushedCommit(packed: Bool = false) throws -> (repo: String, head: String) {
         let repo = try sandbox.bareRepository("shop")
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
         try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
         try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
+        if packed { try sandbox.git("gc", "-q", in: repo) }
         let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (output, opened) = try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
+        return (repo, head)
+    }
+
+    /// A pre-receive run, under strace, for an in-sync push of a new commit to main.
+    private func inSyncHookRun() throws -> (Output, String) {
+        let (repo, head) = try pushedCommit()
+        return try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
+    }
+
+    func testHookNeverLoadsTheCABundleOrOpenSSLConfiguration() throws {
+        let (output, opened) = try inSyncHookRun()
         XCTAssertEqual(output.status, 0, output.all)
         XCTAssertTrue(opened.contains("libz.so"), "the trace is real: \(opened.prefix(400))")
         XCTAssertFalse(opened.contains("ca-certificates"), "libgit2 read the CA bundle")
@@ -45,12 +58,7 @@ final class StartupTests: XCTestCase {
     }
 
     func testHookLoadsNoTLSSSHOrKerberosLibrary() throws {
-        let repo = try sandbox.bareRepository("shop")
-        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
-        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
-        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
-        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (output, trace) = try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
+        let (output, trace) = try inSyncHookRun()
         XCTAssertEqual(output.status, 0, output.all)
         let loaded = loadedLibraries(trace)
         // libgit2.a needs only libc, zlib and PCRE2; SQLite is linked statically too.
@@ -95,12 +103,7 @@ final class StartupTests: XCTestCase {
         for module in ["14ArgumentParser", "20FoundationEssentials", "10Foundation", "PushGuardCommands"] {
             XCTAssertFalse(symbols.stdout.contains("$s" + module), "\(sandbox.binary) links \(module.drop { $0.isNumber })")
         }
-        let repo = try sandbox.bareRepository("shop")
-        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
-        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
-        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
-        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (output, trace) = try openedFiles(repo: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n")
+        let (output, trace) = try inSyncHookRun()
         XCTAssertEqual(output.status, 0, output.all)
         let loaded = loadedLibraries(trace)
         XCTAssertTrue(loaded.contains { $0.hasPrefix("libz.so") }, "the trace is real: \(loaded)")
@@ -110,11 +113,7 @@ final class StartupTests: XCTestCase {
     /// `pushguard hook NAME` is a hook too: it runs in `pushguard` itself, without starting the
     /// admin CLI (a wrong name is still the CLI's to refuse).
     func testHookCommandRunsWithoutTheAdminCLI() throws {
-        let repo = try sandbox.bareRepository("shop")
-        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
-        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
-        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
-        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (repo, head) = try pushedCommit()
         let trace = sandbox.path("hook-command.out")
         let output = try sandbox.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace, sandbox.binary, "hook", "pre-receive"],
                                      in: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n",
@@ -195,12 +194,7 @@ final class StartupTests: XCTestCase {
     /// makes such a mistake crash every time instead of now and then.
     func testLibgit2StartsOnAGarbageFilledHeap() throws {
         let perturbed = ["MALLOC_PERTURB_": "165"]
-        let repo = try sandbox.bareRepository("shop")
-        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
-        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
-        try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
-        try sandbox.git("gc", "-q", in: repo)
-        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (repo, head) = try pushedCommit(packed: true)
         let hook = try sandbox.run([repo + "/hooks/pre-receive"], in: repo, input: "\(String(repeating: "0", count: 40)) \(head) refs/heads/main\n",
                                    environment: perturbed.merging(["GIT_DIR": repo]) { $1 })
         XCTAssertEqual(hook.status, 0, hook.all)
