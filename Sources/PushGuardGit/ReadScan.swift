@@ -128,10 +128,15 @@ extension Repository {
             after += withBlob(new) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
         }
         // Then the old versions of the same files (a read moved from one changed file to
-        // another is not new), only when something could be new.
+        // another is not new), only while some name could still be new: a name read in one old
+        // version is settled, and an old version in which no unsettled name occurs as text is
+        // not lexed (a push that edits files which already read variables, adding none, reads
+        // old versions only until every name is found).
         var before: [EnvironmentRead] = []
-        if !after.isEmpty {
+        var unsettled = Set(after.lazy.map(\.name))
+        if !unsettled.isEmpty {
             for file in scanned {
+                if unsettled.isEmpty { break }
                 guard let old = file.old else { continue }
                 let bytes = size(old) ?? 0
                 if bytes > EnvironmentReadScanner.maxFileSize {
@@ -144,7 +149,12 @@ extension Repository {
                 }
                 budget.bytes -= bytes
                 if file.new == nil { budget.files -= 1 }
-                before += withBlob(old) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
+                let found = withBlob(old) { contents -> [EnvironmentRead] in
+                    guard EnvironmentReadScanner.mayRead(anyOf: unsettled, in: contents) else { return [] }
+                    return EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
+                } ?? []
+                for read in found { unsettled.remove(read.name) }
+                before += found
             }
         }
         scan.added = EnvironmentReadScanner.added(before: before, after: after)

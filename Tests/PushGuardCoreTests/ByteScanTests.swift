@@ -61,4 +61,31 @@ final class ByteScanTests: XCTestCase {
         XCTAssertFalse(bytes.withUnsafeBufferPointer { ByteScan.containsZero($0, limit: 12) })
         XCTAssertFalse([UInt8]().withUnsafeBufferPointer { ByteScan.containsZero($0, limit: 8000) })
     }
+
+    func testOccursFindsANameAtEveryOffsetOnly() {
+        let name = "NEW_AUTH_TOKEN"
+        for length in name.utf8.count...40 {
+            for offset in 0...(length - name.utf8.count) {
+                var bytes = [UInt8](repeating: UInt8(ascii: "N"), count: length)
+                bytes.replaceSubrange(offset..<offset + name.utf8.count, with: Array(name.utf8))
+                XCTAssertTrue(bytes.withUnsafeBufferPointer { ByteScan.occurs(Substring(name).utf8, in: $0) }, "at \(offset) of \(length)")
+                bytes[offset + name.utf8.count - 1] = UInt8(ascii: "X")
+                XCTAssertFalse(bytes.withUnsafeBufferPointer { ByteScan.occurs(Substring(name).utf8, in: $0) }, "cut at \(offset) of \(length)")
+            }
+        }
+    }
+
+    /// A file that cannot read a name is one the scan may skip: the answer must never be "no"
+    /// for a file that does read it.
+    func testMayReadIsNeverFalseForAFileThatReadsTheName() {
+        let source = Array("package main\nimport \"os\"\nvar t = os.Getenv(\"NEW_AUTH_TOKEN\")\n".utf8)
+        source.withUnsafeBufferPointer { bytes in
+            XCTAssertEqual(EnvironmentReadScanner.reads(in: bytes, path: "cmd/auth.go", ignore: .none).map(\.name), ["NEW_AUTH_TOKEN"])
+            XCTAssertTrue(EnvironmentReadScanner.mayRead(anyOf: ["NEW_AUTH_TOKEN", "OTHER"], in: bytes))
+            XCTAssertFalse(EnvironmentReadScanner.mayRead(anyOf: ["OTHER", "NEW_AUTH"+"_SECRET"], in: bytes))
+            XCTAssertFalse(EnvironmentReadScanner.mayRead(anyOf: [], in: bytes))
+            let many = Set((0..<40).map { "NAME_\($0)" })
+            XCTAssertTrue(EnvironmentReadScanner.mayRead(anyOf: many, in: bytes), "with many names the file is lexed")
+        }
+    }
 }

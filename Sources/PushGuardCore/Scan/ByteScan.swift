@@ -58,6 +58,19 @@ enum ByteScan {
         return i
     }
 
+    /// True when `needle` occurs in `bytes` (case-sensitive).
+    static func occurs(_ needle: Substring.UTF8View, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = needle.first else { return true }
+        let length = needle.count
+        var i = 0
+        while true {
+            i = firstIndex(of: first, or: first, in: bytes, from: i)
+            if i + length > bytes.count { return false }
+            if UnsafeBufferPointer(rebasing: bytes[i..<i + length]).elementsEqual(needle) { return true }
+            i += 1
+        }
+    }
+
     /// True when "env" occurs in any case. Found by its "v", the rarest of its letters in code.
     static func mentionsEnv(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 2

@@ -158,6 +158,14 @@ public enum EnvironmentReadScanner {
         }
     }
 
+    /// False only when a file with these contents cannot read any of `names`: none of them
+    /// occurs in it as bytes (a read's name is always literal text). Lets a caller that only
+    /// needs to know about a few names skip lexing a file; with many names it answers true.
+    public static func mayRead(anyOf names: Set<String>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if names.count > 32 { return true }
+        return names.contains { ByteScan.occurs(Substring($0).utf8, in: bytes) }
+    }
+
     /// The reads in `after` (the changed files' new versions) whose names are read in none of
     /// `before` (the same files' old versions): what the push adds. One entry per name: its
     /// first site in path order (bytewise), then line order; the result is in that order.
