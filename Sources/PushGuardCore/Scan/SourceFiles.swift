@@ -20,17 +20,23 @@ enum SourceLanguage: Sendable {
 /// Which repository paths are scanned: by extension, minus test files and directories, vendored
 /// code and build scripts. Components are compared exactly (case-sensitive), at any depth.
 enum SourceFiles {
-    /// Directories holding tests, in any language.
-    static let testDirectories: Set<String> = ["test", "tests", "spec", "specs", "__tests__", "__mocks__", "testdata", "benches"]
-
-    /// Directories holding other people's code, in any language.
-    static let vendoredDirectories: Set<String> = [
-        "vendor", "node_modules", "third_party", "third-party", "bower_components", "jspm_packages",
-        "site-packages", ".venv", "__pypackages__",
-    ]
-
-    /// Elixir's dependencies and build output (`deps/` is an ordinary name in other languages).
-    static let elixirVendoredDirectories: Set<String> = ["deps", "_build"]
+    /// Directories holding tests, in any language; directories holding other people's code, in
+    /// any language; and for Elixir its dependencies and build output (`deps/` is an ordinary
+    /// name in other languages). A switch over the component, not a set of strings: the push
+    /// path asks this of every changed file, and a set lookup allocated and hashed each name.
+    static func isExcludedDirectory(_ name: Substring, language: SourceLanguage) -> Bool {
+        switch name {
+        case "test", "tests", "spec", "specs", "__tests__", "__mocks__", "testdata", "benches":
+            return true
+        case "vendor", "node_modules", "third_party", "third-party", "bower_components", "jspm_packages",
+             "site-packages", ".venv", "__pypackages__":
+            return true
+        case "deps", "_build":
+            return language == .elixir
+        default:
+            return false
+        }
+    }
 
     static func language(of path: String) -> SourceLanguage? {
         let utf8 = path.utf8
@@ -54,10 +60,8 @@ enum SourceFiles {
     static func isProductCode(_ path: String, language: SourceLanguage) -> Bool {
         let components = path.split(separator: "/")
         guard let last = components.last else { return false }
-        for directory in components.dropLast() {
-            let name = String(directory)
-            if testDirectories.contains(name) || vendoredDirectories.contains(name) { return false }
-            if language == .elixir && elixirVendoredDirectories.contains(name) { return false }
+        for directory in components.dropLast() where isExcludedDirectory(directory, language: language) {
+            return false
         }
         return !isTestOrTooling(String(last), language: language)
     }
