@@ -19,7 +19,7 @@ enum Repointing {
 /// The new link replaces the old one with a rename, so no push finds the hook missing.
 func repointEarlierPushGuardLink(_ path: String, binary: String, dryRun: Bool) -> Repointing {
     guard let earlier = HookName.earlierPushGuardTarget(path, binary: binary) else { return .none }
-    let gone = Files.realPath(earlier.hasPrefix("/") ? earlier : parentDirectory(of: path) + "/" + earlier) == nil
+    let gone = Files.realPath(HookName.absoluteTarget(earlier, ofLinkAt: path)) == nil
     let line = "re-pointing \(escapedForTerminal(path)) from \(escapedForTerminal(earlier)) (an earlier install\(gone ? ", no longer there: git was skipping this hook" : "")) to \(escapedForTerminal(binary))"
     if dryRun { return .repointed(line) }
     let temporary = path + ".pushguard-new"

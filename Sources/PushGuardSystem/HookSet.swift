@@ -40,9 +40,8 @@ public enum HookName: String, CaseIterable, Sendable {
     /// through other links (gitolite links each repository's hook to its common hooks).
     public static func isPushGuardLink(_ path: String, binary: String) -> Bool {
         guard let target = Files.readLink(path) else { return false }
-        if target == "pushguard" || target.hasSuffix("/pushguard") { return true }
-        let absolute = target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target
-        guard let resolved = Files.realPath(absolute) else { return false }
+        if namesPushGuard(target) { return true }
+        guard let resolved = Files.realPath(absoluteTarget(target, ofLinkAt: path)) else { return false }
         return resolved == Files.realPath(binary) || resolved.hasSuffix("/pushguard")
     }
 
@@ -53,10 +52,18 @@ public enum HookName: String, CaseIterable, Sendable {
     /// a file named `pushguard`, or leads there through another link (gitolite's common hooks:
     /// that link is the one to re-point).
     public static func earlierPushGuardTarget(_ path: String, binary: String) -> String? {
-        guard let target = Files.readLink(path), target == "pushguard" || target.hasSuffix("/pushguard"),
-              target != binary else { return nil }
-        let absolute = target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target
-        if let resolved = Files.realPath(absolute), resolved == Files.realPath(binary) { return nil }
+        guard let target = Files.readLink(path), namesPushGuard(target), target != binary else { return nil }
+        if let resolved = Files.realPath(absoluteTarget(target, ofLinkAt: path)), resolved == Files.realPath(binary) { return nil }
         return target
+    }
+
+    /// A link target that names a file called `pushguard`.
+    private static func namesPushGuard(_ target: String) -> Bool {
+        target == "pushguard" || target.hasSuffix("/pushguard")
+    }
+
+    /// A link's target as a path from `/`: a relative target is relative to the link's directory.
+    public static func absoluteTarget(_ target: String, ofLinkAt path: String) -> String {
+        target.hasPrefix("/") ? target : parentDirectory(of: path) + "/" + target
     }
 }
