@@ -97,9 +97,22 @@ extension Repository {
         // git checked each object's id when it received it: the blobs are not hashed again.
         pushguard_set_strict_hash_verification(0)
         defer { pushguard_set_strict_hash_verification(1) }
-        func size(_ id: git_oid) -> Int? {
-            var oid = id, size = 0, type = GIT_OBJECT_ANY
-            return git_odb_read_header(&size, &type, odb, &oid) == 0 ? size : nil
+        /// Whether the blob `id` of `path` may be read, by the size its header gives: one over
+        /// the file limit is listed as too large, one over what is left of the push's bytes is
+        /// counted as over budget; a blob that is read has its bytes taken from the budget.
+        func admit(_ id: git_oid, path: String) -> BlobAdmission {
+            var oid = id, bytes = 0, type = GIT_OBJECT_ANY
+            if git_odb_read_header(&bytes, &type, odb, &oid) != 0 { bytes = 0 }
+            if bytes > EnvironmentReadScanner.maxFileSize {
+                scan.tooLarge.append(path)
+                return .tooLarge
+            }
+            if bytes > budget.bytes {
+                scan.overBudget += 1
+                return .overBudget
+            }
+            budget.bytes -= bytes
+            return .read
         }
         // First the new versions: only a name they read can be new. Most pushes add no read,
         // and then the old versions are never read.
@@ -111,18 +124,14 @@ extension Repository {
                 continue
             }
             guard let new = file.new else { scanned.append(file); continue }
-            let bytes = size(new) ?? 0
-            if bytes > EnvironmentReadScanner.maxFileSize {
-                scan.tooLarge.append(file.path)
-                continue
-            }
-            if bytes > budget.bytes {
-                scan.overBudget += 1
-                budget.files = 0
+            switch admit(new, path: file.path) {
+            case .read: break
+            case .tooLarge: continue
+            case .overBudget:
+                budget.files = 0   // the push's bytes are spent: no later file is scanned either
                 continue
             }
             budget.files -= 1
-            budget.bytes -= bytes
             scan.scannedFiles += 1
             scanned.append(file)
             after += withBlob(new) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
@@ -137,17 +146,7 @@ extension Repository {
         if !unsettled.isEmpty {
             for file in scanned {
                 if unsettled.isEmpty { break }
-                guard let old = file.old else { continue }
-                let bytes = size(old) ?? 0
-                if bytes > EnvironmentReadScanner.maxFileSize {
-                    scan.tooLarge.append(file.path)
-                    continue
-                }
-                if bytes > budget.bytes {
-                    scan.overBudget += 1
-                    continue
-                }
-                budget.bytes -= bytes
+                guard let old = file.old, admit(old, path: file.path) == .read else { continue }
                 if file.new == nil { budget.files -= 1 }
                 let found = withBlob(old) { contents -> [EnvironmentRead] in
                     guard EnvironmentReadScanner.mayRead(anyOf: unsettled, in: contents) else { return [] }
@@ -160,6 +159,9 @@ extension Repository {
         scan.added = EnvironmentReadScanner.added(before: before, after: after)
         return scan
     }
+
+    /// What the size check lets happen to one blob.
+    enum BlobAdmission { case read, tooLarge, overBudget }
 
     /// One regular file that differs between two trees: its blob before (nil: it was not a
     /// regular file there) and after.
