@@ -6,15 +6,8 @@ import PushGuardSystem
 /// What a SQLite commit costs a hook, and what it keeps (see SQLiteConnection and the README's
 /// "What a power cut can lose"): every hook is a new process, so the store is opened, written
 /// once and closed again and again here, the way hooks use it.
-final class CommitCostTests: XCTestCase {
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-commit-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+final class CommitCostTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-commit" }
 
     private func record(_ number: Int, _ decision: Decision) -> AuditRecord {
         AuditRecord(time: "2026-01-01T00:00:00Z", app: "shop", environment: "production", ref: "refs/heads/main",

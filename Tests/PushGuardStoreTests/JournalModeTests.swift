@@ -4,15 +4,8 @@ import PushGuardSystem
 
 /// A new SQLite store must run in WAL mode; where the file system or path cannot give it WAL
 /// the store is refused rather than created in a mode the hooks were not designed for.
-final class JournalModeTests: XCTestCase {
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-wal-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+final class JournalModeTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-wal" }
 
     func testANewStoreIsInWALMode() throws {
         let path = directory + "/state.db"

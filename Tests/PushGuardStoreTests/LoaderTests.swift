@@ -9,15 +9,8 @@ import CCurl
 /// These tests put a stub with the real library's soname into the process: a later
 /// dlopen("libpq.so.5") finds the stub by soname. No other test in this target may load the
 /// real libpq or libcurl in-process, or the loaders would answer from their cache.
-final class LoaderTests: XCTestCase {
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-loader-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+final class LoaderTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-loader" }
 
     /// Builds a shared library named `soname` defining only `symbols`.
     private func stub(soname: String, symbols: [String]) throws -> String {

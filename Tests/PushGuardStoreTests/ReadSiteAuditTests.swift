@@ -5,16 +5,9 @@ import PushGuardSystem
 
 /// Where a finding's key is newly read (`readBy`, `PATH:LINE`) is kept inside the audit's
 /// findings text, so stores of earlier versions open unchanged and their rows read as before.
-final class ReadSiteAuditTests: XCTestCase {
-    private var directory = ""
+final class ReadSiteAuditTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-readsite" }
     private var path: String { directory + "/state.db" }
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-readsite-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
     private func record(_ findings: [AuditRecord.KeyFinding], decision: Decision = .rejected) -> AuditRecord {
         AuditRecord(time: "2026-11-27T10:00:00Z", app: "api", environment: "production", ref: "refs/heads/main",

@@ -5,15 +5,8 @@ import PushGuardSystem
 
 /// The store's files are created by PushGuard with their modes, and root refuses what it did
 /// not create. (End to end, with real users: TrustBoundaryTests.)
-final class StoreFilesTests: XCTestCase {
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-files-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+final class StoreFilesTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-files" }
 
     private func mode(_ path: String) -> mode_t? {
         var info = stat()

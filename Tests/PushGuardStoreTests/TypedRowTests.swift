@@ -5,13 +5,12 @@ import PushGuardSystem
 
 /// Rows read from the store are checked: a NULL, a number that is not one, an unknown instance
 /// state or audit decision is a store error naming table, column and value, never a default.
-final class TypedRowTests: XCTestCase {
-    private var directory = ""
+final class TypedRowTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-rows" }
     private var path: String { directory + "/state.db" }
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "pushguard-rows-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
         _ = try store.register(app: "a", environments: ["e"])
         try store.addInstances(app: "a", environment: "e", ids: ["web.1", "web.2"], at: "2024-01-01T00:00:00Z")
@@ -24,8 +23,6 @@ final class TypedRowTests: XCTestCase {
                                            reason: "", configVersion: 1)])
         store.close()
     }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// Changes the file by hand, as a person with the sqlite3 shell (or a bug) could.
     private func corrupt(_ sql: String) throws {
