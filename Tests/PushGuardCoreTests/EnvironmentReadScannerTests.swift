@@ -298,16 +298,17 @@ final class EnvironmentReadScannerTests: XCTestCase {
     func testOnlyScannedLanguagesOutsideTestsAndVendoredCodeAreScanned() {
         let scanned = ["cmd/auth.go", "app.py", "lib/x.rb", "config.ru", "a.js", "a.mjs", "a.cjs", "a.jsx", "a.ts", "a.tsx",
                        "a.mts", "a.cts", "src/main.rs", "A.java", "A.kt", "index.php", "lib/a.ex", "config/runtime.exs",
-                       "deps.go", "src/deps/x.py", "latest/x.go", "contest.py"]
+                       "deps.go", "src/deps/x.py", "latest/x.go", "contest.py", "vendor.go", "dir//x.go", "café/ünïcode.py"]
         for path in scanned { XCTAssertTrue(EnvironmentReadScanner.scans(path: path, ignore: .none), path) }
         let skipped = [
             // not a scanned language
-            "README.md", "app.json", "script.sh", "build.gradle.kts", "Makefile", "go", ".go/x", "x.go/y",
+            "README.md", "app.json", "script.sh", "build.gradle.kts", "Makefile", "go", ".go/x", "x.go/y", "", "/", "x.",
+            "x.GO", "x.go.bak",
             // tests
             "auth_test.go", "test_app.py", "app_test.py", "conftest.py", "x_spec.rb", "x_test.rb", "a.test.ts", "a.spec.js",
             "a.test.tsx", "AppTest.java", "AppTests.java", "AppIT.java", "AppTest.kt", "UserTest.php", "x_test.exs",
             "test/x.go", "tests/x.py", "spec/x.rb", "src/__tests__/a.js", "src/__mocks__/a.js", "pkg/testdata/x.go",
-            "src/test/java/A.java", "benches/b.rs", "a/b/tests/c.rs",
+            "src/test/java/A.java", "benches/b.rs", "a/b/tests/c.rs", "a//test//x.go", "café/ü_test.go",
             // vendored, build scripts, declarations, bundles
             "vendor/github.com/x/y.go", "web/node_modules/x/index.js", "third_party/a.py", "third-party/a.py",
             "deps/plug/lib/plug.ex", "_build/dev/x.ex", "lib/site-packages/x.py", ".venv/lib/x.py",

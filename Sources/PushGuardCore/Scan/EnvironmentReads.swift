@@ -125,8 +125,17 @@ public enum EnvironmentReadScanner {
     /// vendored (vendor/, node_modules/, …) and not ignored. The push path calls this on every
     /// changed path BEFORE reading a blob, so it is cheap: no allocation beyond the path's split.
     public static func scans(path: String, ignore: ScanIgnore) -> Bool {
-        guard let language = SourceFiles.language(of: path) else { return false }
-        return SourceFiles.isProductCode(path, language: language) && !ignore.ignores(path: path)
+        scannedLanguage(of: path, ignore: ignore) != nil
+    }
+
+    /// The language `path` is scanned as when `scans(path:ignore:)` is true, else nil.
+    private static func scannedLanguage(of path: String, ignore: ScanIgnore) -> SourceLanguage? {
+        let language = SourceFiles.withBytes(of: path) { bytes -> SourceLanguage? in
+            guard let language = SourceFiles.language(of: bytes), SourceFiles.isProductCode(bytes, language: language) else { return nil }
+            return language
+        }
+        guard let language, !ignore.ignores(path: path) else { return nil }
+        return language
     }
 
     /// The language `path` is scanned as (nil: not a scanned language), whether or not it is a
@@ -146,8 +155,7 @@ public enum EnvironmentReadScanner {
 
     /// The same, on bytes the caller holds (a blob in libgit2's memory: no copy).
     public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
-        guard bytes.count <= maxFileSize, scans(path: path, ignore: ignore),
-              let language = SourceFiles.language(of: path) else { return [] }
+        guard bytes.count <= maxFileSize, let language = scannedLanguage(of: path, ignore: ignore) else { return [] }
         if ByteScan.containsZero(bytes, limit: 8000) { return [] }
         if !mentionsEnv(bytes) { return [] }
         let tokens = SourceLexer.tokens(of: bytes, language: language)
