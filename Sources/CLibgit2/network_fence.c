@@ -49,6 +49,8 @@ static int refuse_wrap(git_stream **out, git_stream *in, const char *host) {
 int pushguard_libgit2_init(void) {
     int initialised = git_libgit2_init();
     if (initialised < 0) return initialised;
+    int allocator = pushguard_install_allocator();
+    if (allocator < 0) return allocator;
     git_stream_registration refusal = {
         .version = GIT_STREAM_VERSION, .init = refuse_connection, .wrap = refuse_wrap,
     };

@@ -77,6 +77,9 @@ extension Repository {
             scan.failure = "the pushed commit \(escapedForTerminal(String(new.prefix(12)))) cannot be read"
             return scan
         }
+        // git checked each object's id when it received it: trees and blobs are not hashed again.
+        pushguard_set_strict_hash_verification(0)
+        defer { pushguard_set_strict_hash_verification(1) }
         let changed: [ChangedFile]
         do {
             // Listed up to what the budget can still scan: a push replacing a huge tree is
@@ -94,25 +97,44 @@ extension Repository {
             return scan
         }
         defer { git_odb_free(odb) }
-        // git checked each object's id when it received it: the blobs are not hashed again.
-        pushguard_set_strict_hash_verification(0)
-        defer { pushguard_set_strict_hash_verification(1) }
-        /// Whether the blob `id` of `path` may be read, by the size its header gives: one over
-        /// the file limit is listed as too large, one over what is left of the push's bytes is
-        /// counted as over budget; a blob that is read has its bytes taken from the budget.
-        func admit(_ id: git_oid, path: String) -> BlobAdmission {
-            var oid = id, bytes = 0, type = GIT_OBJECT_ANY
-            if git_odb_read_header(&bytes, &type, odb, &oid) != 0 { bytes = 0 }
-            if bytes > EnvironmentReadScanner.maxFileSize {
+        /// Reads the blob `id` of `path` within the file limit and what is left of the push's
+        /// bytes, and runs `body` on its bytes. A blob over the file limit is listed as too
+        /// large, one over the bytes left is counted as over budget; a blob that is read has its
+        /// bytes taken from the budget.
+        ///
+        /// libgit2 reads it with every allocation limited to the file limit (plus the NUL it
+        /// appends), so a larger blob fails before it is inflated whole. Asking its size from
+        /// the pack first cost a fifth of a 1,000-file scan (libgit2 follows the whole delta
+        /// chain for it), so the size is asked only when the limited read failed: it tells a
+        /// blob too large from one whose delta base was larger, which is read again without the
+        /// limit, as any blob within the file limit was before.
+        func read<Result>(_ id: git_oid, path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> BlobRead<Result> {
+            var oid = id
+            var blob: OpaquePointer?
+            pushguard_set_allocation_limit(EnvironmentReadScanner.maxFileSize + 1)
+            var status = git_blob_lookup(&blob, handle, &oid)
+            pushguard_set_allocation_limit(0)
+            if status != 0 {
+                var bytes = 0, type = GIT_OBJECT_ANY
+                guard git_odb_read_header(&bytes, &type, odb, &oid) == 0 else { return .unreadable }
+                if bytes > EnvironmentReadScanner.maxFileSize {
+                    scan.tooLarge.append(path)
+                    return .tooLarge
+                }
+                if bytes > budget.bytes { return .overBudget }
+                status = git_blob_lookup(&blob, handle, &oid)
+                guard status == 0 else { return .unreadable }
+            }
+            defer { git_blob_free(blob) }
+            let length = Int(git_blob_rawsize(blob))
+            if length > EnvironmentReadScanner.maxFileSize {
                 scan.tooLarge.append(path)
                 return .tooLarge
             }
-            if bytes > budget.bytes {
-                scan.overBudget += 1
-                return .overBudget
-            }
-            budget.bytes -= bytes
-            return .read
+            if length > budget.bytes { return .overBudget }
+            budget.bytes -= length
+            guard length > 0, let raw = git_blob_rawcontent(blob) else { return .read(body(UnsafeBufferPointer(start: nil, count: 0))) }
+            return .read(body(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: length)))
         }
         // First the new versions: only a name they read can be new. Most pushes add no read,
         // and then the old versions are never read.
@@ -124,17 +146,22 @@ extension Repository {
                 continue
             }
             guard let new = file.new else { scanned.append(file); continue }
-            switch admit(new, path: file.path) {
-            case .read: break
-            case .tooLarge: continue
+            switch read(new, path: file.path, { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) }) {
+            case .read(let reads):
+                after += reads
+            case .unreadable:
+                // As before the limit: counted as scanned, with nothing read.
+                break
+            case .tooLarge:
+                continue
             case .overBudget:
+                scan.overBudget += 1
                 budget.files = 0   // the push's bytes are spent: no later file is scanned either
                 continue
             }
             budget.files -= 1
             scan.scannedFiles += 1
             scanned.append(file)
-            after += withBlob(new) { EnvironmentReadScanner.reads(in: $0, path: file.path, ignore: ignore) } ?? []
         }
         // Then the old versions of the same files (a read moved from one changed file to
         // another is not new), only while some name could still be new: a name read in one old
@@ -146,22 +173,37 @@ extension Repository {
         if !unsettled.isEmpty {
             for file in scanned {
                 if unsettled.isEmpty { break }
-                guard let old = file.old, admit(old, path: file.path) == .read else { continue }
-                if file.new == nil { budget.files -= 1 }
-                let found = withBlob(old) { contents -> [EnvironmentRead] in
+                guard let old = file.old else { continue }
+                let outcome = read(old, path: file.path) { contents -> [EnvironmentRead] in
                     guard EnvironmentReadScanner.mayRead(anyOf: unsettled, in: contents) else { return [] }
                     return EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
-                } ?? []
-                for read in found { unsettled.remove(read.name) }
-                before += found
+                }
+                switch outcome {
+                case .read(let found):
+                    if file.new == nil { budget.files -= 1 }
+                    for read in found { unsettled.remove(read.name) }
+                    before += found
+                case .unreadable:
+                    if file.new == nil { budget.files -= 1 }
+                case .overBudget:
+                    scan.overBudget += 1
+                case .tooLarge:
+                    break
+                }
             }
         }
         scan.added = EnvironmentReadScanner.added(before: before, after: after)
         return scan
     }
 
-    /// What the size check lets happen to one blob.
-    enum BlobAdmission { case read, tooLarge, overBudget }
+    /// What reading one changed blob gave.
+    enum BlobRead<Result> {
+        case read(Result)
+        case tooLarge
+        case overBudget
+        /// libgit2 could not read it (a missing or corrupt object).
+        case unreadable
+    }
 
     /// One regular file that differs between two trees: its blob before (nil: it was not a
     /// regular file there) and after.
@@ -246,16 +288,5 @@ extension Repository {
         guard git_commit_lookup(&commit, handle, &oid) == 0 else { return nil }
         defer { git_commit_free(commit) }
         return git_commit_tree_id(commit)?.pointee
-    }
-
-    /// `body` over a blob's bytes where libgit2 holds them (no copy), or nil when it cannot be read.
-    private func withBlob<Result>(_ id: git_oid, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        var oid = id
-        var blob: OpaquePointer?
-        guard git_blob_lookup(&blob, handle, &oid) == 0 else { return nil }
-        defer { git_blob_free(blob) }
-        let length = Int(git_blob_rawsize(blob))
-        guard length > 0, let raw = git_blob_rawcontent(blob) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: length))
     }
 }

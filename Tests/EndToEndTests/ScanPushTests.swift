@@ -235,6 +235,38 @@ final class ScanPushTests: XCTestCase {
                       push.stderr)
     }
 
+    func testASmallFileWhoseDeltaBaseIsTooLargeToScanIsStillScanned() throws {
+        // Pushed objects are kept as packs, as git does for pushes of more than 100 objects.
+        let (repo, work) = try deployedRepository(config: [("receive.unpackLimit", "1")])
+        // 600 KiB of generated code, over the scan's limit, deployed; then cut to its first
+        // 24 KiB plus a read. git sends the new version as a delta against the old one, so
+        // reading it means inflating a base larger than any blob the scan reads.
+        let lines = (0..<12_000).map { "var generated\(String(format: "%05d", $0)) = \"\(String(repeating: "g", count: 32))\"\n" }
+        let large = "package main\n\n" + lines.joined()
+        XCTAssertGreaterThan(large.utf8.count, EnvironmentReadScanner.maxFileSize)
+        try sandbox.commit(in: work, files: ["cmd/generated.go": large], message: "generated code")
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let small = "package main\n\nimport \"os\"\n\nvar token = os.Getenv(\"NEW_AUTH_TOKEN\")\n" + lines.prefix(500).joined()
+        try sandbox.commit(in: work, files: ["cmd/generated.go": small], message: "less generated code")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("NEW_AUTH_TOKEN  missing  not set  read by cmd/generated.go:5 (new in this push)"), refused.stderr)
+        // The old version is too large to compare with, and is said to be.
+        XCTAssertTrue(refused.stderr.contains("over 524288 bytes not scanned for new environment-variable reads (first: cmd/generated.go)"), refused.stderr)
+
+        // What the test is about: the pushed blob is a delta against the 600 KiB one.
+        let set = try sandbox.pushguard("config", "set", "--app", "api", "--env", "production", "NEW_AUTH_TOKEN=-", "--transmit",
+                                        input: "tok-SECRET-value")
+        XCTAssertEqual(set.status, 0, set.all)
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let smallID = try sandbox.git("rev-parse", "HEAD:cmd/generated.go", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let largeID = try sandbox.git("rev-parse", "HEAD~1:cmd/generated.go", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let packs = try sandbox.run(["sh", "-c", "for p in objects/pack/*.idx; do git verify-pack -v \"$p\"; done"], in: repo)
+        let entry = packs.stdout.split(separator: "\n").first { $0.hasPrefix(smallID + " ") }
+        XCTAssertNotNil(entry, packs.stdout)
+        XCTAssertEqual(entry.map { String($0.split(separator: " ").last ?? "") }, largeID, "not a delta against the large version: \(entry ?? "")")
+    }
+
     func testAPushChangingMoreFilesThanTheScanBoundSaysHowManyWereLeftOut() throws {
         let (_, work) = try deployedRepository()
         // 10,001 Go files, written by one process (file by file from here takes half a minute).

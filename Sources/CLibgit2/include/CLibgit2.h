@@ -11,11 +11,22 @@
 #define PUSHGUARD_NO_NETWORK_MESSAGE "PushGuard is built without libgit2's network transports"
 
 /*
- * git_libgit2_init, then the fence: libgit2's socket and TLS streams are replaced by ones that
- * refuse to connect (so no libgit2 operation opens a connection). Returns git_libgit2_init's
- * result when it failed, else 0 or the fence's error (< 0).
+ * git_libgit2_init, then PushGuard's allocator (allocation_limit.c), then the fence: libgit2's
+ * socket and TLS streams are replaced by ones that refuse to connect (so no libgit2 operation
+ * opens a connection). Returns git_libgit2_init's result when it failed, else 0 or the error
+ * (< 0) of what followed it.
  */
 int pushguard_libgit2_init(void);
+
+/* Makes libgit2 use malloc and free through PushGuard's allocator, which has a limit. */
+int pushguard_install_allocator(void);
+
+/*
+ * While set (not 0), any single allocation libgit2 makes on this thread above `bytes` fails, and
+ * with it the libgit2 call that needed it: a read of a blob larger than that fails before the
+ * blob is inflated. Set it around one read, and back to 0 after.
+ */
+void pushguard_set_allocation_limit(size_t bytes);
 
 /*
  * The replaced function libgit2 reached last on this thread (e.g. "http_parser_parse_url"),
