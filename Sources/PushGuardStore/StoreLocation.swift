@@ -59,6 +59,7 @@ public enum StoreOpener {
         guard let store = try open(location, settings: settings, create: create) as? AdminStore else {
             throw StoreUsageError("store \(location.display) is the platform's; change config there")
         }
+        (store as? SQLStore)?.addMissingIndexes()
         return store
     }
 

@@ -1,0 +1,69 @@
+import XCTest
+import PushGuardCore
+import PushGuardSystem
+@testable import PushGuardStore
+
+/// A new ref's push asks for the environment's last deploy. An index of deploy records answers
+/// it without reading the environment's other records; stores made before the index get it from
+/// the admin commands, while hooks and earlier builds open them as they are (schema version 1).
+final class DeployIndexTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-deploy-index" }
+    private var path: String { directory + "/state.db" }
+
+    private func record(_ decision: Decision, newID: String) -> AuditRecord {
+        AuditRecord(time: "2026-11-27T10:00:00Z", app: "api", environment: "production", ref: "refs/heads/main",
+                    oldID: "a", newID: newID, pusher: "alice", decision: decision, findings: [], reason: "", configVersion: 1)
+    }
+
+    private func indexes() throws -> [String] {
+        let connection = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: 5000)
+        defer { connection.close() }
+        return try connection.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'audit_deploys'", [])
+            .map { row throws(SQLError) in try row.string("name") }
+    }
+
+    private func queryPlan() throws -> String {
+        let connection = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: 5000)
+        defer { connection.close() }
+        return try connection.query("""
+            EXPLAIN QUERY PLAN SELECT id FROM audit WHERE app = 'api' AND environment = 'production'
+            AND decision = 'deployed' ORDER BY id DESC LIMIT 1
+            """, []).map { row throws(SQLError) in try row.string("detail") }.joined(separator: "; ")
+    }
+
+    func testTheLastDeployIsFoundAmongManyOtherRecordsThroughItsIndex() throws {
+        let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
+        defer { store.close() }
+        try store.appendAudit([record(.deployed, newID: "first"), record(.deployed, newID: "second")])
+        try store.appendAudit((0..<500).map { record($0 % 2 == 0 ? .accepted : .rejected, newID: "other\($0)") })
+        XCTAssertEqual(try store.lastDeploy(app: "api", environment: "production")?.newID, "second")
+        XCTAssertNil(try store.lastDeploy(app: "api", environment: "staging"))
+        XCTAssertEqual(try indexes(), ["audit_deploys"])
+        let plan = try queryPlan()
+        XCTAssertTrue(plan.contains("audit_deploys"), plan)
+    }
+
+    func testAStoreMadeBeforeTheIndexGetsItFromAnAdminCommandNotFromAHook() throws {
+        let made = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
+        try made.appendAudit([record(.deployed, newID: "deployed")])
+        made.close()
+        // What an earlier PushGuard made: version 1 without the index.
+        let connection = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: 5000)
+        try connection.execute("DROP INDEX audit_deploys")
+        connection.close()
+
+        let hook = try StoreOpener.open("sqlite:" + path, settings: Settings(), create: false)
+        XCTAssertEqual(try (hook as? SQLStore)?.lastDeploy(app: "api", environment: "production")?.newID, "deployed")
+        (hook as? SQLStore)?.close()
+        XCTAssertEqual(try indexes(), [], "a hook changed the schema")
+
+        let admin = try StoreOpener.openAdmin("sqlite:" + path, settings: Settings(), create: false)
+        XCTAssertEqual(try admin.lastDeploy(app: "api", environment: "production")?.newID, "deployed")
+        (admin as? SQLStore)?.close()
+        XCTAssertEqual(try indexes(), ["audit_deploys"])
+        let version = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: 5000)
+        defer { version.close() }
+        XCTAssertEqual(try version.query("PRAGMA user_version", []).first.map { row throws(SQLError) in try row.int64("user_version") }, 1,
+                       "an index is not a new schema version: earlier builds must keep opening the store")
+    }
+}
