@@ -54,15 +54,18 @@ public enum Files {
     /// can tell "too large" from "exactly the limit"); `failed` is errno when a read failed.
     public static func readAll(_ descriptor: Int32, limit: Int) -> (bytes: [UInt8], failed: Int32?) {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Not zero-filled: a hook's input is a few hundred bytes, and filling 64 KiB (and
+        // faulting in its pages) cost more than reading it.
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 65536)
+        defer { chunk.deallocate() }
         while bytes.count <= limit {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = Glibc.read(descriptor, chunk.baseAddress, chunk.count)
             if count < 0 {
                 if errno == EINTR { continue }
                 return (bytes, errno)
             }
             if count == 0 { break }
-            bytes += chunk[0..<count]
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<count]))
         }
         return (bytes, nil)
     }
