@@ -121,8 +121,9 @@ struct StatusCommand: ParsableCommand {
             : "\(active) active of \(state.instances.count) instance(s)"
         header += unsynced == 0 ? ", in sync" : ", \(unsynced) key(s) not synchronized"
         var rows = [["  KEY", "STATUS", "APPLIED", "CHANGED", "BY", "DIGEST"]]
+        let entries = Dictionary(state.config.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for report in keys {
-            let entry = report.entry
+            let entry = entries[report.key]
             let digest = entry.map { $0.deleted ? "(unset)" : shortDigest($0.digest) } ?? ""
             rows.append(["  " + escapedForTerminal(report.key), report.status.rawValue, Report.appliedText(report),
                          escapedForTerminal(entry?.changedAt ?? ""), escapedForTerminal(entry?.changedBy ?? ""), digest])
