@@ -53,9 +53,9 @@ extension PushReaders {
                 return read
             },
             symbolicTarget: { repository.symbolicTarget(of: $0) },
-            state: { environment throws(StoreFailure) in
+            state: { environment, named throws(StoreFailure) in
                 do {
-                    let state = try store.get().state(app: app, environment: environment)
+                    let state = try store.get().decisionState(app: app, environment: environment, named: named)
                     Trace.mark("state of \(environment) read")
                     return state
                 } catch {

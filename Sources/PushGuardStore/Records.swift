@@ -25,6 +25,17 @@ extension ConfigEntry: SQLRecord {
     }
 }
 
+/// A config row as a push's decision reads it: no digest, change time or author.
+struct DecisionConfigEntry: SQLRecord {
+    static let table = "config"
+    var entry: ConfigEntry
+
+    init(row: SQLRow) throws(SQLError) {
+        entry = ConfigEntry(key: try row.string("key"), version: try row.int64("version"), digest: "",
+                            deleted: try row.flag("deleted"))
+    }
+}
+
 extension Instance: SQLRecord {
     static let table = "instances"
 
@@ -33,6 +44,20 @@ extension Instance: SQLRecord {
         // (draining): either guess could let a push through that should not go.
         self.init(id: try row.string("id"), appliedVersion: try row.int64("applied_version"),
                   state: try row.oneOf("state", [Instance.State.active, .draining]))
+    }
+}
+
+/// Instances of one applied version and state, as a push's decision reads them: without ids.
+struct InstanceGroup: SQLRecord {
+    static let table = "instances"
+    var instances: [Instance]
+
+    init(row: SQLRow) throws(SQLError) {
+        let count = try row.int64("instances")
+        guard count > 0, count <= Int64(Int32.max) else { throw row.corrupt("instances", .integer(count), expected: "a count of instances") }
+        let instance = Instance(id: "", appliedVersion: try row.int64("applied_version"),
+                                state: try row.oneOf("state", [Instance.State.active, .draining]))
+        instances = Array(repeating: instance, count: Int(count))
     }
 }
 

@@ -25,10 +25,21 @@ public protocol StateStore: AnyObject {
     var transmitsConfig: Bool { get }
     /// The environment's desired config and instances; an unknown environment is empty.
     func state(app: String, environment: String) throws -> EnvironmentState
+    /// What a push's decision needs of the state (`PushReaders.state`): the keys that are not
+    /// live and those `named`, each with its version and whether it is unset, and the
+    /// instances. A store may leave out what only the admin commands show (a key's digest, when
+    /// and by whom it changed, instance ids); the default is `state`, trimmed.
+    func decisionState(app: String, environment: String, named: Set<String>) throws -> EnvironmentState
     /// Records (or performs) a transmit of the current desired config; returns the version sent.
     func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws -> Int64
     /// Appends audit records durably (SQL stores: in one transaction, one sync to disk).
     func appendAudit(_ records: [AuditRecord]) throws
+}
+
+extension StateStore {
+    public func decisionState(app: String, environment: String, named: Set<String>) throws -> EnvironmentState {
+        try state(app: app, environment: environment).forDecision(named: named)
+    }
 }
 
 /// One change a `config set`/`config unset` command makes.

@@ -73,7 +73,7 @@ struct Push {
         let store = self.store, manifests = self.manifests, scans = self.scans
         let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
                                   symbolicTarget: { manifests.symbolicRefs[$0] },
-                                  state: { environment throws(StoreFailure) in try store.state(environment) },
+                                  state: { environment, named throws(StoreFailure) in try store.state(environment).forDecision(named: named) },
                                   transmit: { store.transmit($0) }, canTransmit: canTransmit,
                                   addedReads: { scans.added($0, $1) })
         return PushDecider(request: request, readers: readers).decide(updates)

@@ -149,6 +149,67 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(evaluation.findings.map(\.key), ["M_MISSING", "Z_STAGED", "A_PARTIAL", "B_PARTIAL"])
     }
 
+    func testReportsAreInTheSortsOrderWhateverOrderTheStoreGaveKeysIn() {
+        // Keys in key order (as stores give them) and shuffled, with required and read keys
+        // that are not stored: the order is always worst status first, then by key.
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<50 {
+            var config = (0..<40).map { ConfigEntry(key: "K\(String(format: "%02d", $0))", version: Int64.random(in: 3...6, using: &generator),
+                                                    digest: "d", deleted: $0 % 9 == 0) }
+            if round % 2 == 1 { config.shuffle(using: &generator) }
+            let manifest = Manifest.declared([Requirement(key: "K05"), Requirement(key: "ZZ_NEW"), Requirement(key: "AA_NEW")])
+            let reads = [EnvironmentRead(name: "READ_ONLY", path: "a.go", line: 1), EnvironmentRead(name: "K07", path: "b.go", line: 2)]
+            let reports = Evaluator.keyReports(state: state(config: config, instances: three), manifest: manifest, reads: reads)
+            let sorted = reports.sorted { ($0.status, $0.key) < ($1.status, $1.key) }
+            XCTAssertEqual(reports.map(\.key), sorted.map(\.key))
+            XCTAssertEqual(Set(reports.map(\.status)).count > 1, true)
+            XCTAssertTrue(["ZZ_NEW", "AA_NEW", "READ_ONLY", "K05", "K07"].allSatisfy { key in reports.contains { $0.key == key } })
+        }
+        let live = (0..<5).map { ConfigEntry(key: "L\($0)", version: 1, digest: "d") }
+        XCTAssertEqual(Evaluator.keyReports(state: state(config: live, instances: three), manifest: .absent).map(\.key),
+                       ["L0", "L1", "L2", "L3", "L4"])
+    }
+
+    func testLeavingOutLiveKeysNobodyNamesChangesNoDecisionFindingOrLine() {
+        // What a store may leave out for a push (EnvironmentState.forDecision): keys applied
+        // everywhere that the manifest does not require and the code does not newly read.
+        var generator = SystemRandomNumberGenerator()
+        let names = (0..<12).map { "KEY_\($0)" }
+        for _ in 0..<400 {
+            let config = names.filter { _ in Bool.random(using: &generator) }.map {
+                ConfigEntry(key: $0, version: Int64.random(in: 1...6, using: &generator), digest: "d",
+                            deleted: Int.random(in: 0..<5, using: &generator) == 0)
+            }
+            let instances = (0..<Int.random(in: 0...4, using: &generator)).map {
+                Instance(id: "web.\($0)", appliedVersion: Int64.random(in: 0...6, using: &generator),
+                         state: Int.random(in: 0..<4, using: &generator) == 0 ? .draining : .active)
+            }
+            let full = EnvironmentState(app: "api", environment: "production", desiredVersion: 6, config: config,
+                                        instances: instances, appliedVersion: Int64.random(in: 0...6, using: &generator))
+            let required = names.filter { _ in Int.random(in: 0..<4, using: &generator) == 0 }
+            let manifest = Manifest.declared(required.map { Requirement(key: $0) })
+            let reads = names.filter { _ in Int.random(in: 0..<5, using: &generator) == 0 }
+                .map { EnvironmentRead(name: $0, path: "cmd/\($0).go", line: 3) }
+            let trimmed = full.forDecision(named: Set(required).union(reads.map(\.name)))
+            XCTAssertLessThanOrEqual(trimmed.config.count, full.config.count)
+            for mode in [Mode.reject, .warn] {
+                let whole = Evaluator.evaluate(state: full, manifest: manifest, mode: mode, reads: reads)
+                let part = Evaluator.evaluate(state: trimmed, manifest: manifest, mode: mode, reads: reads)
+                XCTAssertEqual(part.decision, whole.decision)
+                XCTAssertEqual(part.inSync, whole.inSync)
+                XCTAssertEqual(part.findings, whole.findings)
+                XCTAssertEqual(Report().lines(for: part, ref: "refs/heads/main"), Report().lines(for: whole, ref: "refs/heads/main"))
+                XCTAssertEqual(Report(verbose: true).lines(for: part, ref: "refs/heads/main"),
+                               Report(verbose: true).lines(for: whole, ref: "refs/heads/main"))
+            }
+            // Everything left out was live; everything kept that is live was named.
+            let live = Set(Evaluator.keyReports(state: full, manifest: .absent).filter { $0.status == .live }.map(\.key))
+            for entry in full.config where !trimmed.config.contains(entry) {
+                XCTAssertTrue(live.contains(entry.key) || entry.deleted, "\(entry) left out but not live")
+            }
+        }
+    }
+
     func testEmptyEnvironmentWithoutManifestIsInSync() {
         let evaluation = Evaluator.evaluate(state: EnvironmentState(app: "a", environment: "e"), manifest: .absent, mode: .reject)
         XCTAssertTrue(evaluation.inSync)

@@ -67,3 +67,54 @@ final class DeployIndexTests: DirectoryTestCase {
                        "an index is not a new schema version: earlier builds must keep opening the store")
     }
 }
+
+/// What a push's decision reads of an environment (`decisionState`): the keys that are not live
+/// and the named ones, as the pure rule `EnvironmentState.forDecision` says, read in SQL.
+final class DecisionStateTests: DirectoryTestCase {
+    override class var directoryPrefix: String { "pushguard-decision-state" }
+
+    func testTheStoreReadsWhatForDecisionKeepsAndTheInstancesByVersion() throws {
+        let store = try SQLStore.sqlite(path: directory + "/state.db", create: true, timeoutMilliseconds: 5000)
+        defer { store.close() }
+        _ = try store.register(app: "api", environments: ["production"])
+        let at = "2026-11-27T10:00:00Z"
+        // Versions 1..3 set keys A..F; instances take up versions; version 4 unsets C, 5 sets G.
+        _ = try store.changeConfig(app: "api", environment: "production",
+                                   changes: ["A", "B", "C"].map { ConfigChange(key: $0, digest: "hmac-sha256:" + $0) }, by: "ops", at: at)
+        _ = try store.transmit(app: "api", environment: "production", instances: nil, by: "ops", at: at)
+        try store.addInstances(app: "api", environment: "production", ids: ["web.1", "web.2", "web.3", "worker.1"], at: at)
+        _ = try store.changeConfig(app: "api", environment: "production",
+                                   changes: ["D", "E"].map { ConfigChange(key: $0, digest: "hmac-sha256:" + $0) }, by: "ops", at: at)
+        _ = try store.transmit(app: "api", environment: "production", instances: ["web.1", "web.2", "web.3"], by: "ops", at: at)
+        _ = try store.changeConfig(app: "api", environment: "production", changes: [ConfigChange(key: "F", digest: "hmac-sha256:F")], by: "ops", at: at)
+        _ = try store.transmit(app: "api", environment: "production", instances: ["web.1"], by: "ops", at: at)
+        _ = try store.changeConfig(app: "api", environment: "production", changes: [ConfigChange(key: "C", digest: nil)], by: "ops", at: at)
+        _ = try store.changeConfig(app: "api", environment: "production", changes: [ConfigChange(key: "G", digest: "hmac-sha256:G")], by: "ops", at: at)
+        try store.setInstanceState(app: "api", environment: "production", ids: ["worker.1"], state: .draining)
+
+        let full = try store.state(app: "api", environment: "production")
+        func same(_ named: Set<String>, file: StaticString = #filePath, line: UInt = #line) throws {
+            let read = try store.decisionState(app: "api", environment: "production", named: named)
+            let expected = full.forDecision(named: named)
+            XCTAssertEqual(read.config.map(\.key), expected.config.map(\.key), file: file, line: line)
+            XCTAssertEqual(read.config.map(\.version), expected.config.map(\.version), file: file, line: line)
+            XCTAssertEqual(read.config.map(\.deleted), expected.config.map(\.deleted), file: file, line: line)
+            XCTAssertEqual(read.instances.map(\.appliedVersion).sorted(), full.instances.map(\.appliedVersion).sorted(), file: file, line: line)
+            XCTAssertEqual(read.activeInstances.count, full.activeInstances.count, file: file, line: line)
+            XCTAssertEqual(read.liveThrough, full.liveThrough, file: file, line: line)
+            XCTAssertEqual(Evaluator.evaluate(state: read, manifest: .declared(named.map { Requirement(key: $0) }), mode: .reject).findings,
+                           Evaluator.evaluate(state: full, manifest: .declared(named.map { Requirement(key: $0) }), mode: .reject).findings,
+                           file: file, line: line)
+        }
+        XCTAssertEqual(full.config.count, 7)
+        try same([])
+        try same(["A", "B"])
+        try same(["A", "NOT_SET", "C", "G"])
+        try same(Set((0...SQLStore.maxNamedKeys).map { "N\($0)" } + ["A"]))
+        // Live keys nobody names are not read at all.
+        let unnamed = try store.decisionState(app: "api", environment: "production", named: [])
+        XCTAssertFalse(unnamed.config.contains { $0.key == "A" || $0.key == "B" })
+        XCTAssertTrue(unnamed.config.contains { $0.key == "G" })
+        XCTAssertFalse(try store.decisionState(app: "nope", environment: "production", named: []).known)
+    }
+}

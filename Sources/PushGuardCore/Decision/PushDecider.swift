@@ -134,24 +134,31 @@ public struct PushDecider {
         // Sync and override act on the app's config: never on a guessed app name.
         report.canSync = readers.canTransmit && !request.appIsGuessed
         report.canOverride = !request.appIsGuessed
+        let section = environment.manifestSection
+        // The environment-variable reads each ref adds, unless the scan is off here. What the
+        // scan left out is said once per push, never silently.
+        let scan = settings.scan(of: environment)
+        let added = refs.map { scan == .off ? AddedReads.none : readers.addedReads(environment, $0) }
+        let reads = added.map(\.reads)
+        // The keys that matter even where they are live: those the pushed manifests require
+        // and those the pushed code newly reads. The store may leave out every other live key.
+        var named = Set(reads.joined().lazy.map(\.name))
+        var seenManifests = Set<String>()
+        for read in manifests where seenManifests.insert(read.identity).inserted {
+            named.formUnion(read.manifest.requiredKeys(section: section))
+        }
         let state: EnvironmentState
         do {
-            state = try readers.state(environment.name)
+            state = try readers.state(environment.name, named)
         } catch {
             return storeFailed(environment, refs: refs, failure: error)
         }
         let override = request.options.override
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
-        let section = environment.manifestSection
-        // The environment-variable reads each ref adds, unless the scan is off here. What the
-        // scan left out is said once per push, never silently.
-        let scan = settings.scan(of: environment)
         var lines: [String] = []
-        let added = refs.map { scan == .off ? AddedReads.none : readers.addedReads(environment, $0) }
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
             lines.append(Report.prefix + "warning: " + escapedForTerminal(note))
         }
-        let reads = added.map(\.reads)
         var evaluations = evaluateOnce(refs, manifests, reads) {
             Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section,
                                reads: $1, scan: scan)
@@ -177,7 +184,7 @@ public struct PushDecider {
                     report.canSync = false
                     let synced: EnvironmentState
                     do {
-                        synced = try readers.state(environment.name)
+                        synced = try readers.state(environment.name, named)
                     } catch {
                         let failed = storeFailed(environment, refs: refs, failure: error)
                         return (failed.outcomes, lines + failed.lines)

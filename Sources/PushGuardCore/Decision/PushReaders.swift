@@ -50,8 +50,9 @@ public struct PushReaders {
     public var manifest: (_ commit: String, _ path: String) -> ManifestRead
     /// The ref a symbolic ref points at (`refs/heads/master` → `refs/heads/main`), if it is one.
     public var symbolicTarget: (_ ref: String) -> String?
-    /// The config state of one of the app's environments.
-    public var state: (_ environment: String) throws(StoreFailure) -> EnvironmentState
+    /// The config state of one of the app's environments, as the decision needs it: a store
+    /// may leave out keys that are live and not `named` (see `EnvironmentState.forDecision`).
+    public var state: (_ environment: String, _ named: Set<String>) throws(StoreFailure) -> EnvironmentState
     /// Transmits an environment's pending config as part of the push.
     public var transmit: (_ environment: String) -> TransmitOutcome
     /// True when a push on this server can transmit (`pushguard.transmitCommand` is set, or the
@@ -64,7 +65,7 @@ public struct PushReaders {
 
     public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
                 symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
-                state: @escaping (_ environment: String) throws(StoreFailure) -> EnvironmentState,
+                state: @escaping (_ environment: String, _ named: Set<String>) throws(StoreFailure) -> EnvironmentState,
                 transmit: @escaping (_ environment: String) -> TransmitOutcome,
                 canTransmit: Bool = true,
                 addedReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads = { _, _ in .none }) {

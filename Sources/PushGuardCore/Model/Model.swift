@@ -65,6 +65,24 @@ public struct EnvironmentState: Equatable, Sendable {
 
     /// The instances the check counts.
     public var activeInstances: [Instance] { instances.filter { $0.state == .active } }
+
+    /// A key whose latest change has this version or a lower one is live: applied on every
+    /// active instance, or, with none active, covered by the environment's applied version
+    /// (the rule `Evaluator.keyReports` counts by).
+    public var liveThrough: Int64 {
+        activeInstances.lazy.map(\.appliedVersion).min() ?? appliedVersion
+    }
+
+    /// The state as a push's decision needs it: without the keys that are live and not in
+    /// `named` (what the pushed code requires or newly reads). Such a key is never a finding and
+    /// never in a message or record, so leaving it out changes no decision; a store that can
+    /// leave it unread (`SQLStore.decisionState`) reads only what can matter to a push.
+    public func forDecision(named: Set<String>) -> EnvironmentState {
+        var state = self
+        let live = liveThrough
+        state.config = config.filter { $0.version > live || named.contains($0.key) }
+        return state
+    }
 }
 
 /// What the check does with an unsynchronized environment.
