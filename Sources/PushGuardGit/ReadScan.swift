@@ -34,10 +34,17 @@ public struct ReadScan: Sendable {
 }
 
 extension Repository {
-    /// The commit id a ref (or any revision) points at now, or nil.
+    /// The commit id a ref (or any revision) points at now, or nil. A full ref name is looked
+    /// up as it is, without revparse's guesses (`main` as a tag, a branch, a remote…).
     public func commitID(of revision: String) -> String? {
         var object: OpaquePointer?
-        guard git_revparse_single(&object, handle, revision) == 0 else { return nil }
+        if revision.hasPrefix("refs/") {
+            var oid = git_oid()
+            guard git_reference_name_to_id(&oid, handle, revision) == 0,
+                  git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY) == 0 else { return nil }
+        } else {
+            guard git_revparse_single(&object, handle, revision) == 0 else { return nil }
+        }
         defer { git_object_free(object) }
         var commit: OpaquePointer?
         guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
@@ -45,10 +52,17 @@ extension Repository {
         return Repository.hex(git_object_id(commit))
     }
 
-    /// True when `id` names a commit present in the repository (the quarantine included).
+    /// True when `id` names a commit present in the repository (the quarantine included). An
+    /// absent object is not looked for again after re-reading the object directories (libgit2's
+    /// refresh, for objects another process packs meanwhile): the caller has a fallback.
     public func hasCommit(_ id: String) -> Bool {
         var oid = git_oid()
         guard git_oid_fromstrn(&oid, id, id.utf8.count) == 0 else { return false }
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else { return false }
+        let present = git_odb_exists_ext(odb, &oid, UInt32(GIT_ODB_LOOKUP_NO_REFRESH.rawValue)) == 1
+        git_odb_free(odb)
+        guard present else { return false }
         var commit: OpaquePointer?
         guard git_commit_lookup(&commit, handle, &oid) == 0 else { return false }
         git_commit_free(commit)
