@@ -47,17 +47,15 @@ extension Instance: SQLRecord {
     }
 }
 
-/// Instances of one applied version and state, as a push's decision reads them: without ids.
-struct InstanceGroup: SQLRecord {
+/// An instance as a push's decision reads it: its applied version and state, without its id.
+struct DecisionInstance: SQLRecord {
     static let table = "instances"
-    var instances: [Instance]
+    var instance: Instance
 
     init(row: SQLRow) throws(SQLError) {
-        let count = try row.int64("instances")
-        guard count > 0, count <= Int64(Int32.max) else { throw row.corrupt("instances", .integer(count), expected: "a count of instances") }
-        let instance = Instance(id: "", appliedVersion: try row.int64("applied_version"),
-                                state: try row.oneOf("state", [Instance.State.active, .draining]))
-        instances = Array(repeating: instance, count: Int(count))
+        // As for `Instance`: a state this pushguard does not know is an error, never a guess.
+        instance = Instance(id: "", appliedVersion: try row.int64("applied_version"),
+                            state: try row.oneOf("state", [Instance.State.active, .draining]))
     }
 }
 

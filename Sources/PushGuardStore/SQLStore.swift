@@ -240,8 +240,8 @@ public final class SQLStore: AdminStore {
 
     /// Read in SQL: only the keys that are not live (their version above what every active
     /// instance has applied) or are named, without digests, change times and authors, and the
-    /// instances as one row per applied version and state, without ids. An environment of
-    /// 1,000 live keys and 1,000 instances is read as a few rows, not 2,000 rows of strings.
+    /// instances' applied versions and states, without ids. An environment of 1,000 live keys
+    /// and 1,000 instances is read as 1,000 pairs of numbers, not 2,000 rows of strings.
     public func decisionState(app: String, environment: String, named: Set<String>) throws -> EnvironmentState {
         try wrap { () throws(SQLError) in
             try connection.transaction(write: false, lock: "") { () throws(SQLError) in
@@ -277,11 +277,17 @@ public final class SQLStore: AdminStore {
                 "SELECT id, applied_version, state FROM instances WHERE app = $1 AND environment = $2 ORDER BY id", scope)
             return state
         }
-        // The decision counts instances by applied version: one row per version and state.
-        state.instances = try connection.records("""
-            SELECT applied_version, state, COUNT(*) AS instances FROM instances WHERE app = $1 AND environment = $2
-            GROUP BY applied_version, state ORDER BY applied_version, state
-            """, scope, as: InstanceGroup.self).flatMap(\.instances)
+        // The decision counts instances by applied version: no ids, no order. (Grouping them by
+        // version in SQL cost more than reading 1,000 rows: SQLite sorts a GROUP BY, and its
+        // sorter's first allocation alone was 0.5 ms of a hook.)
+        var instances: [Instance] = []
+        try connection.forEachRow("SELECT applied_version, state FROM instances WHERE app = $1 AND environment = $2",
+                                  scope) { row throws(SQLError) in
+            var row = row
+            row.table = DecisionInstance.table
+            instances.append(try DecisionInstance(row: row).instance)
+        }
+        state.instances = instances
         let names = named.count <= SQLStore.maxNamedKeys ? named.sorted() : nil
         var condition = ""
         var values = scope
