@@ -25,17 +25,6 @@ extension ConfigEntry: SQLRecord {
     }
 }
 
-/// A config row as a push's decision reads it: no digest, change time or author.
-struct DecisionConfigEntry: SQLRecord {
-    static let table = "config"
-    var entry: ConfigEntry
-
-    init(row: SQLRow) throws(SQLError) {
-        entry = ConfigEntry(key: try row.string("key"), version: try row.int64("version"), digest: "",
-                            deleted: try row.flag("deleted"))
-    }
-}
-
 extension Instance: SQLRecord {
     static let table = "instances"
 
@@ -44,18 +33,6 @@ extension Instance: SQLRecord {
         // (draining): either guess could let a push through that should not go.
         self.init(id: try row.string("id"), appliedVersion: try row.int64("applied_version"),
                   state: try row.oneOf("state", [Instance.State.active, .draining]))
-    }
-}
-
-/// An instance as a push's decision reads it: its applied version and state, without its id.
-struct DecisionInstance: SQLRecord {
-    static let table = "instances"
-    var instance: Instance
-
-    init(row: SQLRow) throws(SQLError) {
-        // As for `Instance`: a state this pushguard does not know is an error, never a guess.
-        instance = Instance(id: "", appliedVersion: try row.int64("applied_version"),
-                            state: try row.oneOf("state", [Instance.State.active, .draining]))
     }
 }
 

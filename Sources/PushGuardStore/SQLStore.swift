@@ -280,14 +280,8 @@ public final class SQLStore: AdminStore {
         // The decision counts instances by applied version: no ids, no order. (Grouping them by
         // version in SQL cost more than reading 1,000 rows: SQLite sorts a GROUP BY, and its
         // sorter's first allocation alone was 0.5 ms of a hook.)
-        var instances: [Instance] = []
-        try connection.forEachRow("SELECT applied_version, state FROM instances WHERE app = $1 AND environment = $2",
-                                  scope) { row throws(SQLError) in
-            var row = row
-            row.table = DecisionInstance.table
-            instances.append(try DecisionInstance(row: row).instance)
-        }
-        state.instances = instances
+        state.instances = try connection.records(
+            "SELECT '' AS id, applied_version, state FROM instances WHERE app = $1 AND environment = $2", scope)
         let names = named.count <= SQLStore.maxNamedKeys ? named.sorted() : nil
         var condition = ""
         var values = scope
@@ -297,17 +291,10 @@ public final class SQLStore: AdminStore {
                 : " OR key IN (" + names.indices.map { "$\($0 + 4)" }.joined(separator: ", ") + "))")
             values += names.map { .text($0) }
         }
-        // Row by row into the entries (the generic `records` was not specialized here, and
-        // appending 1,000 records through it cost as much as reading them).
-        var config: [ConfigEntry] = []
-        try connection.forEachRow("""
-            SELECT key, version, deleted FROM config WHERE app = $1 AND environment = $2\(condition) ORDER BY key
-            """, values) { row throws(SQLError) in
-            var row = row
-            row.table = DecisionConfigEntry.table
-            config.append(try DecisionConfigEntry(row: row).entry)
-        }
-        state.config = config
+        state.config = try connection.records("""
+            SELECT key, version, '' AS digest, deleted, '' AS changed_at, '' AS changed_by FROM config
+            WHERE app = $1 AND environment = $2\(condition) ORDER BY key
+            """, values)
         return names == nil ? state.forDecision(named: named) : state
     }
 
