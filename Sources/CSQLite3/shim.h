@@ -21,4 +21,10 @@ static int pushguard_sqlite_checkpoint_hook(void *busy_milliseconds, sqlite3 *db
 static inline void pushguard_sqlite_checkpoint_often(sqlite3 *db, int busy_milliseconds) {
     sqlite3_wal_hook(db, pushguard_sqlite_checkpoint_hook, (void *)(long)busy_milliseconds);
 }
+/* Before the first connection: page-cache buffers are allocated as pages are read, not 20 at a
+ * time up front (a hook reads about ten pages; each buffer laid out in advance is a page fault
+ * for nothing). Returns SQLITE_MISUSE if SQLite was already initialised, which changes nothing. */
+static inline int pushguard_sqlite_configure(void) {
+    return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
+}
 #endif

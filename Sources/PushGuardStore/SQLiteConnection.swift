@@ -18,6 +18,7 @@ final class SQLiteConnection: SQLConnection {
     /// root, gives them the database file's owner.
     init(path: String, create: Bool, noFollow: Bool = false, busyTimeoutMilliseconds: Int) throws(SQLError) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        _ = SQLiteConnection.configured
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         if create { flags |= SQLITE_OPEN_CREATE }
         if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
@@ -46,6 +47,9 @@ final class SQLiteConnection: SQLConnection {
         pushguard_sqlite_checkpoint_often(handle, Int32(clamping: busyTimeoutMilliseconds))
         try execute("PRAGMA synchronous = FULL")
     }
+
+    /// SQLite's process-wide settings, applied once before the first connection (shim.h).
+    private static let configured: Void = { _ = pushguard_sqlite_configure() }()
 
     deinit { close() }
 
