@@ -1,4 +1,5 @@
 import Glibc
+import PushGuardCore
 
 /// Time as PushGuard reads it: one monotonic clock for deadlines and traces, and wall-clock
 /// timestamps for records.
@@ -17,12 +18,5 @@ public enum Clock {
     public static func epochSeconds() -> Int { Int(time(nil)) }
 
     /// The current time as RFC 3339 UTC, to the second.
-    public static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-    }
+    public static func timestamp() -> String { Timestamp.utc(secondsSinceEpoch: epochSeconds()) }
 }
