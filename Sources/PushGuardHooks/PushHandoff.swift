@@ -154,7 +154,7 @@ struct PushHandoff {
     /// Removes records of pushes that never reached post-receive (refused by a later hook,
     /// or killed), and the directory once it is empty.
     func removeStale(now: Int = Clock.epochSeconds()) {
-        for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.contains(".push.tmp-") {
+        for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.containsText(".push.tmp-") {
             let path = directory + "/" + name
             if let time = Files.modificationTime(path), now - time > PushHandoff.staleAfterSeconds { unlink(path) }
         }

@@ -137,7 +137,7 @@ public final class HTTPStore: StateStore {
     /// Text from libcurl or the server, escaped, without the token or a credential of the URL
     /// (a server may echo what it was sent).
     private func scrubbed(_ text: String) -> String {
-        url.scrub(token.map { text.replacing($0, with: "***") } ?? text)
+        url.scrub(token.map { text.replacingEvery($0, with: "***") } ?? text)
     }
 
     private func tokenRefused(_ status: Int) -> StoreError {

@@ -24,7 +24,7 @@ enum SQLValue: Equatable {
         case .integer(let value): return String(value)
         case .text(let text):
             let cut = text.count > 60
-            let inner = escapedForTerminal(String(text.prefix(60))).replacing("\"", with: "\\\"")
+            let inner = escapedForTerminal(String(text.prefix(60))).replacingEvery("\"", with: "\\\"")
             return "\"" + inner + (cut ? "…" : "") + "\""
         }
     }

@@ -63,13 +63,13 @@ public struct StoreURL: Equatable, Sendable {
         var result = text
         for secret in secrets {
             if secret.count >= 4 {
-                result = result.replacing(secret, with: "***")
+                result = result.replacingEvery(secret, with: "***")
                 continue
             }
             func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
             var scrubbed = ""
             var copied = result.startIndex
-            for range in result.ranges(of: secret) where range.lowerBound >= copied {
+            for range in result.occurrences(of: secret) where range.lowerBound >= copied {
                 let before = range.lowerBound > result.startIndex ? result[result.index(before: range.lowerBound)] : nil
                 let after = range.upperBound < result.endIndex ? result[range.upperBound] : nil
                 guard !(before.map(isWordCharacter) ?? false), !(after.map(isWordCharacter) ?? false) else { continue }
@@ -88,7 +88,7 @@ public struct StoreURL: Equatable, Sendable {
     /// True for a parameter or option name that may carry a credential.
     static func isSecretName(_ name: String) -> Bool {
         let lowered = percentDecoded(name).lowercased()
-        return secretNameParts.contains { lowered.contains($0) }
+        return secretNameParts.contains { lowered.containsText($0) }
     }
 
     private static func redact(_ text: String, secrets: inout [String]) -> String {
@@ -98,7 +98,7 @@ public struct StoreURL: Equatable, Sendable {
 
     /// `scheme://…`, or nil when `text` does not start with a scheme and `://`.
     private static func redactURL(_ text: String, secrets: inout [String]) -> String? {
-        guard let separator = text.firstRange(of: "://") else { return nil }
+        guard let separator = text.firstOccurrence(of: "://") else { return nil }
         let scheme = text[..<separator.lowerBound]
         // RFC 3986: a letter, then letters, digits, `+`, `-` or `.`.
         guard let first = scheme.utf8.first, isLetter(first), scheme.utf8.allSatisfy(isSchemeByte) else { return nil }
@@ -151,9 +151,9 @@ public struct StoreURL: Equatable, Sendable {
         let queryStart = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? rest.endIndex
         if let at = rest[..<queryStart].lastIndex(of: "@") { candidates.append(at) }
         // libpq's reading: the first `@` when no `/` comes before it (a password holding `?`).
-        if let at = rest.firstIndex(of: "@"), !rest[..<at].contains("/") { candidates.append(at) }
+        if let at = rest.firstIndex(of: "@"), !rest[..<at].containsText("/") { candidates.append(at) }
         // `user:` followed by anything but a parameter before the first `@`.
-        if let at = rest.firstIndex(of: "@"), rest[..<at].contains(":"), !rest[..<at].contains("=") { candidates.append(at) }
+        if let at = rest.firstIndex(of: "@"), rest[..<at].containsText(":"), !rest[..<at].containsText("=") { candidates.append(at) }
         return candidates.max()
     }
 
@@ -166,7 +166,7 @@ public struct StoreURL: Equatable, Sendable {
                 continue
             }
             let value = String(parameter[equals...].dropFirst())
-            secrets += [value, percentDecoded(value), percentDecoded(value.replacing("+", with: " "))]
+            secrets += [value, percentDecoded(value), percentDecoded(value.replacingEvery("+", with: " "))]
             parameters.append(parameter[..<equals] + "=***")
         }
         return parameters.joined(separator: "&")
@@ -182,7 +182,7 @@ public struct StoreURL: Equatable, Sendable {
                 secrets += [String(word), percentDecoded(String(word))]
                 return "***"
             }
-            let separator = word.firstRange(of: "://")
+            let separator = word.firstOccurrence(of: "://")
             let equals = word.firstIndex(of: "=")
             // `NAME=VALUE` with a secret-like name, unless the `=` is inside a URL's query.
             if let equals, separator.map({ equals < $0.lowerBound }) ?? true, isSecretName(String(word[..<equals])) {
@@ -222,7 +222,7 @@ public struct StoreURL: Equatable, Sendable {
 
     /// `%XX` sequences decoded as UTF-8; malformed ones are kept as they are.
     static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") else { return text }
+        guard text.containsText("%") else { return text }
         var bytes: [UInt8] = []
         let utf8 = Array(text.utf8)
         var index = 0

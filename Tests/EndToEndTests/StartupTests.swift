@@ -94,14 +94,25 @@ final class StartupTests: XCTestCase {
     }
 
     /// What hooks link to carries no admin CLI: neither the argument parser nor Foundation is
-    /// linked into it (they made every hook start and exit slower), and a hook run loads no
-    /// Foundation library (a build with the Swift runtime as shared libraries would).
-    func testHookBinaryCarriesNeitherTheArgumentParserNorFoundation() throws {
+    /// linked into it (they made every hook start and exit slower), nor Swift libraries the
+    /// hooks do not use, and a hook run loads no Foundation library (a build with the Swift
+    /// runtime as shared libraries would).
+    func testHookBinaryCarriesNeitherTheArgumentParserNorFoundationNorRuntimesItDoesNotUse() throws {
         let symbols = try sandbox.run(["nm", sandbox.binary])
         XCTAssertEqual(symbols.status, 0, symbols.all)
         XCTAssertTrue(symbols.stdout.contains("PushGuardHooks"), "nm read the hook binary's symbols: \(symbols.stdout.prefix(300))")
         for module in ["14ArgumentParser", "20FoundationEssentials", "10Foundation", "PushGuardCommands"] {
             XCTAssertFalse(symbols.stdout.contains("$s" + module), "\(sandbox.binary) links \(module.drop { $0.isNumber })")
+        }
+        // Nor Swift's string-processing library (a string `contains`, `replacing` or
+        // `ranges(of:)` links its regex engine: the core's TextSearch does that work), nor the
+        // concurrency runtime and libdispatch (main.swift's closures checking the main actor
+        // linked them, with constructors run at every start).
+        for module in ["17_StringProcessing", "12_RegexParser", "12_Concurrency"] {
+            XCTAssertFalse(symbols.stdout.contains("$s" + module), "\(sandbox.binary) links \(module.drop { $0.isNumber })")
+        }
+        for runtime in [" swift_task_create", " swift_task_isCurrentExecutor", " dispatch_queue_create", " libdispatch_init"] {
+            XCTAssertFalse(symbols.stdout.contains(runtime), "\(sandbox.binary) links\(runtime)")
         }
         let (output, trace) = try inSyncHookRun()
         XCTAssertEqual(output.status, 0, output.all)
