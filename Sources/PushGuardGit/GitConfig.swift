@@ -68,18 +68,22 @@ public final class GitConfig {
         return try drain(iterator) { $0.value }
     }
 
-    /// Every variable matching a regular expression, with the level of the file it is in.
-    public func entries(matching pattern: String) throws(GitError) -> [(name: String, level: String)] {
+    /// Every variable whose name starts with `prefix` (names as libgit2 gives them: section and
+    /// key lower-case), with the level of the file it is in. Compared here rather than with
+    /// libgit2's regular expressions: compiling one was a hook's only use of PCRE2.
+    public func entries(withPrefix prefix: String) throws(GitError) -> [(name: String, level: String)] {
         var iterator: OpaquePointer?
-        try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
+        try check("git_config_iterator_new", git_config_iterator_new(&iterator, handle))
         defer { git_config_iterator_free(iterator) }
+        let wanted = Array(prefix.utf8)
         var found: [(name: String, level: String)] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while true {
             let next = git_config_next(&entry, iterator)
             if next == GIT_ITEROVER.rawValue { break }
             try check("git_config_next", next)
-            guard let entry, let name = entry.pointee.name else { continue }
+            guard let entry, let name = entry.pointee.name,
+                  wanted.indices.allSatisfy({ UInt8(bitPattern: name[$0]) == wanted[$0] }) else { continue }
             found.append((String(cString: name), GitConfig.describe(entry.pointee.level)))
         }
         return found
@@ -178,7 +182,7 @@ public enum SettingsLoader {
         var sections: [String] = []
         let known = Set(Vocabulary.settings.map { $0.lowercased() })
         let knownInSection = Set(Vocabulary.environmentSettings.map { $0.lowercased() })
-        for (name, level) in try config.entries(matching: "^pushguard\\.") {
+        for (name, level) in try config.entries(withPrefix: "pushguard.") {
             let body = name.dropFirst("pushguard.".count)
             guard let lastDot = body.lastIndex(of: ".") else {
                 if known.contains(body.lowercased()) { continue }
