@@ -148,8 +148,7 @@ final class LiveReadScanner {
     private func lastDeploy(_ environment: String) -> String? {
         if let known = lastDeploys[environment] { return known }
         var found: String?
-        if let admin = (try? store.get()) as? AdminStore,
-           let record = try? admin.lastDeploy(app: app, environment: environment),
+        if let record = try? store.get().lastDeploy(app: app, environment: environment),
            repository.hasCommit(record.newID) {
             found = record.newID
         }

@@ -34,12 +34,19 @@ public protocol StateStore: AnyObject {
     func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws -> Int64
     /// Appends audit records durably (SQL stores: in one transaction, one sync to disk).
     func appendAudit(_ records: [AuditRecord]) throws
+    /// The newest `deployed` record: a ref post-receive saw move after PushGuard let it through;
+    /// nil when there is none, or when the store keeps no audit log of its own (the default: the
+    /// platform's API or a helper). A requirement here, not only on `AdminStore`, so a hook asks without casting
+    /// its store (a cast to a protocol searches every conformance the program has).
+    func lastDeploy(app: String, environment: String) throws -> AuditRecord?
 }
 
 extension StateStore {
     public func decisionState(app: String, environment: String, named: Set<String>) throws -> EnvironmentState {
         try state(app: app, environment: environment).forDecision(named: named)
     }
+
+    public func lastDeploy(app: String, environment: String) throws -> AuditRecord? { nil }
 }
 
 /// One change a `config set`/`config unset` command makes.
@@ -61,8 +68,6 @@ public protocol AdminStore: StateStore {
     func removeInstances(app: String, environment: String, ids: [String]) throws
     func setInstanceState(app: String, environment: String, ids: [String], state: Instance.State) throws
     func audit(app: String?, environment: String?, limit: Int) throws -> [AuditRecord]
-    /// The newest `deployed` record: a ref post-receive saw move after PushGuard let it through.
-    func lastDeploy(app: String, environment: String) throws -> AuditRecord?
     /// The environments a store knows for an app.
     func environments(app: String) throws -> [String]
     /// Every app and environment the store knows, sorted.
