@@ -1,9 +1,9 @@
 /// Finding and replacing text within text, by characters, as Swift's string-processing library
-/// does with `ranges(of:)`, `firstRange(of:)` and `replacing(_:with:)` (its `contains` with a
-/// string also matches text that ends inside a character; `containsText` does not). The modules a hook
-/// runs use these instead: one call of that library links all of it, its regex engine included,
-/// into the hook executable (1 MB of code and the relocations and conformance records every
-/// start pays for). `StartupTests` checks that the hook executable does without it.
+/// does with `ranges(of:)`, `firstRange(of:)`, `replacing(_:with:)` and `contains(_:)` with a
+/// string. The modules a hook runs use these instead: one call of that library links all of it,
+/// its regex engine included, into the hook executable (1 MB of code and the relocations and
+/// conformance records every start pays for). `StartupTests` checks that the hook executable
+/// does without it.
 extension StringProtocol {
     /// Where `target` first occurs at or after `start`; nil for an empty `target`.
     public func firstOccurrence(of target: some StringProtocol, from start: Index? = nil) -> Range<Index>? {
