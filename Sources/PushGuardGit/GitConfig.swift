@@ -1,4 +1,5 @@
 import CLibgit2
+import Glibc
 import PushGuardCore
 
 /// A read-only snapshot of git configuration (all levels merged as git merges them).
@@ -75,15 +76,14 @@ public final class GitConfig {
         var iterator: OpaquePointer?
         try check("git_config_iterator_new", git_config_iterator_new(&iterator, handle))
         defer { git_config_iterator_free(iterator) }
-        let wanted = Array(prefix.utf8)
+        let length = prefix.utf8.count
         var found: [(name: String, level: String)] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while true {
             let next = git_config_next(&entry, iterator)
             if next == GIT_ITEROVER.rawValue { break }
             try check("git_config_next", next)
-            guard let entry, let name = entry.pointee.name,
-                  wanted.indices.allSatisfy({ UInt8(bitPattern: name[$0]) == wanted[$0] }) else { continue }
+            guard let entry, let name = entry.pointee.name, strncmp(name, prefix, length) == 0 else { continue }
             found.append((String(cString: name), GitConfig.describe(entry.pointee.level)))
         }
         return found

@@ -36,8 +36,9 @@ public protocol StateStore: AnyObject {
     func appendAudit(_ records: [AuditRecord]) throws
     /// The newest `deployed` record: a ref post-receive saw move after PushGuard let it through;
     /// nil when there is none, or when the store keeps no audit log of its own (the default: the
-    /// platform's API or a helper). A requirement here, not only on `AdminStore`, so a hook asks without casting
-    /// its store (a cast to a protocol searches every conformance the program has).
+    /// platform's API or a helper). A requirement here, not only on `AdminStore`, so a hook asks
+    /// without casting its store (a cast to a protocol searches every conformance the program
+    /// has).
     func lastDeploy(app: String, environment: String) throws -> AuditRecord?
 }
 

@@ -151,9 +151,9 @@ public struct StoreURL: Equatable, Sendable {
         let queryStart = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? rest.endIndex
         if let at = rest[..<queryStart].lastIndex(of: "@") { candidates.append(at) }
         // libpq's reading: the first `@` when no `/` comes before it (a password holding `?`).
-        if let at = rest.firstIndex(of: "@"), !rest[..<at].containsText("/") { candidates.append(at) }
+        if let at = rest.firstIndex(of: "@"), !rest[..<at].contains("/") { candidates.append(at) }
         // `user:` followed by anything but a parameter before the first `@`.
-        if let at = rest.firstIndex(of: "@"), rest[..<at].containsText(":"), !rest[..<at].containsText("=") { candidates.append(at) }
+        if let at = rest.firstIndex(of: "@"), rest[..<at].contains(":"), !rest[..<at].contains("=") { candidates.append(at) }
         return candidates.max()
     }
 
@@ -222,7 +222,7 @@ public struct StoreURL: Equatable, Sendable {
 
     /// `%XX` sequences decoded as UTF-8; malformed ones are kept as they are.
     static func percentDecoded(_ text: String) -> String {
-        guard text.containsText("%") else { return text }
+        guard text.contains("%") else { return text }
         var bytes: [UInt8] = []
         let utf8 = Array(text.utf8)
         var index = 0
