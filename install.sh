@@ -150,6 +150,15 @@ EOCHANGELOG
     echo "install.sh: dpkg-shlibdeps found no library dependencies for ${binaries[*]}" >&2
     exit 2
   fi
+  # The executables' relocations are packed (Package.swift), which only glibc 2.36's loader
+  # reads: a version requirement (GLIBC_ABI_DT_RELR) that dpkg-shlibdeps does not count.
+  if readelf -V "$stage/usr/bin/pushguard" | grep -q GLIBC_ABI_DT_RELR; then
+    libc=$(grep -o 'libc6 (>= [^)]*)' <<<"$shlibs" | sed 's/^libc6 (>= //; s/)$//')
+    if [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; then
+      shlibs=$(sed 's/libc6 (>= [^)]*)/libc6 (>= 2.36)/' <<<"$shlibs")
+      case $shlibs in *"libc6 (>= 2.36)"*) ;; *) shlibs="libc6 (>= 2.36), $shlibs" ;; esac
+    fi
+  fi
 
   find "$stage" -exec touch --no-dereference --date="@$epoch" {} +
   size=$(du -sk --apparent-size --exclude=DEBIAN "$stage" | cut -f1)
