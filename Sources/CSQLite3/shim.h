@@ -7,6 +7,9 @@ static inline void (*pushguard_sqlite_transient(void))(void *) { return SQLITE_T
 static inline int pushguard_sqlite_no_checkpoint_on_close(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }
+static inline int pushguard_sqlite_distrust_schema(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+}
 /* The WAL is checkpointed into the database and truncated after a commit that leaves this many
  * pages in it (see SQLiteConnection). The checkpoint never waits: while another connection
  * reads or writes, it does what it can and is tried again after the next commit. */

@@ -9,7 +9,7 @@ public final class SQLStore: AdminStore {
     public let name: String
     /// The location, for scrubbing credentials out of what the database library says.
     private let location: StoreURL
-    private let connection: SQLConnection
+    let connection: SQLConnection
 
     private init(kind: String, location: StoreURL, connection: SQLConnection) {
         name = kind + " " + location.display
@@ -52,7 +52,7 @@ public final class SQLStore: AdminStore {
             Trace.mark("SQLite opened")
             // The git user can write the file root opens: functions not marked innocuous are
             // not run from its schema (triggers, views, defaults).
-            if Identity.isRoot { try connection.execute("PRAGMA trusted_schema = OFF") }
+            if Identity.isRoot { try connection.distrustSchema() }
             let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
             try store.migrateSQLite(connection)
             return store

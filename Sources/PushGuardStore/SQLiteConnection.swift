@@ -10,6 +10,9 @@ final class SQLiteConnection: SQLConnection {
     private let busyTimeoutMilliseconds: Int
     /// When set, the next write transaction commits without syncing to disk (see `transaction`).
     var nextCommitUnsynced = false
+    /// The connection's `synchronous` setting: FULL, SQLite's default (`CommitCostTests` checks
+    /// it), until an unsynced commit. Changed only before a commit that needs the other one.
+    private var synchronousFull = true
 
     /// Opens the file; `create` also creates it when absent (SQLStore creates store files
     /// itself, with their mode and owner, and passes false). `noFollow` refuses a path with a
@@ -36,7 +39,7 @@ final class SQLiteConnection: SQLConnection {
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds))
         // What a commit costs (README, "What a power cut can lose"). Commits are synced to disk
-        // (FULL) unless one asks otherwise. Closing does not checkpoint and the WAL file stays,
+        // (FULL, SQLite's default) unless one asks otherwise. Closing does not checkpoint and the WAL file stays,
         // so a hook does not create, sync and delete the WAL and its index on every run. A
         // process that opens the store reads the WAL back (SQLite cannot know what earlier
         // processes copied out of it), so the WAL is kept short: once a commit leaves 100 pages
@@ -45,7 +48,13 @@ final class SQLiteConnection: SQLConnection {
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &keepWAL)
         pushguard_sqlite_no_checkpoint_on_close(handle)
         pushguard_sqlite_checkpoint_often(handle, Int32(clamping: busyTimeoutMilliseconds))
-        try execute("PRAGMA synchronous = FULL")
+    }
+
+    /// `PRAGMA trusted_schema = OFF` without a statement to parse: functions not marked
+    /// innocuous are not run from the schema (triggers, views, defaults).
+    func distrustSchema() throws(SQLError) {
+        let code = pushguard_sqlite_distrust_schema(handle)
+        if code != SQLITE_OK { throw failure(code, String(cString: sqlite3_errmsg(handle)), "trusted_schema = OFF") }
     }
 
     /// SQLite's process-wide settings, applied once before the first connection (shim.h).
@@ -130,13 +139,18 @@ final class SQLiteConnection: SQLConnection {
     ///
     /// After `nextCommitUnsynced`, a write commits with `synchronous = NORMAL`: in WAL mode the
     /// commit survives a crash of the process, and is on disk after the next synced commit or
-    /// checkpoint; a power cut before that loses it. (SQLite refuses the change inside a
-    /// transaction, so it is made around it.)
+    /// checkpoint; a power cut before that loses it. Every other write commits with FULL.
+    /// (SQLite refuses the change inside a transaction, so it is made before; a hook's one
+    /// unsynced commit costs one statement, not a change there and back.)
     func transaction<T>(write: Bool, lock: String, _ body: () throws(SQLError) -> T) throws(SQLError) -> T {
-        let unsynced = write && nextCommitUnsynced
-        nextCommitUnsynced = false
-        if unsynced { try execute("PRAGMA synchronous = NORMAL") }
-        defer { if unsynced { try? execute("PRAGMA synchronous = FULL") } }
+        if write {
+            let full = !nextCommitUnsynced
+            nextCommitUnsynced = false
+            if full != synchronousFull {
+                try execute(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                synchronousFull = full
+            }
+        }
         try execute(write ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
