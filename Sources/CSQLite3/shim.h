@@ -26,8 +26,13 @@ static inline void pushguard_sqlite_checkpoint_often(sqlite3 *db, int busy_milli
 }
 /* Before the first connection: page-cache buffers are allocated as pages are read, not 20 at a
  * time up front (a hook reads about ten pages; each buffer laid out in advance is a page fault
- * for nothing). Returns SQLITE_MISUSE if SQLite was already initialised, which changes nothing. */
+ * for nothing). No memory statistics: with them every allocation and free of SQLite's took a
+ * global mutex and updated counters (800 allocations a hook; nothing here reads the counters or
+ * sets a heap limit, which need them). Returns SQLITE_MISUSE if SQLite was already initialised,
+ * which changes nothing. */
 static inline int pushguard_sqlite_configure(void) {
-    return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
+    int code = sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
+    if (code != SQLITE_OK) return code;
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 #endif
