@@ -60,31 +60,33 @@ public final class GitConfig {
         return value != 0
     }
 
-    /// Every value of a multi-valued variable, across all levels.
-    public func strings(_ name: String) throws(GitError) -> [String] {
-        var iterator: OpaquePointer?
-        let code = git_config_multivar_iterator_new(&iterator, handle, name, nil)
-        if code == GIT_ENOTFOUND.rawValue { return [] }
-        try check("git_config_multivar_iterator_new", code)
-        return try drain(iterator) { $0.value }
+    /// One variable's value as a config file sets it; `value` is nil for a name written without
+    /// `=` (git reads it as true).
+    public struct Entry {
+        public let name: String
+        public let value: String?
+        public let level: String
     }
 
-    /// Every variable whose name starts with `prefix` (names as libgit2 gives them: section and
-    /// key lower-case), with the level of the file it is in. Compared here rather than with
-    /// libgit2's regular expressions: compiling one was a hook's only use of PCRE2.
-    public func entries(withPrefix prefix: String) throws(GitError) -> [(name: String, level: String)] {
+    /// Every variable whose name starts with `prefix`, in config order (system, global, the
+    /// repository's), with the level of the file it is in. Names are as libgit2 gives them:
+    /// section and key lower-case, a subsection as written. Compared here rather than with
+    /// libgit2's regular expressions: compiling one was a hook's only use of PCRE2. One pass
+    /// serves every multi-valued setting: each iterator libgit2 makes copies every entry.
+    public func entries(withPrefix prefix: String) throws(GitError) -> [Entry] {
         var iterator: OpaquePointer?
         try check("git_config_iterator_new", git_config_iterator_new(&iterator, handle))
         defer { git_config_iterator_free(iterator) }
         let length = prefix.utf8.count
-        var found: [(name: String, level: String)] = []
+        var found: [Entry] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
         while true {
             let next = git_config_next(&entry, iterator)
             if next == GIT_ITEROVER.rawValue { break }
             try check("git_config_next", next)
             guard let entry, let name = entry.pointee.name, strncmp(name, prefix, length) == 0 else { continue }
-            found.append((String(cString: name), GitConfig.describe(entry.pointee.level)))
+            found.append(Entry(name: String(cString: name), value: entry.pointee.value.map { String(cString: $0) },
+                               level: GitConfig.describe(entry.pointee.level)))
         }
         return found
     }
@@ -178,11 +180,12 @@ public enum SettingsLoader {
     /// Every `pushguard.*` name must be one PushGuard knows: a misspelt setting is an error
     /// naming it, where it is, and the name probably meant, never a setting silently ignored.
     /// Returns the environment sections, in config order (one pass over the names serves both).
-    static func checkNames(_ config: GitConfig) throws -> [String] {
+    static func checkNames(_ entries: [GitConfig.Entry]) throws -> [String] {
         var sections: [String] = []
         let known = Set(Vocabulary.settings.map { $0.lowercased() })
         let knownInSection = Set(Vocabulary.environmentSettings.map { $0.lowercased() })
-        for (name, level) in try config.entries(withPrefix: "pushguard.") {
+        for entry in entries {
+            let (name, level) = (entry.name, entry.level)
             let body = name.dropFirst("pushguard.".count)
             guard let lastDot = body.lastIndex(of: ".") else {
                 if known.contains(body.lowercased()) { continue }
@@ -228,7 +231,10 @@ public enum SettingsLoader {
     }
 
     private static func read(_ config: GitConfig, into settings: inout Settings) throws -> Void {
-        let sectionNames = try checkNames(config)
+        let entries = try config.entries(withPrefix: "pushguard.")
+        let sectionNames = try checkNames(entries)
+        /// Every value of a multi-valued setting, across levels (`name` as libgit2 gives names).
+        func values(_ name: String) -> [String] { entries.compactMap { $0.name == name ? $0.value : nil } }
         if let store = try config.string("pushguard.store") {
             settings.store = store
             settings.storeSource = "pushguard.store in " + (try config.origin(of: "pushguard.store") ?? "git config")
@@ -252,7 +258,7 @@ public enum SettingsLoader {
         settings.transmitCommand = try config.string("pushguard.transmitCommand")
         settings.tokenFile = try config.string("pushguard.tokenFile")
         // Multi-valued, across levels; a value may also list several names separated by spaces.
-        for value in try config.strings("pushguard.passEnv") {
+        for value in values("pushguard.passenv") {
             for word in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                 let name = String(word)
                 if let problem = PassedEnvironment.problem(with: name) { throw SettingsError(problem) }
@@ -261,7 +267,7 @@ public enum SettingsLoader {
         }
         settings.perRef = try bool(config, "pushguard.perRef") ?? false
         if let scan = try config.string("pushguard.scan") { settings.scan = try parseScan(scan, "pushguard.scan") }
-        for pattern in try config.strings("pushguard.scanIgnore") {
+        for pattern in values("pushguard.scanignore") {
             guard !pattern.isEmpty else {
                 throw SettingsError("pushguard.scanIgnore is empty; give a variable name or a path glob (NEW_*, scripts/**), or unset it")
             }
@@ -271,7 +277,7 @@ public enum SettingsLoader {
         for name in sectionNames {
             let prefix = "pushguard." + name + "."
             var environment = EnvironmentSettings(name: name)
-            environment.refs = try config.strings(prefix + "ref")
+            environment.refs = values(prefix + "ref")
             if let mode = try config.string(prefix + "mode") { environment.mode = try parseMode(mode, prefix + "mode") }
             environment.autoSync = try bool(config, prefix + "autoSync") ?? false
             environment.verbose = try bool(config, prefix + "verbose") ?? false
