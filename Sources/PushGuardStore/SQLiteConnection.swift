@@ -39,11 +39,12 @@ final class SQLiteConnection: SQLConnection {
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds))
         // What a commit costs (README, "What a power cut can lose"). Commits are synced to disk
-        // (FULL, SQLite's default) unless one asks otherwise. Closing does not checkpoint and the WAL file stays,
-        // so a hook does not create, sync and delete the WAL and its index on every run. A
-        // process that opens the store reads the WAL back (SQLite cannot know what earlier
-        // processes copied out of it), so the WAL is kept short: once a commit leaves 100 pages
-        // in it, they are checkpointed into the database and the WAL is truncated (shim.h).
+        // (FULL, SQLite's default) unless one asks otherwise. Closing does not checkpoint and the
+        // WAL file stays, so a hook does not create, sync and delete the WAL and its index on
+        // every run. A process that opens the store reads the WAL back (SQLite cannot know what
+        // earlier processes copied out of it), so the WAL is kept short: once a commit leaves
+        // 100 pages in it, they are checkpointed into the database and the WAL is truncated
+        // (shim.h).
         var keepWAL: Int32 = 1
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &keepWAL)
         pushguard_sqlite_no_checkpoint_on_close(handle)
