@@ -176,6 +176,8 @@ struct DoctorCommand: ParsableCommand {
         } else if !isOursLink(path) {
             // Replaced: e.g. gitolite's setup put its own update hook back over PushGuard's.
             doctor.problem("\(escapedForTerminal(path)) was replaced: it links to \(escapedForTerminal(Files.readLink(path) ?? "")), not to pushguard, so PushGuard does not check here; run `\(fix)`")
+        } else if let problem = cannotRunAsOwner(path) {
+            doctor.problem(problem)
         } else {
             doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
         }
@@ -187,6 +189,19 @@ struct DoctorCommand: ParsableCommand {
                 doctor.problem("the earlier \(hook.rawValue) hook \(escapedForTerminal(saved)) has no run bit: it is skipped (chmod +x it, or delete it)")
             }
         }
+    }
+
+    /// Root can run a hook that the owner of its directory (the repository's owner, who runs
+    /// the hooks) cannot reach, such as a binary under /root (mode 0700): checked as that
+    /// owner, for whom git would skip it.
+    private func cannotRunAsOwner(_ path: String) -> String? {
+        var info = stat()
+        guard Identity.isRoot, stat(parentDirectory(of: path), &info) == 0, info.st_uid != 0 else { return nil }
+        let target = Files.realPath(path) ?? path
+        let problem = (try? AsUser.run(uid: info.st_uid, gid: info.st_gid) {
+            Array((Installation.hookCannotRun(path, binary: target) ?? "").utf8)
+        }).map { String(decoding: $0, as: UTF8.self) } ?? "cannot check as the repository's owner that it can run \(escapedForTerminal(path))"
+        return problem.isEmpty ? nil : problem
     }
 
     private func isOursLink(_ path: String) -> Bool {

@@ -146,15 +146,37 @@ struct InstallCommand: ParsableCommand {
             print("problem: no such user: \(escapedForTerminal(user!))")
             return false
         }
-        var ok = true
         print((dryRun ? "[dry run] " : "") + escapedForTerminal(directory) + ":")
         // Such a directory often lies in the git user's home (gitolite's LOCAL_CODE), where the
-        // git user can swap it for a link: root neither follows one (it would link hooks into,
-        // and hand over, whatever directory the link names) nor changes owners by path.
+        // git user can swap any directory on the way for a link, between any check and the
+        // write: there root does the work as that user, whose rights are all a link can reach.
         if Identity.isRoot, (try? Files.info(directory))?.kind == .symbolicLink {
             print("  problem: \(escapedForTerminal(directory)) is a symbolic link (to \(escapedForTerminal(Files.readLink(directory) ?? "?"))); run as root, pushguard does not follow it: give the directory itself")
             return false
         }
+        let absolute = directory.hasPrefix("/") ? directory : currentDirectory() + "/" + directory
+        if Identity.isRoot, let control = PathTrust.firstOtherControl(absolute) {
+            if let owner, control.owner != owner.0 {
+                print("  problem: \(escapedForTerminal(control.path)) on the way to \(escapedForTerminal(directory)) belongs to \(control.ownerName), not to --user \(escapedForTerminal(user ?? "")), so \(control.ownerName) decides where that path leads; give a directory of --user's, or one only root can change")
+                return false
+            }
+            let gid = getpwuid(control.owner).map { $0.pointee.pw_gid } ?? control.group
+            do {
+                return try AsUser.run(uid: control.owner, gid: gid) {
+                    [linkHooks(into: directory, binary: binary, owner: nil) ? 1 : 0]
+                } == [1]
+            } catch {
+                print("  problem: \(error)")
+                return false
+            }
+        }
+        return linkHooks(into: directory, binary: binary, owner: owner)
+    }
+
+    /// The work of `linkHooksDirectory`, by path: as root only where root alone controls the
+    /// way, else as the user who does.
+    private func linkHooks(into directory: String, binary: String, owner: (uid_t, gid_t)?) -> Bool {
+        var ok = true
         if !uninstall && !dryRun {
             do {
                 try Files.makeDirectory(directory)
@@ -193,6 +215,17 @@ struct InstallCommand: ParsableCommand {
                 } else if let owner {
                     _ = lchown(path, owner.0, owner.1)
                 }
+            }
+        }
+        if ok && !uninstall && !dryRun {
+            // The hooks' user (--user, else whoever this runs as) must be able to run them.
+            let path = directory + "/" + HookName.preReceive.rawValue
+            let problem = (try? AsUser.run(uid: owner?.0 ?? geteuid(), gid: owner?.1 ?? getegid()) {
+                Array((Installation.hookCannotRun(path, binary: binary) ?? "").utf8)
+            }).map { String(decoding: $0, as: UTF8.self) } ?? "cannot check that the hooks' user can run \(escapedForTerminal(path))"
+            if !problem.isEmpty {
+                print("  problem: " + problem)
+                return false
             }
         }
         if ok && !uninstall && !dryRun {
@@ -253,8 +286,12 @@ enum StoreCreation {
             guard let entry = getpwnam(owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
             ids = (entry.pointee.pw_uid, entry.pointee.pw_gid)
         }
+        // Checked before anything is created, and again after: root creates, chowns and
+        // chmods nothing whose way another user controls.
+        try StoreFiles.checkRootAloneControlsTheWay(to: path, what: "the store")
         let existed = Files.exists(path)
         try Files.makeDirectory(directory, mode: StoreFiles.directoryMode)
+        try StoreFiles.checkRootAloneControlsTheWay(to: path, what: "the store")
         do {
             // 0750 or tighter: the owner, and the group the hooks' accounts share; no one else.
             try Files.changeOwnerAndMode(directory, directory: true, owner: ids,

@@ -92,6 +92,8 @@ struct Installation {
     static let configCopy = "pushguard-install.config"
     /// Where the hooks of one push hand their decisions over (see PushHandoff).
     static let handoffDirectory = "pushguard-push"
+    /// Every variable install may set and record, as it spells them.
+    static let managedNames: Set<String> = Set(managedConfig(perRef: true).map(\.0) + ["pushguard.app"])
     /// Config PushGuard sets at install, with the value it sets.
     static func managedConfig(perRef: Bool) -> [(String, String)] {
         var settings = [("receive.advertisePushOptions", "true")]
@@ -146,26 +148,96 @@ struct Installation {
             }
         }
         guard checkHooksDirectoryIsInside(), checkUpdateHookIsNotManagedElsewhere(), client || configIsAPlainFile() else { return nil }
+        let recordApp = settings?.app == nil ? app : nil
+        let installed = asRepositoryOwner { installation in
+            installation.linkHooksAndSetConfig(repository: repository, recordApp: recordApp)
+        }
+        return installed && !client ? settings : nil
+    }
+
+    /// The writing half of install, done as the repository's owner (see `asRepositoryOwner`):
+    /// links the hooks, checks that the hooks' user can run them, then records and sets config.
+    private mutating func linkHooksAndSetConfig(repository: Repository, recordApp: String?) -> Bool {
+        guard client || configIsAPlainFile() else { return false }
         for hook in hooks { installHook(hook) }
+        if problems.isEmpty && !dryRun, let hook = hooks.first {
+            if let problem = Installation.hookCannotRun(layout.path(for: hook, gitDirectory: gitDirectory), binary: binary) {
+                problems.append(problem)
+            }
+        }
         if !problems.isEmpty {
             // All or nothing: a partly installed repository is put back as it was.
             for hook in linkedNow { uninstallHook(hook) }
             if !linkedNow.isEmpty { log.append("rolled back: the repository is as it was") }
-            return nil
+            return false
         }
-        if client { return nil }
-        recordAndSetConfig(repository: repository, recordApp: settings?.app == nil ? app : nil)
-        return problems.isEmpty ? settings : nil
+        if client { return true }
+        recordAndSetConfig(repository: repository, recordApp: recordApp)
+        return problems.isEmpty
+    }
+
+    /// Why the current user (the hooks' user, when this runs as the repository's owner) cannot
+    /// run the hook at `path`: git would print "hook was ignored because it's not set as
+    /// executable" and accept pushes unchecked. Nil when it can.
+    static func hookCannotRun(_ path: String, binary: String) -> String? {
+        if access(path, X_OK) == 0 { return nil }
+        let user = AsUser.userName(geteuid())
+        let reason: String
+        if let directory = AsUser.firstUnreachable(binary), directory != binary {
+            reason = "\(escapedForTerminal(directory)) on the way to \(escapedForTerminal(binary)) cannot be entered by \(user)"
+        } else {
+            reason = "\(escapedForTerminal(binary)) cannot be run by \(user) (\(lastErrorText()))"
+        }
+        return "\(user), who runs this repository's hooks, cannot run \(escapedForTerminal(path)): \(reason). git would skip the hook (\"hook was ignored because it's not set as executable\") and accept pushes unchecked. Install pushguard where \(user) can reach it (./install.sh puts it in /usr/local/bin; the Debian package in /usr/bin), then install again."
+    }
+
+    /// The repository's owner, when root works on a repository another user owns.
+    private var repositoryOwner: (uid: uid_t, gid: gid_t)? {
+        var info = stat()
+        guard Identity.isRoot, stat(gitDirectory, &info) == 0, info.st_uid != 0 else { return nil }
+        return (info.st_uid, info.st_gid)
+    }
+
+    /// Runs `work` as the repository's owner when root works on another user's repository,
+    /// else here; the log and problems come back either way. The owner can swap any name in
+    /// the repository for a link (its config between a check and libgit2's rename, a hooks
+    /// directory, the install record): written as the owner, a link leads nowhere the owner
+    /// could not write anyway, so root's files are out of reach whatever is raced.
+    private mutating func asRepositoryOwner(_ work: (inout Installation) -> Bool) -> Bool {
+        guard let owner = repositoryOwner else { return work(&self) }
+        var copy = self
+        do {
+            let bytes = try AsUser.run(uid: owner.uid, gid: owner.gid) {
+                let done = work(&copy)
+                return ResultLines.encode(copy.log.map { (UInt8(ascii: "L"), $0) } + copy.problems.map { (UInt8(ascii: "P"), $0) }
+                                          + (done ? [(UInt8(ascii: "K"), "")] : []))
+            }
+            var done = false
+            for (kind, text) in ResultLines.decode(bytes) {
+                switch kind {
+                case UInt8(ascii: "L"): log.append(text)
+                case UInt8(ascii: "P"): problems.append(text)
+                default: done = true
+                }
+            }
+            return done
+        } catch {
+            problems.append("\(error)")
+            return false
+        }
     }
 
     /// Takes out what this kind of installation added: a client's pre-push hook, or a server's
     /// hooks and the config it recorded. The other kind's hooks stay as they are.
     mutating func uninstall(repository: Repository) {
         guard checkKind(repository, uninstalling: true) else { return }
-        for hook in hooksOfThisKind { uninstallHook(hook) }
-        if client { return }
-        restoreConfig(repository: repository)
-        removeHandoffDirectory()
+        _ = asRepositoryOwner { installation in
+            for hook in installation.hooksOfThisKind { installation.uninstallHook(hook) }
+            if installation.client { return true }
+            installation.restoreConfig(repository: repository)
+            installation.removeHandoffDirectory()
+            return true
+        }
     }
 
     /// The hand-over directory the hooks made: its records and then the directory.
@@ -415,6 +487,13 @@ struct Installation {
             } else {
                 let config = try LocalConfig(repository: repository)
                 for (name, before) in recorded.sorted(by: { $0.key < $1.key }) {
+                    // The record is in a file the repository's owner can write: only the
+                    // variables install sets, spelled as install spells them, are restored
+                    // from it, whatever else it lists.
+                    guard Installation.managedNames.contains(name) else {
+                        log.append("ignoring \(escapedForTerminal(String(name.prefix(80)))) in \(Installation.stateFile): install never sets it")
+                        continue
+                    }
                     if before == "\u{0}unset" {
                         log.append("removing \(name) (it was not set before install)")
                         if !dryRun { try config.unset(name) }

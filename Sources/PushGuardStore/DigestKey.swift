@@ -18,6 +18,7 @@ public enum DigestKey {
         // temporary file is created exclusively without following a link, and given to the
         // directory's owner through its own descriptor before it gets its name: root never
         // changes the owner of a path the directory's owner could have swapped meanwhile.
+        try StoreFiles.checkRootAloneControlsTheWay(to: path, what: "the digest key")
         let temporary = path + ".new-\(getpid())"
         Files.remove(temporary)  // one left by a process that died with this pid
         var key = [UInt8](repeating: 0, count: 32)
@@ -25,8 +26,9 @@ public enum DigestKey {
             throw StoreError("cannot create the digest key \(escapedForTerminal(path)): no random bytes (\(lastErrorText()))")
         }
         do {
-            try Files.createNew(temporary, key, mode: StoreFiles.keyMode,
-                                owner: StoreFiles.owner(forFilesIn: parentDirectory(of: path)))
+            // Made by root, the key stays root's: the git user reads the store's digests, and
+            // with the key too it could test guesses of a value offline.
+            try Files.createNew(temporary, key, mode: StoreFiles.keyMode)
         } catch {
             if error.code == EEXIST || (try? isPresent(path)) == true { return try load(path: path) }
             throw StoreError("cannot create the digest key \(escapedForTerminal(path)): \(error.reason)")
@@ -44,7 +46,9 @@ public enum DigestKey {
     /// Reads an existing key file. As root, a link or another user's file is refused first,
     /// and the file is opened without following a link.
     public static func load(path: String) throws(StoreError) -> [UInt8] {
+        try StoreFiles.checkRootAloneControlsTheWay(to: path, what: "the digest key")
         try StoreFiles.checkRootMayUse(path, what: "the digest key")
+        try takeBack(path)
         let bytes: [UInt8]
         do {
             bytes = try Files.read(path, limit: 1 << 16, followLinks: !Identity.isRoot)
@@ -55,6 +59,18 @@ public enum DigestKey {
             throw StoreError("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
         }
         return Array(bytes.prefix(4096))
+    }
+
+    /// As root, makes a key an earlier version gave to the store directory's owner root's
+    /// alone (0600), through a descriptor that follows no link. Hooks never read the key.
+    static func takeBack(_ path: String) throws(StoreError) {
+        guard Identity.isRoot, let info = try? Files.info(path), info.kind == .regular,
+              info.owner != 0 || info.group != 0 || info.mode & 0o077 != 0 else { return }
+        do {
+            try Files.changeOwnerAndMode(path, owner: (0, 0), mode: { _ in StoreFiles.keyMode })
+        } catch {
+            throw StoreError("cannot make the digest key \(escapedForTerminal(path)) root's alone (mode 0600): \(error)")
+        }
     }
 
     private static func isPresent(_ path: String) throws(StoreError) -> Bool {

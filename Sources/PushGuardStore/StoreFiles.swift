@@ -15,7 +15,8 @@ public enum StoreFiles {
     public static let directoryMode: mode_t = 0o750
     /// `state.db`; SQLite gives `-wal` and `-shm` the same mode and owner when it creates them.
     public static let databaseMode: mode_t = 0o640
-    /// The digest key: the owner only (only `config set` reads it; hooks never do).
+    /// The digest key: root only, when root made it or has used it (only `config set` reads
+    /// it; hooks never do).
     public static let keyMode: mode_t = 0o600
 
     /// The file an SQLite store path names: the path, or the path part of a `file:` URI
@@ -99,10 +100,23 @@ public enum StoreFiles {
     /// rollback `-journal` it would replay). SQLite opens them with O_NOFOLLOW itself; this
     /// turns a planted file into a clear refusal before SQLite reads or writes anything.
     static func checkRootMayOpenDatabase(_ file: String) throws(StoreError) {
+        try checkRootAloneControlsTheWay(to: file, what: "the store")
         try checkRootMayUse(file, what: "the SQLite file")
         try checkRootMayUse(file + "-wal", what: "SQLite's write-ahead log")
         try checkRootMayUse(file + "-shm", what: "SQLite's shared-memory index")
         try checkRootMayUse(file + "-journal", what: "SQLite's rollback journal")
+    }
+
+    /// As root, refuses `file` when a directory above its own directory is another user's
+    /// (the store's directory itself is the git user's by design): that user could swap what
+    /// follows for a link at any moment, and root would create or write a file wherever it
+    /// leads. Not root: no check.
+    public static func checkRootAloneControlsTheWay(to file: String, what: String) throws(StoreError) {
+        guard Identity.isRoot else { return }
+        let absolute = file.hasPrefix("/") ? file : currentDirectory() + "/" + file
+        let directory = parentDirectory(of: absolute)
+        guard let control = PathTrust.firstOtherControl(directory, includingLast: false) else { return }
+        throw StoreError("refusing to use \(what) \(escapedForTerminal(file)) as root: \(escapedForTerminal(control.path)) on the way belongs to \(control.ownerName)\(control.owner == 0 ? " and others may write it" : ""), who can swap what follows for a link to any directory of root's. Keep it below directories only root can change (the default /var/lib/pushguard), or run this command as \(control.ownerName)")
     }
 
     /// Tightens the modes of an existing store's files (left looser by an earlier version):
@@ -111,7 +125,10 @@ public enum StoreFiles {
     public static func tightenModes(database file: String, key: String?) throws(StoreError) {
         var files = [(file, databaseMode, "the SQLite file"), (file + "-wal", databaseMode, "SQLite's write-ahead log"),
                      (file + "-shm", databaseMode, "SQLite's shared-memory index")]
-        if let key { files.append((key, keyMode, "the digest key")) }
+        if let key {
+            try checkRootMayUse(key, what: "the digest key")
+            try DigestKey.takeBack(key)
+        }
         for (path, mode, what) in files {
             guard (try? Files.info(path))?.kind == .regular else { continue }
             try checkRootMayUse(path, what: what)

@@ -150,9 +150,12 @@ final class FileTrustTests: XCTestCase {
         try assertRefused([["audit"], writers[0]], "state.db as root: it belongs to \(other.name), neither root nor \(git.name)")
         XCTAssertEqual(try sandbox.run(["chown", git.name, sandbox.storePath]).status, 0)
 
-        // Put right, everything works again, and the key root made belongs to the git user.
+        // Put right, everything works again, and the key root made is root's alone: the git
+        // user, who reads the store's digests, cannot read it to test guesses of a value.
         XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v").status, 0)
-        XCTAssertEqual(info(store + "/digest.key")?.st_uid, git.uid)
+        XCTAssertEqual(info(store + "/digest.key")?.st_uid, 0)
+        XCTAssertEqual(info(store + "/digest.key").map { $0.st_mode & 0o777 }, 0o600)
+        XCTAssertNotEqual(try run(as: git, ["cat", "digest.key"], in: store).status, 0)
         XCTAssertEqual(try sandbox.pushguard("audit").status, 0)
     }
 
@@ -227,6 +230,161 @@ final class FileTrustTests: XCTestCase {
         assertProtectedUntouched("install --hooks-dir")
     }
 
+    /// The git user swaps the repository's config between its own file and a link to a file
+    /// of root's (as root's ~/.gitconfig would be) while root installs and uninstalls again and
+    /// again, and plants install records naming include.path in every spelling: root writes as
+    /// the repository's owner, so no attempt reaches root's file, and uninstall restores only
+    /// the variables install sets.
+    func testTheGitUserRacingTheConfigForALinkNeverMakesRootWriteItsFiles() throws {
+        let git = try makeUser()
+        let protected = try protectedDirectory()
+        let rootConfig = protected + "/gitconfig"
+        let rootText = "[user]\n\tname = root\n"
+        try rootText.write(toFile: rootConfig, atomically: true, encoding: .utf8)
+        let absent = protected + "/absent-config"
+        let repo = sandbox.path("raced.git")
+        try sandbox.git("init", "-q", "--bare", repo, in: sandbox.root.path)
+        try give(repo, to: git)
+        let stop = sandbox.path("stop-racing")
+        // Swaps in a link to root's file, then to a missing file of root's, then the real file
+        // back, each with one rename: git's config is a link for most of each round.
+        let racer = Process()
+        racer.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        racer.arguments = ["-u", git.name, "--", "sh", "-c", """
+            cd "$1" && cp config config.real && while [ ! -e "$2" ]; do
+              ln -sfn "$3" l1 && mv -fT l1 config; ln -sfn "$4" l2 && mv -fT l2 config
+              cp config.real c && mv -fT c config; done
+            """, "racer", repo, stop, rootConfig, absent]
+        try racer.run()
+        defer { if racer.isRunning { FileManager.default.createFile(atPath: stop, contents: nil); racer.waitUntilExit() } }
+        var installed = 0
+        for round in 0..<25 {
+            let install = try sandbox.pushguard("install", "--repo", repo, "--user", git.name)
+            if install.status == 0 { installed += 1 }
+            // Install records names and values the git user may rewrite: plant include.path in
+            // many spellings, and a config digest that no longer matches (restore by variable).
+            let planted = (0..<64).map { index -> String in
+                let name = String("include.path".enumerated().map { offset, character in
+                    (index >> (offset % 6)) & 1 == 1 ? Character(character.uppercased()) : character
+                })
+                return "\(name)\t=\(rootConfig)"
+            }.joined(separator: "\n") + "\n#config-after\t=0\nreceive.advertisePushOptions\tunset\n"
+            XCTAssertEqual(try run(as: git, ["sh", "-c", "printf '%s' \"$1\" > pushguard-install", "sh", planted], in: repo).status, 0)
+            _ = try sandbox.pushguard("install", "--repo", repo, "--uninstall")
+            XCTAssertEqual(try? String(contentsOfFile: rootConfig, encoding: .utf8), rootText, "round \(round): root's file was written")
+            XCTAssertNil(info(absent), "round \(round): a file was created through the link")
+            XCTAssertEqual(info(rootConfig)?.st_uid, 0)
+        }
+        FileManager.default.createFile(atPath: stop, contents: nil)
+        racer.waitUntilExit()
+        XCTAssertGreaterThan(installed, 0, "no install got through the race: the test raced nothing")
+        XCTAssertEqual(try? FileManager.default.contentsOfDirectory(atPath: protected).sorted(), ["gitconfig"])
+        let config = try String(contentsOfFile: repo + "/config.real", encoding: .utf8)
+        XCTAssertFalse(config.lowercased().contains("include"), "uninstall restored a variable install never sets: \(config)")
+        XCTAssertFalse((try? String(contentsOfFile: repo + "/config", encoding: .utf8))?.lowercased().contains("include") ?? false)
+    }
+
+    /// Links in a directory ON THE WAY, not only in the last component: the git user's home
+    /// holding gitolite's LOCAL_CODE, a store below it, GitLab's custom_hooks. Root creates,
+    /// chowns and chmods nothing in the directories they lead to.
+    func testRootCreatesAndChownsNothingThroughALinkInADirectoryOnTheWay() throws {
+        let git = try makeUser()
+        let protected = try protectedDirectory()
+        try FileManager.default.createDirectory(atPath: protected + "/hooks/common", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: protected + "/store", withIntermediateDirectories: true)
+        chmod(protected + "/store", 0o755)
+        func assertUntouched(_ when: String, file: StaticString = #filePath, line: UInt = #line) {
+            for path in [protected, protected + "/hooks", protected + "/hooks/common", protected + "/store"] {
+                XCTAssertEqual(info(path)?.st_uid, 0, "\(when): \(path) changed owner", file: file, line: line)
+            }
+            XCTAssertEqual(info(protected + "/store").map { $0.st_mode & 0o777 }, 0o755, "\(when): mode changed", file: file, line: line)
+            XCTAssertEqual(try? FileManager.default.contentsOfDirectory(atPath: protected + "/hooks/common"), [], when, file: file, line: line)
+            XCTAssertEqual(try? FileManager.default.contentsOfDirectory(atPath: protected + "/store"), [], when, file: file, line: line)
+        }
+        let home = sandbox.path("git-home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try give(home, to: git)
+        XCTAssertEqual(try run(as: git, ["ln", "-s", protected, home + "/local"]).status, 0)
+        XCTAssertEqual(try run(as: git, ["ln", "-s", protected, home + "/pg"]).status, 0)
+
+        let hooksDir = try sandbox.pushguard("install", "--hooks-dir", home + "/local/hooks/common", "--user", git.name)
+        XCTAssertEqual(hooksDir.status, 2, hooksDir.all)
+        assertUntouched("install --hooks-dir")
+
+        let store = try sandbox.pushguard("store", "init", "--store", "sqlite:" + home + "/pg/store/state.db", "--user", git.name)
+        XCTAssertEqual(store.status, 3, store.all)
+        XCTAssertTrue(store.all.contains("\(home) on the way belongs to \(git.name)"), store.all)
+        assertUntouched("store init")
+
+        let repo = sandbox.path("lab.git")
+        try sandbox.git("init", "-q", "--bare", repo, in: sandbox.root.path)
+        try give(repo, to: git)
+        XCTAssertEqual(try run(as: git, ["ln", "-s", protected + "/hooks", repo + "/custom_hooks"]).status, 0)
+        let gitlab = try sandbox.pushguard("install", "--gitlab", "--repo", repo, "--user", git.name)
+        XCTAssertEqual(gitlab.status, 2, gitlab.all)
+        XCTAssertEqual(try? FileManager.default.contentsOfDirectory(atPath: protected + "/hooks").sorted(), ["common"])
+        assertUntouched("install --gitlab")
+
+        // The same layouts without links work, as the git user's own.
+        XCTAssertEqual(try run(as: git, ["rm", home + "/local"]).status, 0)
+        let fine = try sandbox.pushguard("install", "--hooks-dir", home + "/local/hooks/common", "--user", git.name)
+        XCTAssertEqual(fine.status, 0, fine.all)
+        XCTAssertEqual(info(home + "/local/hooks/common")?.st_uid, git.uid)
+        XCTAssertEqual(info(home + "/local/hooks/common/pre-receive")?.st_uid, git.uid)
+    }
+
+    /// A hook whose binary the git user cannot reach (under /root, mode 0700) is skipped by git
+    /// in silence: install refuses to link it, naming the directory, and doctor reports it.
+    func testAHookTheGitUserCannotRunIsRefusedByInstallAndReportedByDoctor() throws {
+        let git = try makeUser()
+        let hidden = try protectedDirectory() + "/bin"
+        try FileManager.default.createDirectory(atPath: hidden, withIntermediateDirectories: true)
+        for name in ["pushguard", "pushguard-cli"] {
+            let source = URL(fileURLWithPath: sandbox.binary).deletingLastPathComponent().appendingPathComponent(name).path
+            try FileManager.default.copyItem(atPath: source, toPath: hidden + "/" + name)
+        }
+        let repo = sandbox.path("shop.git")
+        try sandbox.git("init", "-q", "--bare", repo, in: sandbox.root.path)
+        try give(repo, to: git)
+        let install = try sandbox.run([hidden + "/pushguard", "install", "--repo", repo, "--user", git.name])
+        XCTAssertEqual(install.status, 2, install.all)
+        XCTAssertTrue(install.stdout.contains("\(git.name), who runs this repository's hooks, cannot run \(repo)/hooks/pre-receive: \(sandbox.path("protected")) on the way"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("rolled back"), install.stdout)
+        XCTAssertNil(info(repo + "/hooks/pre-receive"), "a hook git would skip was left linked")
+
+        // Linked by hand (or by an earlier version): doctor, run as root, says what git does.
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo, "--user", git.name).status, 0)
+        XCTAssertEqual(try run(as: git, ["ln", "-sfn", hidden + "/pushguard", repo + "/hooks/pre-receive"]).status, 0)
+        let doctor = try sandbox.run([hidden + "/pushguard", "doctor", "--repo", repo])
+        XCTAssertEqual(doctor.status, 1, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  \(git.name), who runs this repository's hooks, cannot run \(repo)/hooks/pre-receive"), doctor.stdout)
+    }
+
+    /// An earlier version gave the digest key to the git user; root takes it back on its next
+    /// use, through a descriptor, and install does the same.
+    func testADigestKeyTheGitUserCouldReadBecomesRootsAlone() throws {
+        let git = try makeUser()
+        let repo = try sandbox.bareRepository("shop", install: ["--user", git.name])
+        let key = sandbox.path("store/digest.key")
+        XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v").status, 0)
+        XCTAssertEqual(info(key)?.st_uid, 0)
+        XCTAssertEqual(try sandbox.run(["chown", git.name + ":", key]).status, 0)
+        chmod(key, 0o640)
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo, "--user", git.name).status, 0)
+        XCTAssertEqual(info(key)?.st_uid, 0)
+        XCTAssertEqual(info(key).map { $0.st_mode & 0o777 }, 0o600)
+        XCTAssertNotEqual(try run(as: git, ["cat", key]).status, 0)
+        // Hooks work without it: K is set, so the git user's push is checked and accepted.
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
+        try give(work, to: git)
+        try give(repo, to: git)
+        XCTAssertEqual(try sandbox.pushguard("config", "transmit", "--app", "shop", "--env", "production").status, 0)
+        let push = try run(as: git, ["git", "push", "origin", "HEAD:refs/heads/main"], in: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let audit = try sandbox.pushguard("audit", "--json")
+        XCTAssertEqual(try pushRecords(audit).compactMap { $0["decision"] as? String }.sorted(), ["accepted", "deployed"], audit.all)
+    }
+
     // MARK: modes
 
     func testTheStoreIsClosedToOtherUsersAndKeepsItsModesThroughInstallPushAndConfigSet() throws {
@@ -249,7 +407,8 @@ final class FileTrustTests: XCTestCase {
                 }
                 XCTAssertEqual(found.st_mode & S_IFMT, S_IFREG, "\(when): \(name)", file: file, line: line)
                 XCTAssertEqual(Int(found.st_mode & 0o7777), mode, "\(when): \(name) mode", file: file, line: line)
-                XCTAssertEqual(found.st_uid, git.uid, "\(when): \(name) owner", file: file, line: line)
+                // The key is root's alone (hooks never read it); the rest the git user's.
+                XCTAssertEqual(found.st_uid, name == "digest.key" ? 0 : git.uid, "\(when): \(name) owner", file: file, line: line)
             }
         }
 

@@ -11,6 +11,9 @@ struct Output: Sendable {
 
 /// A temporary world for one test: its own HOME (so no global git config leaks in), its own
 /// SQLite store, bare repositories and work trees, all removed afterwards.
+/// Where `Sandbox` copied the built binaries, removed when the test run exits.
+nonisolated(unsafe) private var copiedBinaries: UnsafeMutablePointer<CChar>?
+
 final class Sandbox: @unchecked Sendable {
     let root: URL
     let binary: String
@@ -61,9 +64,36 @@ final class Sandbox: @unchecked Sendable {
 
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    /// The built `pushguard` next to the test bundle, or `$PUSHGUARD_BINARY`.
-    static func locateBinary() -> String {
+    /// The built `pushguard` (with `pushguard-cli` beside it), copied once per test run into a
+    /// directory every user may enter, or `$PUSHGUARD_BINARY`. Tests run hooks as throwaway
+    /// users, and a checkout in a mode-700 directory (root's home) is out of their reach: git
+    /// would skip the hooks, and install refuses to link them.
+    static func locateBinary() -> String { sharedBinary }
+
+    private static let sharedBinary: String = {
         if let explicit = ProcessInfo.processInfo.environment["PUSHGUARD_BINARY"] { return explicit }
+        let built = locateBuiltBinary()
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("pushguard-bin-\(UUID().uuidString.prefix(8))").path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            chmod(directory, 0o755)
+            for name in ["pushguard", "pushguard-cli"] {
+                let source = URL(fileURLWithPath: built).deletingLastPathComponent().appendingPathComponent(name).path
+                try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + name)
+                chmod(directory + "/" + name, 0o755)
+            }
+        } catch {
+            fatalError("cannot copy the built binaries to \(directory): \(error)")
+        }
+        copiedBinaries = strdup(directory)
+        atexit {
+            if let directory = copiedBinaries { _ = try? FileManager.default.removeItem(atPath: String(cString: directory)) }
+        }
+        return directory + "/pushguard"
+    }()
+
+    /// The built `pushguard` next to the test bundle.
+    private static func locateBuiltBinary() -> String {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("pushguard").path

@@ -164,7 +164,7 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
         XCTAssertEqual(try snapshot(repo), before)
     }
 
-    func testInstallGivesTheStoreToTheGitUserAndRootCreatedFilesFollow() throws {
+    func testInstallGivesTheStoreToTheGitUserAndRootCreatedFilesFollowButTheKey() throws {
         guard getuid() == 0 else { throw XCTSkip("changing owners needs root (CI runs as root)") }
         let repo = try sandbox.bareRepository("shop", install: ["none"])
         let install = try sandbox.pushguard("install", "--repo", repo, "--user", "nobody")
@@ -173,11 +173,16 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
         // The admin, as root, then records config: the files it creates belong to the hooks' user.
         XCTAssertEqual(try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", input: "v").status, 0)
         let nobody = try XCTUnwrap(getpwnam("nobody")).pointee.pw_uid
-        for path in [sandbox.path("store"), sandbox.storePath, sandbox.path("store/digest.key")] {
+        for path in [sandbox.path("store"), sandbox.storePath] {
             var info = stat()
             XCTAssertEqual(stat(path, &info), 0, path)
             XCTAssertEqual(info.st_uid, nobody, "\(path) belongs to the git user")
         }
+        // Except the digest key: root's alone (hooks never read it).
+        var key = stat()
+        XCTAssertEqual(stat(sandbox.path("store/digest.key"), &key), 0)
+        XCTAssertEqual(key.st_uid, 0, "the digest key belongs to root")
+        XCTAssertEqual(key.st_mode & 0o777, 0o600)
         let unknown = try sandbox.pushguard("install", "--repo", repo, "--user", "no-such-user-here")
         XCTAssertEqual(unknown.status, 2)
         XCTAssertTrue(unknown.stderr.contains("no such user"), unknown.stderr)
