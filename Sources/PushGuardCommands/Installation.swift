@@ -78,13 +78,6 @@ struct Installation {
     private(set) var problems: [String] = []
     /// Hooks linked by this run, taken out again if a later step fails.
     private var linkedNow: [HookName] = []
-    /// The repository's owner: what root creates in it is given to them (a git server's
-    /// repositories belong to its git user, and the admin runs PushGuard as root).
-    private lazy var owner: (uid: uid_t, gid: gid_t)? = {
-        var info = stat()
-        guard geteuid() == 0, stat(gitDirectory, &info) == 0, info.st_uid != 0 else { return nil }
-        return (info.st_uid, info.st_gid)
-    }()
 
     static let stateFile = "pushguard-install"
     /// The repository's config as it was before the first install, restored byte for byte by
@@ -309,20 +302,12 @@ struct Installation {
         return false
     }
 
-    /// Gives what root just created in the repository to the repository's owner.
-    private mutating func giveToOwner(_ path: String) {
-        guard let owner, !dryRun else { return }
-        if lchown(path, owner.uid, owner.gid) != 0 {
-            problems.append("cannot give \(escapedForTerminal(path)) to the repository's owner: \(lastErrorText())")
-        }
-    }
-
     private mutating func installHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
         if isOurs(path) {
             switch repointEarlierPushGuardLink(path, binary: binary, dryRun: dryRun) {
             case .none: log.append("\(hook.rawValue): already installed")
-            case .repointed(let line): log.append("\(hook.rawValue): " + line); giveToOwner(path)
+            case .repointed(let line): log.append("\(hook.rawValue): " + line)
             case .failed(let problem): problems.append(problem)
             }
             return
@@ -346,14 +331,12 @@ struct Installation {
         log.append("\(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
         if dryRun { return }
         let directory = parentDirectory(of: path)
-        let created = !Files.exists(directory)
         do {
             try Files.makeDirectory(directory)
         } catch {
             problems.append("\(error)")
             return
         }
-        if created { giveToOwner(directory) }
         if symlink(binary, path) != 0 {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
             if Files.exists(saved) && rename(saved, path) != 0 {
@@ -361,7 +344,6 @@ struct Installation {
             }
         } else {
             linkedNow.append(hook)
-            giveToOwner(path)
         }
     }
 
@@ -435,7 +417,7 @@ struct Installation {
             var recorded = try readState()
             if recorded.isEmpty && !dryRun && !Files.exists(configCopyPath) {
                 try Files.writeAtomically(configCopyPath, try Files.read(configPath, limit: 1 << 20, followLinks: followLinks),
-                                          mode: (attributes?.mode ?? 0o600) & 0o777, owner: owner)
+                                          mode: (attributes?.mode ?? 0o600) & 0o777)
             }
             var changed = false
             for (name, value) in Installation.managedConfig(perRef: perRef) + (recordApp.map { [("pushguard.app", $0)] } ?? []) {
@@ -532,6 +514,6 @@ struct Installation {
             name + "\t" + (value == "\u{0}unset" ? "unset" : "=" + value)
         }.joined(separator: "\n") + "\n"
         let mode = (configAttributes()?.mode ?? 0o644) & 0o666
-        try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: mode, owner: owner)
+        try Files.writeAtomically(stateFilePath, Array(text.utf8), mode: mode)
     }
 }
