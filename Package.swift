@@ -28,7 +28,9 @@ let package = Package(
         .executable(name: "pushguard-cli", targets: ["pushguard-cli"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // An application pins what it ships (Package.resolved stays ignored: this machine's package
+        // copies have other commit ids than the public ones).
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         // libgit2 from Debian's libgit2-dev, linked from its static archive: libgit2.so loads
