@@ -269,11 +269,15 @@ public final class Repository {
     /// tree order (bytes compared, a directory's name as if it ended in "/"), and no name may
     /// appear twice, not even as a file and a directory, which that order does not put side by
     /// side (deploy, deploy.txt, deploy/). git fsck calls these treeNotSorted and
-    /// duplicateEntries. No allocation per entry: a root tree of thousands of entries costs
-    /// microseconds.
+    /// duplicateEntries. Linear in the tree's size: each name is compared with the one before
+    /// and with the files it may repeat.
     private func scanTree(_ tree: OpaquePointer, for name: [UInt8]) -> TreeScan {
         var found: TreeEntry?
         var previous: (name: UnsafePointer<CChar>, length: Int, directory: Bool)?
+        // The files that a directory later in the tree could repeat: in a sorted tree only
+        // names that start with a file's name come between it and a directory of that name.
+        // Each file here starts with the one below it.
+        var files: [(name: UnsafePointer<CChar>, length: Int)] = []
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index), let entryName = git_tree_entry_name(entry) else {
                 return .ambiguous("cannot be read entry by entry")
@@ -287,17 +291,15 @@ public final class Repository {
                 }
                 if order > 0 { return .ambiguous("is not sorted as git writes trees (git fsck: treeNotSorted)") }
             }
-            // A file of the same name sorts before this directory, with only names that start
-            // with it in between: walk back over those.
+            while let file = files.last, file.length > length || memcmp(file.name, entryName, file.length) != 0 {
+                files.removeLast()
+            }
             if directory {
-                var back = index
-                while back > 0, let earlier = git_tree_entry_byindex(tree, back - 1), let earlierName = git_tree_entry_name(earlier),
-                      strlen(earlierName) >= length, memcmp(earlierName, entryName, length) == 0 {
-                    if earlierName[length] == 0 {
-                        return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
-                    }
-                    back -= 1
+                if let file = files.last, file.length == length {
+                    return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
                 }
+            } else {
+                files.append((entryName, length))
             }
             if length == name.count, name.withUnsafeBytes({ memcmp(entryName, $0.baseAddress!, length) }) == 0 {
                 found = TreeEntry(id: git_tree_entry_id(entry).pointee, mode: git_tree_entry_filemode(entry), directory: directory)
