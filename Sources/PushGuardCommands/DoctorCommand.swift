@@ -89,6 +89,7 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             doctor.problem("receive.advertisePushOptions cannot be read: \(error.message); git refuses every push to this repository until it is a boolean: git config receive.advertisePushOptions true")
         }
+        checkFsckObjects(config, &doctor)
         guard let settings else { return }
         let app = settings.app(gitDirectory: gitDirectory)
         let mapped = settings.environments.filter { !$0.refs.isEmpty }
@@ -113,6 +114,29 @@ struct DoctorCommand: ParsableCommand {
         } else if settings.environments.contains(where: \.autoSync), storeRecordsTransmits(settings.store) {
             doctor.problem("autoSync is on, but pushguard.transmitCommand is not set: with an SQLite or PostgreSQL store every such push fails its sync")
         }
+    }
+
+    /// Whether git checks every pushed object itself (`receive.fsckObjects`, or when that is
+    /// unset `transfer.fsckObjects`, as git reads them). Off is a note, not a problem: it is
+    /// git's default, PushGuard refuses a tree git would not write on the manifest's path either
+    /// way, and git's check is defence in depth for every other path. A value that is not a
+    /// boolean is a problem: git refuses every push.
+    private func checkFsckObjects(_ config: GitConfig, _ doctor: inout Doctor) {
+        var values: [Bool?] = []
+        for name in ["receive.fsckObjects", "transfer.fsckObjects"] {
+            do {
+                values.append(try config.bool(name))
+            } catch {
+                doctor.problem("\(name) cannot be read: \(error.message); git refuses every push to this repository until it is a boolean: git config \(name) true")
+                return
+            }
+        }
+        let (receive, transfer) = (values[0], values[1])
+        if receive ?? transfer ?? false {
+            doctor.ok("\(receive != nil ? "receive" : "transfer").fsckObjects is on: git checks every pushed object")
+            return
+        }
+        doctor.note("receive.fsckObjects is off: git accepts pushed objects it would not write itself (unsorted trees, duplicate entries); PushGuard refuses those on the manifest's path only; to have git refuse them anywhere: git config receive.fsckObjects true")
     }
 
     /// SQLite and PostgreSQL only record a transmit; the platform's API and helpers perform it.
@@ -246,6 +270,8 @@ private struct Doctor {
     var failed: Bool { problems > 0 }
 
     mutating func ok(_ text: String) { lines.append("ok       " + text) }
+    /// Advice that does not fail the check: the installation works without it.
+    mutating func note(_ text: String) { lines.append("note     " + text) }
     mutating func problem(_ text: String) {
         problems += 1
         lines.append("PROBLEM  " + text)

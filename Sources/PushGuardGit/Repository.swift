@@ -139,7 +139,8 @@ public final class Repository {
 
     /// Reads the manifest at `path` in the tree of the commit `id` names. Never throws: every
     /// way it can fail (unknown id, a blob pushed to a branch, a directory, a symlink, a
-    /// submodule, too large) becomes `.unreadable` with a plain reason.
+    /// submodule, too large) becomes `.unreadable` with a plain reason, and a tree on its path
+    /// that git would not write (out of order, a name twice) `.ambiguous`.
     public func manifest(commit id: String, path: String) -> Manifest {
         var cache: [String: Manifest] = [:]
         return manifest(commit: id, path: path, cache: &cache).manifest
@@ -186,24 +187,147 @@ public final class Repository {
             return .failure(ManifestProblem(.unreadable("the commit's tree cannot be read")))
         }
         defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        let found = git_tree_entry_bypath(&entry, tree, path)
-        if found == GIT_ENOTFOUND.rawValue { return .failure(ManifestProblem(.absent)) }
-        guard found == 0 else {
-            return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(GitError("git_tree_entry_bypath", found).message)")))
+        return manifestEntry(path: path, root: tree!)
+    }
+
+    /// Finds the manifest's entry as git reads a tree when it checks out or archives a commit:
+    /// every entry, in the object's order (`git_tree_entry_byindex` keeps it). libgit2's lookup
+    /// by name is a binary search that assumes git's order: in a tree written out of order it
+    /// misses an app.json git deploys, and of two entries with the name it may find the one a
+    /// checkout does not keep. So each tree on the path is checked in the same pass
+    /// (`scanTree`), and one git would not write makes the manifest `.ambiguous`. Only the
+    /// trees on the path are read. A missing component, or one that is not a directory, is
+    /// `.absent`, as libgit2's lookup by path made it.
+    private func manifestEntry(path: String, root: OpaquePointer) -> Result<git_oid, ManifestProblem> {
+        var components = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(Array.init)
+        // "deploy/" names a directory, as in libgit2's lookup by path.
+        var directoryWanted = false
+        if components.count > 1 && components.last!.isEmpty {
+            components.removeLast()
+            directoryWanted = true
         }
-        defer { git_tree_entry_free(entry) }
-        switch git_tree_entry_filemode(entry) {
-        case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: break
-        case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("it is a directory, not a file")))
-        case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("it is a symbolic link, not a file")))
-        case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("it is a submodule, not a file")))
-        default: return .failure(ManifestProblem(.unreadable("it has an unknown file mode")))
+        if components.contains(where: \.isEmpty) { return .failure(ManifestProblem(.absent)) }
+        var tree = root
+        var subtree: OpaquePointer?
+        defer { git_tree_free(subtree) }
+        for (depth, name) in components.enumerated() {
+            let entry: TreeEntry
+            switch scanTree(tree, for: name) {
+            case .found(let found): entry = found
+            case .notFound: return .failure(ManifestProblem(.absent))
+            case .ambiguous(let why):
+                let id = String(Repository.hex(git_tree_id(tree)).prefix(12))
+                let which = depth == 0 ? "the commit's tree \(id)"
+                    : "the tree \(id) at \(escapedForTerminal(String(decoding: Array(components[..<depth].joined(separator: [UInt8(ascii: "/")])), as: UTF8.self)))/"
+                return .failure(ManifestProblem(.ambiguous(
+                    "\(which) \(why), so PushGuard cannot tell which \(escapedForTerminal(path)) git would deploy")))
+            }
+            if depth == components.count - 1 {
+                if directoryWanted {
+                    return .failure(ManifestProblem(entry.directory ? .unreadable("it is a directory, not a file") : .absent))
+                }
+                switch entry.mode {
+                case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE: return .success(entry.id)
+                case GIT_FILEMODE_TREE: return .failure(ManifestProblem(.unreadable("it is a directory, not a file")))
+                case GIT_FILEMODE_LINK: return .failure(ManifestProblem(.unreadable("it is a symbolic link, not a file")))
+                case GIT_FILEMODE_COMMIT: return .failure(ManifestProblem(.unreadable("it is a submodule, not a file")))
+                default: return .failure(ManifestProblem(.unreadable("it has an unknown file mode")))
+                }
+            }
+            guard entry.directory else { return .failure(ManifestProblem(.absent)) }
+            var id = entry.id
+            var next: OpaquePointer?
+            let looked = git_tree_lookup(&next, handle, &id)
+            guard looked == 0 else {
+                return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(GitError("git_tree_lookup", looked).message)")))
+            }
+            git_tree_free(subtree)
+            subtree = next
+            tree = next!
         }
-        guard let blobID = git_tree_entry_id(entry) else {
-            return .failure(ManifestProblem(.unreadable("it has no object id")))
+        return .failure(ManifestProblem(.absent))
+    }
+
+    /// What the manifest's walk keeps of a tree entry (the tree that owns the entry may be freed).
+    private struct TreeEntry {
+        var id: git_oid
+        /// libgit2's normalised mode.
+        var mode: git_filemode_t
+        /// A directory as git sorts and checks out entries: its raw mode's type is 040000.
+        var directory: Bool
+    }
+
+    private enum TreeScan {
+        case found(TreeEntry)
+        case notFound
+        /// The tree is not one git writes; why, as "is not sorted as git writes trees (…)".
+        case ambiguous(String)
+    }
+
+    /// One pass over a tree's entries in the object's order: the entry named `name`, or why the
+    /// tree is not one git writes. Each name must sort strictly after the one before in git's
+    /// tree order (bytes compared, a directory's name as if it ended in "/"), and no name may
+    /// appear twice, not even as a file and a directory, which that order does not put side by
+    /// side (deploy, deploy.txt, deploy/). git fsck calls these treeNotSorted and
+    /// duplicateEntries. Linear in the tree's size: each name is compared with the one before
+    /// and with the files it may repeat.
+    private func scanTree(_ tree: OpaquePointer, for name: [UInt8]) -> TreeScan {
+        var found: TreeEntry?
+        var previous: (name: UnsafePointer<CChar>, length: Int, directory: Bool)?
+        // The files that a directory later in the tree could repeat: in a sorted tree only
+        // names that start with a file's name come between it and a directory of that name.
+        // Each file here starts with the one below it.
+        var files: [(name: UnsafePointer<CChar>, length: Int)] = []
+        for index in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, index), let entryName = git_tree_entry_name(entry) else {
+                return .ambiguous("cannot be read entry by entry")
+            }
+            let length = strlen(entryName)
+            let directory = git_tree_entry_filemode_raw(entry).rawValue & 0o170000 == 0o040000
+            if let previous {
+                let order = Repository.treeOrder(previous.name, previous.length, previous.directory, entryName, length, directory)
+                if order == 0 {
+                    return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
+                }
+                if order > 0 { return .ambiguous("is not sorted as git writes trees (git fsck: treeNotSorted)") }
+            }
+            while let file = files.last, file.length > length || memcmp(file.name, entryName, file.length) != 0 {
+                files.removeLast()
+            }
+            if directory {
+                if let file = files.last, file.length == length {
+                    return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
+                }
+            } else {
+                files.append((entryName, length))
+            }
+            if length == name.count, name.withUnsafeBytes({ memcmp(entryName, $0.baseAddress!, length) }) == 0 {
+                found = TreeEntry(id: git_tree_entry_id(entry).pointee, mode: git_tree_entry_filemode(entry), directory: directory)
+            }
+            previous = (entryName, length, directory)
         }
-        return .success(blobID.pointee)
+        return found.map { .found($0) } ?? .notFound
+    }
+
+    /// git's tree order of two entries: negative, 0 (the same name, whatever the modes) or
+    /// positive. Bytes are compared; where one name ends, a directory's continues with "/".
+    static func treeOrder(_ a: UnsafePointer<CChar>, _ aLength: Int, _ aDirectory: Bool,
+                          _ b: UnsafePointer<CChar>, _ bLength: Int, _ bDirectory: Bool) -> Int {
+        let common = min(aLength, bLength)
+        let bytes = memcmp(a, b, common)
+        if bytes != 0 { return Int(bytes) }
+        if aLength == bLength { return 0 }
+        let slash = UInt8(ascii: "/")
+        let nextA = aLength > common ? UInt8(bitPattern: a[common]) : (aDirectory ? slash : 0)
+        let nextB = bLength > common ? UInt8(bitPattern: b[common]) : (bDirectory ? slash : 0)
+        // Equal only for a name with a "/" in it, which git never writes: out of order.
+        return nextA < nextB ? -1 : 1
+    }
+
+    /// An entry's name for a message: escaped, and cut after 60 bytes.
+    private static func shownName(_ name: UnsafePointer<CChar>, _ length: Int) -> String {
+        let bytes = UnsafeRawBufferPointer(start: name, count: min(length, 60))
+        return escapedForTerminal(String(decoding: bytes, as: UTF8.self)) + (length > 60 ? "…" : "")
     }
 
     /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.

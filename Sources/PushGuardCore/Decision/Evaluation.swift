@@ -79,6 +79,9 @@ public struct Evaluation: Equatable, Sendable {
     public var keys: [KeyReport]
     /// Why the manifest could not be used, if it could not (without the manifest's name).
     public var manifestProblem: String?
+    /// True when the manifest's problem is a tree git would not write (`Manifest.ambiguous`):
+    /// its fix is to write the commit again, not to correct the manifest.
+    public var manifestAmbiguous: Bool = false
     /// The section of app.json's `environments` whose `env` applied (nil: the base `env`).
     public var manifestSection: String?
     /// What the manifest says off Heroku's schema, read as Heroku reads it (see `Manifest`).
@@ -198,12 +201,15 @@ public enum Evaluator {
                                 reads: [EnvironmentRead] = [], scan: ScanMode = .on) -> Evaluation {
         var problem: String?
         if case .unreadable(let why) = manifest { problem = why }
+        var ambiguous = false
+        if case .ambiguous(let why) = manifest { problem = why; ambiguous = true }
         let section = manifestEnvironment ?? state.environment
         let keys = mode == .off ? [] : keyReports(state: state, manifest: manifest, section: section,
                                                   reads: scan == .off ? [] : reads)
         var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
                                     desiredVersion: state.desiredVersion, keys: keys,
                                     manifestProblem: mode == .off ? nil : problem,
+                                    manifestAmbiguous: mode != .off && ambiguous,
                                     manifestSection: manifest.requirements(section: section).section,
                                     manifestNotes: mode == .off ? [] : manifest.offSchema,
                                     decision: .accepted, overrideReason: nil)

@@ -19,6 +19,10 @@ public enum Manifest: Equatable, Sendable {
     /// The manifest exists but cannot be used; reported as a finding, never a crash. The
     /// reason does not name the manifest: messages say "<path> in <commit> cannot be read: <why>".
     case unreadable(String)
+    /// A tree on the manifest's path is not as git writes trees (entries out of git's order, or
+    /// one name twice), so which manifest git would deploy cannot be told. Decided like an
+    /// unreadable manifest, with its own fix; the reason names the tree.
+    case ambiguous(String)
     /// The base `env`'s requirements; `environments`: the requirements of each section of
     /// app.json's `environments` that has its own `env` (which replaces the base `env` for that
     /// environment); `offSchema`: what was read as Heroku reads it although Heroku's schema says

@@ -164,7 +164,9 @@ public struct Report: Sendable {
         if let problem = evaluation.manifestProblem {
             let manifest = manifestName(commit: commit)
             let position = problem.hasPrefix("line ") ? problem.split(separator: ":", maxSplits: 1).first.map(String.init) : nil
-            let fix = position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
+            let fix = evaluation.manifestAmbiguous
+                ? "write the commit again with ordinary git, which sorts trees (git read-tree \(commit.isEmpty ? "HEAD" : escapedForTerminal(String(commit.prefix(12)))), check \(escapedForTerminal(manifestPath)), git commit --amend; git fsck shows the tree), then push again"
+                : position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
                 ?? "commit \(escapedForTerminal(manifestPath)) as a JSON object in a regular file under 1 MiB, then push again"
             fixes.append((fixes.isEmpty ? "fix " + manifest : "and fix " + manifest, fix))
         }
