@@ -37,8 +37,8 @@ final class NotesIntegrityTests: XCTestCase {
         return try pushRecords(output)
     }
 
-    /// Starts every command at once as its own process, then waits for all of them.
-    private func runAtOnce(_ commands: [[String]], in directory: String) throws -> [Output] {
+    /// Starts every command at once as its own process, runs `started`, then waits for all of them.
+    private func runAtOnce(_ commands: [[String]], in directory: String, started: () -> Void = {}) throws -> [Output] {
         var running: [(process: Process, out: String, err: String)] = []
         for (index, arguments) in commands.enumerated() {
             let process = Process()
@@ -55,6 +55,7 @@ final class NotesIntegrityTests: XCTestCase {
             try process.run()
             running.append((process, out, err))
         }
+        started()
         return running.map { item in
             item.process.waitUntilExit()
             defer {
@@ -158,8 +159,8 @@ final class NotesIntegrityTests: XCTestCase {
         XCTAssertTrue(note.contains("pushguard: overridden deploy of billing-api to production\nref: refs/heads/release/hotfix"), note)
         XCTAssertTrue(note.contains("override by alice: INC-7 hotfix"), note)
         XCTAssertTrue(note.contains("pushguard: accepted deploy of billing-api to production\nref: refs/heads/release/regular"), note)
-        XCTAssertLessThan(note.range(of: "overridden deploy")!.lowerBound, note.range(of: "accepted deploy")!.lowerBound,
-                          "the earlier record first")
+        let overridden = try XCTUnwrap(note.range(of: "overridden deploy")), accepted = try XCTUnwrap(note.range(of: "accepted deploy"))
+        XCTAssertLessThan(overridden.lowerBound, accepted.lowerBound, "the earlier record first")
     }
 
     func testConcurrentOverridesOfOneCommitIntoAFreshRepositoryAllKeepTheirRecords() throws {
@@ -167,13 +168,30 @@ final class NotesIntegrityTests: XCTestCase {
         let head = trimmed(try sandbox.git("rev-parse", "HEAD", in: work).stdout)
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
         XCTAssertNotEqual(try sandbox.run(["git", "rev-parse", "--verify", "-q", "refs/notes/pushguard"], in: repo).status, 0,
-                          "no notes ref yet: every push below may be the one that creates it")
-        let count = 12
-        let outputs = try runAtOnce((0..<count).map { index in
-            ["git", "push", "-o", "pushguard.ack=reason \(index)", repo, "\(head):refs/heads/release/r\(index)"]
-        }, in: work)
+                          "no notes ref yet: every post-receive below may be the one that creates it")
+        // Twelve pushes of one commit, each with its own override, decided and moved; then
+        // their post-receives let go at the same instant (a lock the test holds until all wait).
+        let count = 12, zero = String(repeating: "0", count: 40)
+        var commands: [[String]] = []
+        let gate = sandbox.path("gate")
+        for index in 0..<count {
+            let line = "\(zero) \(head) refs/heads/release/r\(index)"
+            let option = "pushguard.ack=reason \(index)"
+            let pre = try hook("pre-receive", repo: repo, input: line + "\n", options: [option])
+            XCTAssertEqual(pre.status, 0, pre.all)
+            try sandbox.git("update-ref", "refs/heads/release/r\(index)", head, in: repo)
+            commands.append(["GIT_DIR=" + repo, "GIT_PUSH_OPTION_COUNT=1", "GIT_PUSH_OPTION_0=" + option,
+                             "flock", "-s", gate, "sh", "-c", "printf '%s\\n' \"$1\" | \"$0\"", repo + "/hooks/post-receive", line])
+        }
+        let held = open(gate, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        XCTAssertEqual(flock(held, LOCK_EX), 0)
+        let outputs = try runAtOnce(commands, in: work) {
+            Thread.sleep(forTimeInterval: 1)
+            close(held)
+        }
         for (index, output) in outputs.enumerated() {
             XCTAssertEqual(output.status, 0, "r\(index): \(output.all)")
+            XCTAssertEqual(output.stderr, "", "r\(index)")
         }
         let note = try sandbox.git("notes", "--ref=pushguard", "show", head, in: repo).stdout
         for index in 0..<count {
