@@ -56,6 +56,7 @@ enum PostReceiveHook {
                                environment: @escaping (String) -> String?) -> Int32 {
         let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
         let missed = updates.compactMap { update in decider.checkedEnvironmentName(of: update).map { (update, $0) } }
+        Trace.mark("no hand-over: checked which moved refs needed one")
         guard !missed.isEmpty else { return 0 }
         let why = "the hand-over from pre-receive is missing ("
             + server.handoff.whyMissing(pusher: pusher, options: passed, updates: updates) + ")"
