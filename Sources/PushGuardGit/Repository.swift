@@ -319,8 +319,10 @@ extension Repository {
             usleep(UInt32(min(Int.random(in: backoff / 2...backoff) * 1000 + Int.random(in: 0...500), left * 1000)))
             backoff = min(backoff * 2, 64)
         } while true
+        let staleLock = lastFailure.code == GIT_ELOCKED.rawValue
+            ? " (a \(notesRef).lock older than any push was left by a process that died: an admin removes it)" : ""
         throw GitError(function: lastFailure.function, code: lastFailure.code,
-                       message: "\(notesRef) stayed busy under concurrent pushes; gave up after \(attempts) tries: \(lastFailure.message)")
+                       message: "\(notesRef) stayed busy under concurrent pushes; gave up after \(attempts) tries: \(lastFailure.message)\(staleLock)")
     }
 
     /// How long one push may wait for the notes ref in all, and how many tries it gets.

@@ -145,6 +145,22 @@ final class NotesIntegrityTests: XCTestCase {
         XCTAssertEqual(try audit().filter { $0["decision"] as? String == "deployed" }.count, 50)
     }
 
+    func testALockLeftByADeadProcessCostsAPushBoundedTimeAndIsNamed() throws {
+        let (repo, work) = try releaseRepository()
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/release/first", from: work).status, 0)
+        // git's lock file for the notes ref, as a killed writer leaves it.
+        try Data().write(to: URL(fileURLWithPath: repo + "/refs/notes/pushguard.lock"))
+        try sandbox.commit(in: work, files: ["n.txt": "n"], message: "next")
+        let started = Date()
+        let push = try sandbox.push("HEAD:refs/heads/release/second", from: work)
+        let took = Date().timeIntervalSince(started)
+        XCTAssertEqual(push.status, 0, "the deploy itself went through: \(push.all)")
+        XCTAssertTrue(push.stderr.contains("warning: no deploy notes written for 1 deploy(s)"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("refs/notes/pushguard.lock older than any push was left by a process that died"), push.stderr)
+        XCTAssertGreaterThan(took, 9, "it waited for the lock")
+        XCTAssertLessThan(took, 30, "but not without bound")
+    }
+
     // MARK: a commit deployed twice
 
     func testAnOverrideNoteIsKeptWhenTheSameCommitDeploysAgain() throws {
