@@ -388,61 +388,122 @@ extension Repository {
         return git_note_message(note).map { String(cString: $0) }
     }
 
-    /// Adds each text to its commit's note (after any earlier deploy records) in one notes
-    /// commit: one tree written and one ref update per push, however many deploys (one commit
-    /// per note made 6,000 deploys take two minutes). Must not run in pre-receive: notes are
-    /// refs, and refs cannot be written from git's quarantine. A notes tree with fan-out
-    /// directories (written by `git notes` once it holds many notes) is updated note by note.
+    /// Adds each text to its commit's note (after any earlier deploy records, never replacing
+    /// them; see `DeployNoteText`) in one notes commit: one tree written and one ref update per
+    /// push, however many deploys (one commit per note made 6,000 deploys take two minutes).
+    /// Must not run in pre-receive: notes are refs, and refs cannot be written from git's
+    /// quarantine. A notes tree with fan-out directories (written by `git notes` once it holds
+    /// many notes) is updated note by note.
+    ///
+    /// Concurrent pushes each write their own notes commit: the ref is moved by compare-and-swap
+    /// from the tip this commit was built on (created only if it still does not exist). When
+    /// another push moved it first, or holds its lock, the commit is rebuilt on the new tip
+    /// after a short randomised back-off, for at most `timeoutMilliseconds` in all.
     public func appendNotes(_ notes: [(commit: String, text: String)], author: String,
-                            notesRef: String = Repository.notesRef) throws(GitError) {
+                            notesRef: String = Repository.notesRef,
+                            timeoutMilliseconds: Int = Repository.notesTimeoutMilliseconds) throws(GitError) {
         guard !notes.isEmpty else { return }
         // Texts for one commit are joined, in order.
         var order: [String] = []
         var texts: [String: String] = [:]
         for note in notes {
-            if let known = texts[note.commit] {
-                texts[note.commit] = known + "\n" + note.text
-            } else {
-                order.append(note.commit)
-                texts[note.commit] = note.text
-            }
+            if texts[note.commit] == nil { order.append(note.commit) }
+            texts[note.commit] = DeployNoteText.appending(note.text, to: texts[note.commit])
         }
         var signature: UnsafeMutablePointer<git_signature>?
         try check("git_signature_now", git_signature_now(&signature, author.isEmpty ? "pushguard" : author, "pushguard@localhost"))
         defer { git_signature_free(signature) }
-        // A concurrent post-receive may move the notes ref between our read and our write:
-        // git_commit_create then refuses (its parent is no longer the tip) and we start over.
-        for _ in 0..<20 {
-            var parent: OpaquePointer?
-            var tree: OpaquePointer?
-            defer { git_commit_free(parent); git_tree_free(tree) }
+        let deadline = Repository.monotonicMilliseconds() + timeoutMilliseconds
+        var backoff = 1
+        var attempts = 0
+        var lastFailure: GitError
+        repeat {
+            attempts += 1
             var tip = git_oid()
             let found = git_reference_name_to_id(&tip, handle, notesRef)
-            if found == 0 {
-                try check("git_commit_lookup", git_commit_lookup(&parent, handle, &tip))
-                try check("git_commit_tree", git_commit_tree(&tree, parent))
-            } else if found != GIT_ENOTFOUND.rawValue {
-                try check("git_reference_name_to_id(\(notesRef))", found)
+            if found != 0 && found != GIT_ENOTFOUND.rawValue {
+                lastFailure = GitError("git_reference_name_to_id(\(notesRef))", found)
+                guard Repository.isContention(found) else { throw notesFailure(lastFailure, notesRef: notesRef) }
+            } else {
+                let commitID = try notesCommit(on: found == 0 ? tip : nil, order: order, texts: texts, signature: signature)
+                var reference: OpaquePointer?
+                var newID = commitID
+                let message = "PushGuard: deploy notes"
+                let updated = found == 0
+                    ? git_reference_create_matching(&reference, handle, notesRef, &newID, 1, &tip, message)
+                    : git_reference_create(&reference, handle, notesRef, &newID, 0, message)
+                git_reference_free(reference)
+                if updated == 0 { return }
+                lastFailure = GitError("git_reference_create(\(notesRef))", updated)
+                // Moved since we read it, created meanwhile, or locked by another push: try again.
+                guard Repository.isContention(updated) else { throw notesFailure(lastFailure, notesRef: notesRef) }
             }
-            var treeID = hasFanout(tree)
-                ? try fanoutNotesTree(after: parent!, order: order, texts: texts, signature: signature)
-                : try flatNotesTree(tree, order: order, texts: texts)
-            var newTree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &treeID))
-            defer { git_tree_free(newTree) }
-            var commitID = git_oid()
-            var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-            let message = Repository.notesMessage(commits: order.count)
-            let created = parents.withUnsafeMutableBufferPointer { buffer in
-                git_commit_create(&commitID, handle, notesRef, signature, signature, nil,
-                                  message, newTree, buffer.count, buffer.baseAddress)
-            }
-            if created == GIT_EMODIFIED.rawValue { continue }
-            try check("git_commit_create(\(notesRef))", created)
-            return
+            let left = deadline - Repository.monotonicMilliseconds()
+            if left <= 0 || attempts >= Repository.maxNotesAttempts { break }
+            usleep(UInt32(min(Int.random(in: backoff / 2...backoff) * 1000 + Int.random(in: 0...500), left * 1000)))
+            backoff = min(backoff * 2, 64)
+        } while true
+        let staleLock = lastFailure.code == GIT_ELOCKED.rawValue
+            ? " (a \(notesRef).lock older than any push was left by a process that died: an admin removes it)" : ""
+        throw GitError(function: lastFailure.function, code: lastFailure.code,
+                       message: "\(notesRef) stayed busy under concurrent pushes; gave up after \(attempts) tries: \(lastFailure.message)\(staleLock)")
+    }
+
+    /// How long one push may wait for the notes ref in all, and how many tries it gets.
+    public static let notesTimeoutMilliseconds = 10_000
+    static let maxNotesAttempts = 1_000
+
+    /// True for the failures another writer of the notes ref causes, which pass once it is done.
+    static func isContention(_ code: Int32) -> Bool {
+        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue || code == GIT_EEXISTS.rawValue
+    }
+
+    /// A notes commit holding `texts` added to the notes at `tip` (nil: no notes yet); no ref moved.
+    private func notesCommit(on tip: git_oid?, order: [String], texts: [String: String],
+                             signature: UnsafeMutablePointer<git_signature>?) throws(GitError) -> git_oid {
+        var parent: OpaquePointer?
+        var tree: OpaquePointer?
+        defer { git_commit_free(parent); git_tree_free(tree) }
+        if var tip {
+            try check("git_commit_lookup", git_commit_lookup(&parent, handle, &tip))
+            try check("git_commit_tree", git_commit_tree(&tree, parent))
         }
-        throw GitError(function: "git_commit_create", code: GIT_EMODIFIED.rawValue,
-                       message: "\(notesRef) kept moving under concurrent pushes; gave up after 20 tries")
+        var treeID = hasFanout(tree)
+            ? try fanoutNotesTree(after: parent!, order: order, texts: texts, signature: signature)
+            : try flatNotesTree(tree, order: order, texts: texts)
+        var newTree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &treeID))
+        defer { git_tree_free(newTree) }
+        var commitID = git_oid()
+        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+        let message = Repository.notesMessage(commits: order.count)
+        let created = parents.withUnsafeMutableBufferPointer { buffer in
+            git_commit_create(&commitID, handle, nil, signature, signature, nil, message, newTree, buffer.count, buffer.baseAddress)
+        }
+        try check("git_commit_create", created)
+        return commitID
+    }
+
+    /// A failure to write the notes ref, naming the refs that block it when a ref beneath it
+    /// (pushed by an earlier version, or made by hand) has made it a directory.
+    private func notesFailure(_ error: GitError, notesRef: String) -> GitError {
+        var iterator: OpaquePointer?
+        guard git_reference_iterator_glob_new(&iterator, handle, notesRef + "/*") == 0 else { return error }
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        var name: UnsafePointer<CChar>?
+        while names.count < 5, git_reference_next_name(&name, iterator) == 0, let name {
+            names.append(escapedForTerminal(String(cString: name)))
+        }
+        guard !names.isEmpty else { return error }
+        return GitError(function: error.function, code: error.code, message: error.message + "; "
+                        + names.joined(separator: ", ") + " stands in its way: an admin removes it on the server with git update-ref -d NAME")
+    }
+
+    static func monotonicMilliseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 
     /// The message of PushGuard's notes commits (libgit2's own default names libgit2, not who
@@ -464,7 +525,7 @@ extension Repository {
                 try check("git_blob_lookup", git_blob_lookup(&blob, handle, git_tree_entry_id(entry)))
                 defer { git_blob_free(blob) }
                 let existing = String(decoding: UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: Int(git_blob_rawsize(blob))), as: UTF8.self)
-                text = existing.hasSuffix("\n") ? existing + "\n" + text : existing + "\n\n" + text
+                text = DeployNoteText.appending(text, to: existing)
             }
             var blobID = git_oid()
             let bytes = Array(text.utf8)
@@ -494,7 +555,7 @@ extension Repository {
             if read == 0 {
                 let earlier = git_note_message(existing).map { String(cString: $0) } ?? ""
                 git_note_free(existing)
-                text = earlier.hasSuffix("\n") ? earlier + "\n" + text : earlier + "\n\n" + text
+                text = DeployNoteText.appending(text, to: earlier)
             } else if read != GIT_ENOTFOUND.rawValue {
                 try check("git_note_commit_read", read)
             }

@@ -24,11 +24,11 @@ enum PostReceiveHook {
             handoff.removeDirectoryIfEmpty()
         }
         let pusher = Identity.pusher(environment: environment)
-        guard let record = handoff.find(pusher: pusher, options: .some(PushOptions.passed(environment: environment)),
-                                        updates: updates)
+        let passed = PushOptions.passed(environment: environment)
+        guard let record = handoff.find(pusher: pusher, options: .some(passed), updates: updates)
             ?? handoff.find(pusher: pusher, options: nil, updates: updates) else {
-            // No mapped ref was let through in this push (or PushGuard did not decide it).
-            return 0
+            // Normal when no ref PushGuard checks moved; otherwise the decision is lost: say so.
+            return missingHandoff(updates, server: server, pusher: pusher, passed: passed, environment: environment)
         }
         handoff.remove(record.path)
         let deploys = DeployRecord.happened(record.deploys, updated: updates)
@@ -46,6 +46,36 @@ enum PostReceiveHook {
             warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedForTerminal(StoreFailure(error).message))
         }
         printError(warnings)
+        return 0
+    }
+
+    /// No hand-over record for this push: when refs PushGuard checks moved, their deploys get
+    /// no note and no `deployed` record of their decision. The pusher is told which refs and
+    /// why, and each gets a `deployed` audit record whose reason says the decision is unknown.
+    static func missingHandoff(_ updates: [RefUpdate], server: ServerRepository, pusher: String, passed: [String]?,
+                               environment: @escaping (String) -> String?) -> Int32 {
+        let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+        let missed = updates.compactMap { update in decider.checkedEnvironmentName(of: update).map { (update, $0) } }
+        Trace.mark("no hand-over: checked which moved refs needed one")
+        guard !missed.isEmpty else { return 0 }
+        let why = "the hand-over from pre-receive is missing ("
+            + server.handoff.whyMissing(pusher: pusher, options: passed, updates: updates) + ")"
+        let time = Clock.timestamp()
+        let records = missed.map { update, name in
+            AuditRecord(time: time, app: server.app, environment: name, ref: update.ref, oldID: update.oldID,
+                        newID: update.newID, pusher: pusher, decision: .deployed, findings: [],
+                        reason: "decision unknown: " + why, configVersion: 0)
+        }
+        let shown = missed.prefix(5).map { escapedForTerminal($0.0.ref) }.joined(separator: ", ")
+            + (missed.count > 5 ? " and \(missed.count - 5) more" : "")
+        var line = Report.prefix + "warning: deploy of " + shown + " not recorded and no note written: " + escapedForTerminal(why)
+        do {
+            try store.get().appendAudit(records)
+            line += "; the audit log has it as deployed, decision unknown"
+        } catch {
+            line += "; nor could the audit log record it: " + escapedForTerminal(StoreFailure(error).message)
+        }
+        printError([line])
         return 0
     }
 

@@ -10,7 +10,7 @@ import PushGuardSystem
 /// ref lines — never by a process id: GitLab's Gitaly starts the hooks of many pushes from one
 /// long-lived process. post-receive is told only the refs that moved, so when its own key finds
 /// nothing it takes the newest record of the same pusher that covers all of its refs.
-/// Records of pushes that never reach post-receive age out.
+/// Records of pushes that never reach post-receive age out after a day.
 struct PushHandoff {
     /// The first line of a record.
     struct Header: Equatable {
@@ -30,9 +30,14 @@ struct PushHandoff {
 
     let directory: String
 
-    /// A push that has not reached post-receive within ten minutes never will (between the two
-    /// hooks git only runs the update hooks and moves refs).
-    static let staleAfterSeconds = 600
+    /// A record this old is taken for one of a push that will never reach post-receive
+    /// (refused by a later hook, or killed). Between the two hooks git only runs the update
+    /// hooks and moves refs, which takes seconds; the bound is a day, not minutes, so that a
+    /// slow update hook or a wall clock stepped forward (mtimes are wall-clock times) does not
+    /// remove the record of a push still running, whose post-receive would then write no note.
+    /// Process ids cannot tell: under Gitaly one long-lived process runs every push's hooks.
+    /// A post-receive that finds no record for refs PushGuard checks says so (`whyMissing`).
+    static let staleAfterSeconds = 24 * 3600
     /// Hand-over records are small; anything larger was not written by PushGuard.
     static let maxRecordBytes = 64 << 20
 
@@ -123,6 +128,20 @@ struct PushHandoff {
             if best == nil || time > best!.time { best = (record, time) }
         }
         return best?.record
+    }
+
+    /// Why `find` found no record for a push whose refs PushGuard checks: for the pusher's
+    /// warning. Runs only then (it reads every record).
+    func whyMissing(pusher: String, options: [String]?, updates: [RefUpdate]) -> String {
+        let name = PushHandoff.key(pusher: pusher, options: options, updates: updates) + ".push"
+        if Files.exists(directory + "/" + name) {
+            return "its record pushguard-push/\(name) cannot be read"
+        }
+        let names = Files.entries(of: directory).filter { $0.hasSuffix(".push") }
+        let unreadable = names.filter { read(directory + "/" + $0) == nil }.count
+        return "no record of this push in pushguard-push/"
+            + (unreadable > 0 ? ", and \(unreadable) record(s) there cannot be read" : "")
+            + "; a record is removed by post-receive, by hand, or by a later push once it looks older than \(PushHandoff.staleAfterSeconds / 3600) hours"
     }
 
     /// Reads one record; nil when absent or not written by PushGuard.

@@ -133,9 +133,9 @@ final class GitolitePushGuardTests: XCTestCase {
         XCTAssertTrue(note.output.contains("pushguard: accepted deploy of billing to production"), note.output)
         XCTAssertTrue(try sandbox.pushguard("status", "--app", "billing").stdout.contains("by alice"))
 
-        // A hand-over left by carol's refused push ages out on a later push.
+        // A hand-over left by carol's refused push ages out (after a day) on a later push.
         let handoff = repo + "/pushguard-push"
-        _ = server.asGitUser(["sh", "-c", "touch -d '1 hour ago' \(handoff)/*.push 2>/dev/null; true"])
+        _ = server.asGitUser(["sh", "-c", "touch -d '25 hours ago' \(handoff)/*.push 2>/dev/null; true"])
         try sandbox.commit(in: alice, files: ["more.txt": "more"], message: "more")
         XCTAssertEqual(try server.git(as: .alice, "push", "origin", "HEAD:refs/heads/main", in: alice, sandbox: sandbox).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: handoff), "nothing is left behind")

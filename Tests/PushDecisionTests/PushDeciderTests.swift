@@ -65,6 +65,22 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertEqual(push.decide([update("refs/notes/commits")]).exitStatus, 0, "other notes are the team's own")
     }
 
+    func testRefsBeneathOrBesidePushGuardsNotesRefAreRefusedToo() {
+        let push = Push()
+        for ref in ["refs/notes/pushguard/anything", "refs/notes/pushguard/a/b", "refs/notes", "refs/notes/PushGuard", "refs/Notes/pushguard/x"] {
+            for pushed in [update(ref), update(ref, to: zero)] {
+                let decision = push.decide([update("refs/heads/feature"), pushed])
+                XCTAssertEqual(decision.exitStatus, 1, ref)
+                XCTAssertEqual(decision.outcomes.map(\.decision), [.accepted, .rejected], ref)
+                XCTAssertTrue(decision.lines.contains { $0.hasPrefix("pushguard: refusing \(ref): ") && $0.contains("refs/notes/pushguard") },
+                              "\(ref): \(decision.lines)")
+            }
+        }
+        for ref in ["refs/notes/pushguard-old", "refs/notes/pushguards", "refs/heads/notes/pushguard/x", "refs/notes/commits"] {
+            XCTAssertEqual(push.decide([update(ref)]).exitStatus, 0, "\(ref) does not collide with the notes ref")
+        }
+    }
+
     func testAPushDeployingMoreRefsThanTheLimitIsRefusedWithoutReadingAnything() {
         var push = Push()
         push.settings = mapped([("production", ["refs/heads/release/*"])])

@@ -79,8 +79,28 @@ final class PushHandoffTests: XCTestCase {
                                            updates: [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]))
         handoff.removeStale(now: Clock.epochSeconds() + 60)
         XCTAssertTrue(Files.exists(path), "a push in progress is kept")
+        // A slow update hook, or the wall clock stepped forward: still kept.
+        handoff.removeStale(now: Clock.epochSeconds() + 11 * 60)
+        XCTAssertTrue(Files.exists(path), "a record eleven minutes old may still be needed")
+        handoff.removeStale(now: Clock.epochSeconds() + 23 * 3600)
+        XCTAssertTrue(Files.exists(path))
         handoff.removeStale(now: Clock.epochSeconds() + PushHandoff.staleAfterSeconds + 5)
         XCTAssertFalse(Files.exists(path))
+    }
+
+    func testWhyARecordIsMissingNamesAnUnreadableRecord() throws {
+        let handoff = PushHandoff(gitDirectory: gitDirectory)
+        let updates = [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]
+        XCTAssertTrue(handoff.whyMissing(pusher: "alice", options: nil, updates: updates)
+            .hasPrefix("no record of this push in pushguard-push/; "))
+        let path = try handoff.begin(.init(app: "x", pusher: "alice", options: nil, updates: updates))
+        try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertNil(handoff.find(pusher: "alice", options: .some(nil), updates: updates))
+        let key = PushHandoff.key(pusher: "alice", options: nil, updates: updates)
+        XCTAssertEqual(handoff.whyMissing(pusher: "alice", options: nil, updates: updates),
+                       "its record pushguard-push/\(key).push cannot be read")
+        XCTAssertTrue(handoff.whyMissing(pusher: "bob", options: nil, updates: updates)
+            .hasPrefix("no record of this push in pushguard-push/, and 1 record(s) there cannot be read; "))
     }
 
     func testAPlantedLinkIsNeitherFollowedNorRead() throws {

@@ -40,6 +40,28 @@ public struct PushDecider {
     /// note could forge "accepted deploy", a deletion could erase the record).
     public static let notesRef = "refs/notes/pushguard"
 
+    /// Why a pushed ref must not be written because of PushGuard's notes ref, or nil. The notes
+    /// ref itself; any ref beneath it (`refs/notes/pushguard/x` makes the notes ref a directory,
+    /// and from then on no note can be written); and, for servers on a case-insensitive file
+    /// system, any spelling of these in other case. Creations, updates and deletions alike.
+    public static func notesRefConflict(_ ref: String) -> String? {
+        func lowered(_ text: String) -> [UInt8] {
+            text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        }
+        let name = lowered(ref), notes = lowered(notesRef)
+        if name == notes {
+            return (ref == notesRef ? "" : "on a case-insensitive file system it is " + notesRef + ": ")
+                + "PushGuard's deploy notes are written by its post-receive hook, not pushed"
+        }
+        if name.count > notes.count, name.starts(with: notes + [UInt8(ascii: "/")]) {
+            return "a ref beneath " + notesRef + " would make it a directory, and PushGuard's post-receive could write no deploy note again"
+        }
+        if notes.count > name.count, notes.starts(with: name + [UInt8(ascii: "/")]) {
+            return "a ref named " + escapedForTerminal(ref) + " would leave no room for " + notesRef + ", where PushGuard's post-receive writes its deploy notes"
+        }
+        return nil
+    }
+
     /// More refs than this deploying in one push are refused: each costs an evaluation,
     /// lines and records, and no real deploy needs more.
     public static let maxMappedRefs = 2000
@@ -51,20 +73,33 @@ public struct PushDecider {
         return readers.symbolicTarget(ref).flatMap { settings.environment(for: $0) }
     }
 
+    /// The environment a pushed ref is checked for, or nil when it is not checked: deletions
+    /// are never blocked; unmapped refs and mode off are not checked. (post-receive asks this
+    /// to know which moved refs must have a decision handed over.)
+    func checkedEnvironment(of update: RefUpdate) -> EnvironmentSettings? {
+        guard !update.isDeletion, let environment = environment(for: update.ref),
+              settings.mode(of: environment) != .off else { return nil }
+        return environment
+    }
+
+    /// The name of the environment a pushed ref deploys to when PushGuard decides it; nil when
+    /// the ref is not checked (unmapped, a deletion, mode off) or refused as PushGuard's notes.
+    public func checkedEnvironmentName(of update: RefUpdate) -> String? {
+        PushDecider.notesRefConflict(update.ref) == nil ? checkedEnvironment(of: update)?.name : nil
+    }
+
     public func decide(_ updates: [RefUpdate]) -> PushDecision {
         var outcomes: [RefOutcome?] = Array(repeating: nil, count: updates.count)
         var lines: [String] = []
         var byEnvironment: [(environment: EnvironmentSettings, indices: [Int])] = []
         var mapped = 0
         for (index, update) in updates.enumerated() {
-            if update.ref == PushDecider.notesRef {
+            if let conflict = PushDecider.notesRefConflict(update.ref) {
                 outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .rejected)
-                lines.append(Report.prefix + "refusing " + PushDecider.notesRef + ": PushGuard's deploy notes are written by its post-receive hook, not pushed")
+                lines.append(Report.prefix + "refusing " + escapedForTerminal(update.ref) + ": " + conflict)
                 continue
             }
-            // Deletions are never blocked; unmapped refs and mode off are not checked.
-            guard !update.isDeletion, let environment = environment(for: update.ref),
-                  settings.mode(of: environment) != .off else {
+            guard let environment = checkedEnvironment(of: update) else {
                 outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .accepted)
                 continue
             }
