@@ -179,7 +179,9 @@ final class SQLiteConnection: SQLConnection {
             return SQLError(message: "another process kept the store locked for longer than pushguard.timeout (\(busyTimeoutMilliseconds) ms)",
                             sql: nil, timedOut: true)
         }
-        return SQLError(message: message, sql: sql)
+        var error = SQLError(message: message, sql: sql)
+        error.notADatabase = code & 0xff == SQLITE_NOTADB
+        return error
     }
 }
 
