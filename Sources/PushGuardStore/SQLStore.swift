@@ -50,9 +50,11 @@ public final class SQLStore: AdminStore {
             let connection = try SQLiteConnection(path: path, create: create && file == nil, noFollow: Identity.isRoot,
                                                   busyTimeoutMilliseconds: timeoutMilliseconds)
             Trace.mark("SQLite opened")
-            // The git user can write the file root opens: functions not marked innocuous are
-            // not run from its schema (triggers, views, defaults).
-            if Identity.isRoot { try connection.distrustSchema() }
+            // The git user can write the file root opens, and a group member's hook may open
+            // the owner's: SQLite's defences are on for every connection (defensive mode, no
+            // untrusted functions, triggers or views from the schema). Flags only: the hook's
+            // cost did not measurably change (README, "Security and reliability").
+            try connection.harden()
             let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
             try store.migrateSQLite(connection, create: create)
             return store
