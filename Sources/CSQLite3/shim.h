@@ -7,8 +7,17 @@ static inline void (*pushguard_sqlite_transient(void))(void *) { return SQLITE_T
 static inline int pushguard_sqlite_no_checkpoint_on_close(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }
-static inline int pushguard_sqlite_distrust_schema(sqlite3 *db) {
-    return sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+/* SQLite's defences for a database file someone else may have written (SQLiteConnection.harden):
+ * defensive mode (no writable_schema, no journal_mode=OFF, no writes to shadow tables or
+ * sqlite_dbpage: ordinary SQL cannot corrupt the file), functions not marked innocuous are not run
+ * from the schema, and no trigger or view in the file is run (PushGuard's schema has neither).
+ * Each is a flag on the connection: no statement is parsed, nothing is read. */
+static inline int pushguard_sqlite_harden(sqlite3 *db) {
+    int code = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+    if (code == SQLITE_OK) code = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+    if (code == SQLITE_OK) code = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)0);
+    if (code == SQLITE_OK) code = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, (int *)0);
+    return code;
 }
 /* The WAL is checkpointed into the database and truncated after a commit that leaves this many
  * pages in it (see SQLiteConnection). The checkpoint never waits: while another connection

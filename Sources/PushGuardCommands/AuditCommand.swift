@@ -22,8 +22,8 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let store = try storeOptions.openAdminStore(try storeOptions.settings())
         // Escaped in every format: records written before the store kept escaped text (or by
-        // another tool) may hold raw control characters.
-        let records = try store.audit(app: app, environment: environment, limit: limit).map(\.escaped)
+        // another tool) may hold raw control characters. Stored escapes are not escaped again.
+        let records = try store.audit(app: app, environment: environment, limit: limit).map(\.readBack)
         if json {
             print(JSONValue.array(records.map(\.json)).encoded(pretty: true))
             return
@@ -34,12 +34,12 @@ struct AuditCommand: ParsableCommand {
         }
         var rows = [["TIME", "APP/ENV", "REF", "COMMIT", "DECISION", "PUSHER", "FINDINGS", "REASON"]]
         for record in records {
-            let findings = record.findings.prefix(5).map(\.text).joined(separator: ", ")
+            let findings = record.findings.prefix(5).map(\.storedText).joined(separator: ", ")
                 + (record.findings.count > 5 ? ", +\(record.findings.count - 5)" : "")
-            rows.append([record.time, escapedForTerminal(record.app) + "/" + escapedForTerminal(record.environment),
-                         escapedForTerminal(record.ref), String(record.newID.prefix(10)), record.decision.rawValue,
-                         escapedForTerminal(record.pusher), findings.isEmpty ? "-" : findings,
-                         shortenedAtWord(escapedForTerminal(record.reason), limit: 80)])
+            rows.append([record.time, record.app + "/" + record.environment,
+                         record.ref, String(record.newID.prefix(10)), record.decision.rawValue,
+                         record.pusher, findings.isEmpty ? "-" : findings,
+                         shortenedAtWord(record.reason, limit: 80)])
         }
         print(table(rows))
     }

@@ -104,7 +104,7 @@ struct StatusCommand: ParsableCommand {
             let instances = state.instances.isEmpty ? "none"
                 : "\(state.instances.count)" + (draining > 0 ? " (\(draining) draining)" : "")
             let deploy = summary.deploy.map { record in
-                "\(record.newID.prefix(12)) by \(escapedForTerminal(record.pusher)) at \(escapedForTerminal(record.time))"
+                "\(record.newID.prefix(12)) by \(escapedControls(record.pusher)) at \(escapedControls(record.time))"
             } ?? "none"
             rows.append([escapedForTerminal(state.app) + "/" + escapedForTerminal(state.environment), sync, instances, deploy])
             marks.append(summary.unsynchronized == 0 ? .green : .red)
@@ -170,13 +170,13 @@ private func lastDeployLine(_ record: AuditRecord?) -> String {
     case .accepted: how = "in sync"
     case .synced: how = "synced in the push"
     case .warned: how = "with warning: " + (record.findings.isEmpty ? "store unavailable" : "\(record.findings.count) key(s) out of sync")
-    case .overridden: how = "overridden" + (record.reason.isEmpty ? "" : ": " + escapedForTerminal(String(record.reason.prefix(80))))
+    case .overridden: how = "overridden" + (record.reason.isEmpty ? "" : ": " + escapedControls(String(record.reason.prefix(80))))
     case .rejected: how = "rejected"
     // post-receive's record: the reason starts with the decision it carried out.
-    case .deployed: how = record.reason.isEmpty ? "in sync" : escapedForTerminal(String(record.reason.prefix(80)))
+    case .deployed: how = record.reason.isEmpty ? "in sync" : escapedControls(String(record.reason.prefix(80)))
     case .registered, .removed: how = record.decision.rawValue  // not deploys; never selected as one
     }
-    return "  last deploy: \(record.newID.prefix(12)) (\(escapedForTerminal(record.ref))) at \(escapedForTerminal(record.time)) by \(escapedForTerminal(record.pusher)), \(how)"
+    return "  last deploy: \(record.newID.prefix(12)) (\(escapedControls(record.ref))) at \(escapedControls(record.time)) by \(escapedControls(record.pusher)), \(how)"
 }
 
 /// The first 12 hex digits of a keyed digest: enough to compare, useless to guess from.

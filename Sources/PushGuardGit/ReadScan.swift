@@ -25,12 +25,41 @@ public struct ReadScan: Sendable {
     public var added: [EnvironmentRead] = []
     /// Changed files the scanner reads that were scanned.
     public var scannedFiles = 0
-    /// Changed files left out because a blob was over `EnvironmentReadScanner.maxFileSize`.
+    /// Changed files whose new version was over `EnvironmentReadScanner.maxFileSize`: not scanned.
     public var tooLarge: [String] = []
-    /// Changed files left out because the push's budget was spent.
+    /// Changed files whose new version was not scanned because the push's budget was spent.
     public var overBudget = 0
+    /// Changed files whose old version was not read (over `maxFileSize`, or the push's budget
+    /// was spent): their new reads were not compared with it, so a read the old version already
+    /// had may be reported as new.
+    public var oldTooLarge: [String] = []
+    public var oldOverBudget = 0
     /// Why the scan could not be done at all, if it could not.
     public var failure: String?
+
+    /// The pusher's warnings about what this scan of `range` (`BASE..NEW`) did not read, each
+    /// saying exactly what: new versions not scanned (a new read in them is not seen), or old
+    /// versions not compared with (a read they already had may be reported as new).
+    public func notes(range: String) -> [String] {
+        var notes: [String] = []
+        if let failure {
+            notes.append("new environment-variable reads in \(range) not checked: \(failure)")
+        }
+        let limits = "a push scans at most \(ScanBudget.maxFiles) files and \(ScanBudget.maxBytes >> 20) MiB"
+        if !tooLarge.isEmpty {
+            notes.append("\(tooLarge.count) changed file(s) in \(range) over \(EnvironmentReadScanner.maxFileSize) bytes not scanned for new environment-variable reads (first: \(escapedForTerminal(tooLarge[0])))")
+        }
+        if overBudget > 0 {
+            notes.append("\(overBudget) changed file(s) in \(range) not scanned for new environment-variable reads: \(limits); push in smaller steps to have them checked")
+        }
+        if !oldTooLarge.isEmpty {
+            notes.append("\(oldTooLarge.count) changed file(s) in \(range) not compared with their old versions, over \(EnvironmentReadScanner.maxFileSize) bytes (first: \(escapedForTerminal(oldTooLarge[0]))): a read the old versions already had may be reported as new")
+        }
+        if oldOverBudget > 0 {
+            notes.append("\(oldOverBudget) changed file(s) in \(range) not compared with their old versions (\(limits)): a read the old versions already had may be reported as new; push in smaller steps to have them compared")
+        }
+        return notes
+    }
 }
 
 extension Repository {
@@ -122,7 +151,11 @@ extension Repository {
         /// chain for it), so the size is asked only when the limited read failed: it tells a
         /// blob too large from one whose delta base was larger, which is read again without the
         /// limit, as any blob within the file limit was before.
-        func read<Result>(_ id: git_oid, path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> BlobRead<Result> {
+        func read<Result>(_ id: git_oid, path: String, old: Bool = false, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> BlobRead<Result> {
+            func tooLarge() -> BlobRead<Result> {
+                if old { scan.oldTooLarge.append(path) } else { scan.tooLarge.append(path) }
+                return .tooLarge
+            }
             var oid = id
             var blob: OpaquePointer?
             pushguard_set_allocation_limit(EnvironmentReadScanner.maxFileSize + 1)
@@ -131,20 +164,14 @@ extension Repository {
             if status != 0 {
                 var bytes = 0, type = GIT_OBJECT_ANY
                 guard git_odb_read_header(&bytes, &type, odb, &oid) == 0 else { return .unreadable }
-                if bytes > EnvironmentReadScanner.maxFileSize {
-                    scan.tooLarge.append(path)
-                    return .tooLarge
-                }
+                if bytes > EnvironmentReadScanner.maxFileSize { return tooLarge() }
                 if bytes > budget.bytes { return .overBudget }
                 status = git_blob_lookup(&blob, handle, &oid)
                 guard status == 0 else { return .unreadable }
             }
             defer { git_blob_free(blob) }
             let length = Int(git_blob_rawsize(blob))
-            if length > EnvironmentReadScanner.maxFileSize {
-                scan.tooLarge.append(path)
-                return .tooLarge
-            }
+            if length > EnvironmentReadScanner.maxFileSize { return tooLarge() }
             if length > budget.bytes { return .overBudget }
             budget.bytes -= length
             guard length > 0, let raw = git_blob_rawcontent(blob) else { return .read(body(UnsafeBufferPointer(start: nil, count: 0))) }
@@ -188,7 +215,7 @@ extension Repository {
             for file in scanned {
                 if unsettled.isEmpty { break }
                 guard let old = file.old else { continue }
-                let outcome = read(old, path: file.path) { contents -> [EnvironmentRead] in
+                let outcome = read(old, path: file.path, old: true) { contents -> [EnvironmentRead] in
                     guard EnvironmentReadScanner.mayRead(anyOf: unsettled, in: contents) else { return [] }
                     return EnvironmentReadScanner.reads(in: contents, path: file.path, ignore: ignore)
                 }
@@ -200,7 +227,7 @@ extension Repository {
                 case .unreadable:
                     if file.new == nil { budget.files -= 1 }
                 case .overBudget:
-                    scan.overBudget += 1
+                    scan.oldOverBudget += 1
                 case .tooLarge:
                     break
                 }

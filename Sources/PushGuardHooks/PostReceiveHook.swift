@@ -43,7 +43,7 @@ enum PostReceiveHook {
         do {
             try LazyStore(settings: server.settings).get().appendAudit(records)
         } catch {
-            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedForTerminal(StoreFailure(error).message))
+            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedControls(StoreFailure(error).message))
         }
         printError(warnings)
         return 0
@@ -80,7 +80,7 @@ enum PostReceiveHook {
     }
 
     private static func warn(_ text: String) -> Int32 {
-        printError([Report.prefix + "warning: " + escapedForTerminal(text)])
+        printError([Report.prefix + "warning: " + escapedControls(text)])
         return 0
     }
 }

@@ -41,7 +41,7 @@ enum PrePushHook {
     }
 
     private static func notChecked(_ why: String, prefixed: Bool = true) -> Int32 {
-        printError([Report.prefix + (prefixed ? "not checked before upload: " : "") + escapedForTerminal(why)])
+        printError([Report.prefix + (prefixed ? "not checked before upload: " : "") + escapedControls(why)])
         return 0
     }
 }

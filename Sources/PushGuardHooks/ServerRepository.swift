@@ -52,6 +52,6 @@ struct HookFailure: Error, CustomStringConvertible {
 
 /// Prints `pushguard: refusing: …` and returns the status that refuses.
 func refuse(_ why: String, status: Int32 = 2) -> Int32 {
-    printError([Report.prefix + "refusing: " + escapedForTerminal(why)])
+    printError([Report.prefix + "refusing: " + escapedControls(why)])
     return status
 }

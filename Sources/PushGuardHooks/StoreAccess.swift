@@ -115,18 +115,8 @@ final class LiveReadScanner {
         if let known = scans[pair] { return known }
         let scan = repository.addedReads(base: base, new: update.newID, ignore: ignore, budget: &budget)
         Trace.mark("scanned \(scan.scannedFiles) changed files")
-        var notes: [String] = []
         let range = String(base.prefix(12)) + ".." + String(update.newID.prefix(12))
-        if let failure = scan.failure {
-            notes.append("new environment-variable reads in \(range) not checked: \(failure)")
-        }
-        if !scan.tooLarge.isEmpty {
-            notes.append("\(scan.tooLarge.count) changed file(s) in \(range) over \(EnvironmentReadScanner.maxFileSize) bytes not scanned for new environment-variable reads (first: \(scan.tooLarge[0]))")
-        }
-        if scan.overBudget > 0 {
-            notes.append("\(scan.overBudget) changed file(s) in \(range) not scanned for new environment-variable reads: a push scans at most \(ScanBudget.maxFiles) files and \(ScanBudget.maxBytes >> 20) MiB; push in smaller steps to have them checked")
-        }
-        let added = AddedReads(reads: scan.added, notes: notes)
+        let added = AddedReads(reads: scan.added, notes: scan.notes(range: range))
         scans[pair] = added
         return added
     }

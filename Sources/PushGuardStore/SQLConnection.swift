@@ -119,6 +119,8 @@ struct SQLError: Error, CustomStringConvertible {
     var sql: String?
     /// The database was locked or did not answer within the timeout.
     var timedOut: Bool = false
+    /// SQLite found no database in the file (SQLITE_NOTADB).
+    var notADatabase = false
 
     var description: String {
         guard let sql else { return message }

@@ -50,11 +50,13 @@ public final class SQLStore: AdminStore {
             let connection = try SQLiteConnection(path: path, create: create && file == nil, noFollow: Identity.isRoot,
                                                   busyTimeoutMilliseconds: timeoutMilliseconds)
             Trace.mark("SQLite opened")
-            // The git user can write the file root opens: functions not marked innocuous are
-            // not run from its schema (triggers, views, defaults).
-            if Identity.isRoot { try connection.distrustSchema() }
+            // The git user can write the file root opens, and a group member's hook may open
+            // the owner's: SQLite's defences are on for every connection (defensive mode, no
+            // untrusted functions, triggers or views from the schema). Flags only: the hook's
+            // cost did not measurably change (README, "Security and reliability").
+            try connection.harden()
             let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
-            try store.migrateSQLite(connection)
+            try store.migrateSQLite(connection, create: create)
             return store
         } catch {
             throw StoreError("\(name): \(location.scrub(error.description))")
@@ -151,7 +153,11 @@ public final class SQLStore: AdminStore {
     /// Schema versions: version N is reached by running `migrations[N-1]`.
     private static func migrations(_ dialect: SQLDialect) -> [[String]] { [schema(dialect)] }
 
-    private func migrateSQLite(_ sqlite: SQLiteConnection) throws(SQLError) {
+    /// Brings the schema up to date. Without `create` (hooks, commands that only read) a file
+    /// without PushGuard's schema is refused, never given one: a 0-byte `state.db` (a failed
+    /// copy, a full disk) or some other file must be a store failure, not an empty store that
+    /// says every app is unknown.
+    private func migrateSQLite(_ sqlite: SQLiteConnection, create: Bool) throws(SQLError) {
         let migrations = SQLStore.migrations(.sqlite)
         func userVersion() throws(SQLError) -> Int {
             guard let row = try sqlite.query("PRAGMA user_version", []).first else {
@@ -159,9 +165,19 @@ public final class SQLStore: AdminStore {
             }
             return Int(try row.int64("user_version"))
         }
-        let current = try userVersion()
+        let current: Int
+        do {
+            current = try userVersion()
+        } catch where error.notADatabase && !create {
+            throw SQLStore.notAStore("not a PushGuard store: file is not a database")
+        }
         if current == migrations.count { return }
         if current > migrations.count { throw newerSchema(current, migrations.count) }
+        if current == 0 && !create {
+            let pages = try sqlite.query("PRAGMA page_count", []).first?.int64("page_count") ?? 0
+            throw SQLStore.notAStore(pages == 0 ? "the file is empty (0 bytes), not a PushGuard store"
+                                                : "not a PushGuard store: an SQLite database without PushGuard's schema (user_version 0)")
+        }
         // WAL lets hooks read while another process writes; it is a property of the file, set
         // once here, before the schema. SQLite answers with the mode the file is left in, and
         // keeps the old one where WAL cannot work: an in-memory database, or a file system (or
@@ -214,6 +230,10 @@ public final class SQLStore: AdminStore {
                 try postgres.query("UPDATE pushguard_schema SET version = $1", [.integer(Int64(index + 1))])
             }
         }
+    }
+
+    private static func notAStore(_ what: String) -> SQLError {
+        SQLError(message: what + "; run `pushguard store init` if it is new, or restore it from a backup")
     }
 
     private func newerSchema(_ found: Int, _ known: Int) -> SQLError {

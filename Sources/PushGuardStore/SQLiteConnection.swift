@@ -51,11 +51,15 @@ final class SQLiteConnection: SQLConnection {
         pushguard_sqlite_checkpoint_often(handle, Int32(clamping: busyTimeoutMilliseconds))
     }
 
-    /// `PRAGMA trusted_schema = OFF` without a statement to parse: functions not marked
-    /// innocuous are not run from the schema (triggers, views, defaults).
-    func distrustSchema() throws(SQLError) {
-        let code = pushguard_sqlite_distrust_schema(handle)
-        if code != SQLITE_OK { throw failure(code, String(cString: sqlite3_errmsg(handle)), "trusted_schema = OFF") }
+    /// SQLite's defences for a file another account can write (shim.h): defensive mode
+    /// (`SQLITE_DBCONFIG_DEFENSIVE`: no `writable_schema`, no `journal_mode=OFF`, no writes
+    /// to shadow tables), `trusted_schema` off (functions not marked innocuous are not run from
+    /// the schema), and triggers and views off, so nothing planted in the schema runs when
+    /// PushGuard writes (its own schema has no trigger and no view). Flags on the connection,
+    /// set without a statement to parse.
+    func harden() throws(SQLError) {
+        let code = pushguard_sqlite_harden(handle)
+        if code != SQLITE_OK { throw failure(code, String(cString: sqlite3_errmsg(handle)), "sqlite3_db_config (defensive)") }
     }
 
     /// SQLite's process-wide settings, applied once before the first connection (shim.h).
@@ -179,7 +183,9 @@ final class SQLiteConnection: SQLConnection {
             return SQLError(message: "another process kept the store locked for longer than pushguard.timeout (\(busyTimeoutMilliseconds) ms)",
                             sql: nil, timedOut: true)
         }
-        return SQLError(message: message, sql: sql)
+        var error = SQLError(message: message, sql: sql)
+        error.notADatabase = code & 0xff == SQLITE_NOTADB
+        return error
     }
 }
 

@@ -54,9 +54,10 @@ public struct StoreURL: Equatable, Sendable {
         self.secrets = unique.sorted { $0.count > $1.count }
     }
 
-    /// `text` with every credential of this URL replaced by `***`, escaped for a terminal: for
-    /// messages from libpq or libcurl, which may quote a connection string or a host they were
-    /// given. A secret of four characters or more is replaced wherever it occurs, even inside
+    /// `text` with every credential of this URL replaced by `***`, its controls escaped for a
+    /// terminal (`escapedControls`: messages are built of parts escaped already, which are not
+    /// escaped again): for messages from libpq or libcurl, which may quote a connection string
+    /// or a host they were given. A secret of four characters or more is replaced wherever it occurs, even inside
     /// a word (a mangled message is better than a leaked password); a shorter one wherever it
     /// stands as a word of its own, so a password `x` does not turn every x into `***`.
     func scrub(_ text: String) -> String {
@@ -78,7 +79,7 @@ public struct StoreURL: Equatable, Sendable {
             }
             result = scrubbed + result[copied...]
         }
-        return escapedForTerminal(result)
+        return escapedControls(result)
     }
 
     // MARK: Parsing

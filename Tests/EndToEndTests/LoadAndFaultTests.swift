@@ -123,6 +123,50 @@ final class LoadAndFaultTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("file is not a database"), push.stderr)
     }
 
+    /// A `state.db` truncated to 0 bytes (a failed copy, a full disk) is a store that failed, per
+    /// `onStoreError`, never a fresh store the hook fills with an empty schema (which told the
+    /// pusher to register the app). Hooks and read-only commands create no schema: the file
+    /// stays 0 bytes.
+    func testEmptyStoreFileIsAStoreFailureAndStaysEmpty() throws {
+        let (repo, work) = try guardedPush()
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sandbox.storePath + suffix) }
+        _ = try sandbox.run(["truncate", "-s", "0", sandbox.storePath])
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: sandbox.storePath))?[.size] as? Int) ?? -1 }
+        XCTAssertEqual(size(), 0)
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, "onStoreError = reject by default: \(push.all)")
+        XCTAssertTrue(push.stderr.contains("the config store failed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("is empty (0 bytes), not a PushGuard store"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("run `pushguard store init` if it is new, or restore it from a backup"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("does not know"), "not told to register the app: \(push.stderr)")
+        XCTAssertEqual(size(), 0, "the hook wrote no schema")
+        let status = try sandbox.pushguard("status", "--app", "shop")
+        XCTAssertEqual(status.status, 3, status.all)
+        XCTAssertTrue(status.stderr.contains("is empty (0 bytes), not a PushGuard store"), status.all)
+        XCTAssertEqual(size(), 0, "status wrote no schema")
+        // warn: accepted, saying why.
+        try sandbox.git("config", "pushguard.onStoreError", "warn", in: repo)
+        let warned = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(warned.status, 0, warned.all)
+        XCTAssertTrue(warned.stderr.contains("is empty (0 bytes), not a PushGuard store"), warned.stderr)
+        XCTAssertEqual(size(), 0)
+        // The admin's way out creates the schema.
+        let initialized = try sandbox.pushguard("store", "init", "--user", "root")
+        XCTAssertEqual(initialized.status, 0, initialized.all)
+        XCTAssertGreaterThan(size(), 0)
+    }
+
+    /// A file that is not SQLite at all, opened by a read-only command, says the same.
+    func testNonSQLiteStoreFileNamesTheWayOut() throws {
+        try Data("not a database, just text that is long enough to be a header..........\n".utf8)
+            .write(to: URL(fileURLWithPath: sandbox.storePath))
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sandbox.storePath + suffix) }
+        let status = try sandbox.pushguard("status")
+        XCTAssertEqual(status.status, 3, status.all)
+        XCTAssertTrue(status.stderr.contains("not a PushGuard store: file is not a database"), status.all)
+        XCTAssertTrue(status.stderr.contains("restore it from a backup"), status.all)
+    }
+
     func testReadOnlyStoreStillDecidesForAnotherUser() throws {
         let (repo, work) = try guardedPush()
         // The hook runs as an unprivileged user that may read the store but not write it.

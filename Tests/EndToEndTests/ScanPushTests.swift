@@ -225,6 +225,26 @@ final class ScanPushTests: XCTestCase {
         XCTAssertFalse(push.stderr.contains("NEW_AUTH_TOKEN"), "moved, not new: \(push.stderr)")
     }
 
+    /// A NUL byte in a comment (git calls the file binary) does not hide a new read in Ruby,
+    /// Python or JavaScript: the file is scanned as the source its name says it is.
+    func testANULByteInACommentDoesNotHideANewRead() throws {
+        let (_, work) = try deployedRepository()
+        try sandbox.commit(in: work, files: [
+            "config/app.rb": "# generated \u{0} marker\nkey = ENV.fetch(\"RUBY_NEW_KEY\")\n",
+            "app/settings.py": "import os\n# generated \u{0} marker\nkey = os.environ[\"PYTHON_NEW_KEY\"]\n",
+            "src/server.js": "// generated \u{0} marker\nconst key = process.env.JS_NEW_KEY;\n",
+        ], message: "reads behind a NUL")
+        let binary = try sandbox.run(["git", "diff", "--numstat", "HEAD~1", "HEAD"], in: work)
+        XCTAssertTrue(binary.stdout.contains("-\t-\tconfig/app.rb"), "git calls it binary: \(binary.stdout)")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        let lines = refused.stderr.split(separator: "\n")
+        for (key, site) in [("RUBY_NEW_KEY", "config/app.rb:2"), ("PYTHON_NEW_KEY", "app/settings.py:3"), ("JS_NEW_KEY", "src/server.js:2")] {
+            XCTAssertTrue(lines.contains { $0.contains(key + " ") && $0.contains("missing  not set  read by \(site) (new in this push)") },
+                          "\(key)\n\(refused.stderr)")
+        }
+    }
+
     func testAChangedFileTooLargeToScanIsSaidNotSkippedInSilence() throws {
         let (_, work) = try deployedRepository()
         let large = "package main\n\n// " + String(repeating: "x", count: EnvironmentReadScanner.maxFileSize) + "\n"
@@ -251,8 +271,12 @@ final class ScanPushTests: XCTestCase {
         let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(refused.status, 0, refused.all)
         XCTAssertTrue(refused.stderr.contains("NEW_AUTH_TOKEN  missing  not set  read by cmd/generated.go:5 (new in this push)"), refused.stderr)
-        // The old version is too large to compare with, and is said to be.
-        XCTAssertTrue(refused.stderr.contains("over 524288 bytes not scanned for new environment-variable reads (first: cmd/generated.go)"), refused.stderr)
+        // The old version is too large to compare with, and is said to be (not "not scanned":
+        // the new version was).
+        XCTAssertTrue(refused.stderr.contains("1 changed file(s) in ") && refused.stderr.contains(
+            " not compared with their old versions, over 524288 bytes (first: cmd/generated.go): a read the old versions already had may be reported as new"),
+                      refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("not scanned for new environment-variable reads"), refused.stderr)
 
         // What the test is about: the pushed blob is a delta against the 600 KiB one.
         let set = try sandbox.pushguard("config", "set", "--app", "api", "--env", "production", "NEW_AUTH_TOKEN=-", "--transmit",

@@ -204,6 +204,36 @@ final class TrustBoundaryTests: XCTestCase {
         XCTAssertNil(stored.range(of: Data("\u{1b}[31m".utf8)), "raw ESC in the store")
     }
 
+    /// Characters that show as nothing or break a line (U+200B, U+2028, tag characters) in an
+    /// ack reason and a ref name are shown escaped in the pusher's `remote:` lines and the audit
+    /// table, and a literal backslash as `\\`, so the text `\x1b` is not mistaken for an ESC.
+    func testInvisibleCharactersAndBackslashesInAnAckReasonAndARefAreShownEscaped() throws {
+        let repo = try sandbox.bareRepository("billing-api")
+        let ref = "refs/heads/rel\u{200b}\u{2028}\u{E0041}"
+        try sandbox.git("config", "pushguard.production.ref", "refs/heads/rel*", in: repo)
+        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        let reason = "ok\u{200b}\u{2028}\u{E0041}\u{FEFF} E\\x1b E\u{1b}"
+        let pushed = try sandbox.push("HEAD:" + ref, from: work, options: ["pushguard.ack=" + reason])
+        XCTAssertEqual(pushed.status, 0, pushed.all)
+        let shownReason = #"ok\u{200b}\u{2028}\u{e0041}\u{feff} E\\x1b E\x1b"#
+        let shownRef = #"refs/heads/rel\u{200b}\u{2028}\u{e0041}"#
+        let remote = pushed.stderr.split(separator: "\n").filter { $0.hasPrefix("remote: pushguard:") }.joined(separator: "\n")
+        XCTAssertTrue(remote.contains("override reason: " + shownReason), remote)
+        XCTAssertTrue(remote.contains("(" + shownRef + ")"), remote)
+
+        let table = try sandbox.pushguard("audit")
+        XCTAssertEqual(table.status, 0, table.all)
+        XCTAssertTrue(table.stdout.contains(shownRef), table.stdout)
+        XCTAssertTrue(table.stdout.contains(#"ok\u{200b}\u{2028}\u{e0041}\u{feff} E\\x1b"#), table.stdout)
+        XCTAssertFalse(table.stdout.contains(#"\\\\"#), "escaped once, not twice: \(table.stdout)")
+        for (what, output) in [("remote lines", remote), ("audit table", table.stdout)] {
+            for scalar: Unicode.Scalar in ["\u{200b}", "\u{2028}", "\u{E0041}", "\u{FEFF}", "\u{1b}"] {
+                XCTAssertFalse(output.unicodeScalars.contains(scalar), "\(what): raw U+\(String(scalar.value, radix: 16))")
+            }
+        }
+    }
+
     func testAuditRecordsSentToThePlatformCarryEscapedText() throws {
         let server = try StateServer()
         defer { server.stop() }

@@ -54,14 +54,6 @@ final class ByteScanTests: XCTestCase {
         }
     }
 
-    func testContainsZeroOnlyWithinTheLimit() {
-        var bytes = [UInt8](repeating: 1, count: 20)
-        bytes[12] = 0
-        XCTAssertTrue(bytes.withUnsafeBufferPointer { ByteScan.containsZero($0, limit: 13) })
-        XCTAssertFalse(bytes.withUnsafeBufferPointer { ByteScan.containsZero($0, limit: 12) })
-        XCTAssertFalse([UInt8]().withUnsafeBufferPointer { ByteScan.containsZero($0, limit: 8000) })
-    }
-
     func testOccursFindsANameAtEveryOffsetOnly() {
         let name = "NEW_AUTH_TOKEN"
         for length in name.utf8.count...40 {

@@ -329,11 +329,23 @@ final class EnvironmentReadScannerTests: XCTestCase {
         XCTAssertFalse(EnvironmentReadScanner.platformVariables.contains("NODE_ENV"))
     }
 
-    func testBinaryAndOversizedFilesAreNotRead() {
+    /// A NUL byte (git would call the file binary) does not hide a read: a file named as source
+    /// is lexed as text, wherever the NUL is.
+    func testANULByteDoesNotStopTheScanAndOversizedFilesAreNotRead() {
         var binary = Array("os.Getenv(\"X\")\n".utf8)
         binary.append(0)
-        XCTAssertEqual(EnvironmentReadScanner.reads(in: binary, path: "a.go", ignore: .none), [])
-        // A NUL after git's first 8,000 bytes does not make the file binary.
+        XCTAssertEqual(EnvironmentReadScanner.reads(in: binary, path: "a.go", ignore: .none).map(\.name), ["X"])
+        let sources: [(path: String, text: String)] = [
+            ("config/app.rb", "# build \u{0} marker\nkey = ENV.fetch(\"RUBY_NEW\")\n"),
+            ("app/settings.py", "import os\n# build \u{0} marker\nkey = os.environ[\"PYTHON_NEW\"]\n"),
+            ("src/server.js", "// build \u{0} marker\nconst key = process.env.JS_NEW;\n"),
+        ]
+        for (path, text) in sources {
+            XCTAssertTrue(text.utf8.contains(0))
+            XCTAssertEqual(EnvironmentReadScanner.reads(in: Array(text.utf8), path: path, ignore: .none).count, 1, path)
+        }
+        // A NUL between tokens or inside a string is one more byte as well.
+        XCTAssertEqual(reads("x := os.Getenv(\"A\")\u{0}\ny := os.Getenv(\"B\u{0}\")\n", "a.go"), ["A:1"])
         var late = Array("x := os.Getenv(\"LATE\")\n".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 9000)
         late.append(0)
         XCTAssertEqual(EnvironmentReadScanner.reads(in: late, path: "a.go", ignore: .none).map(\.name), ["LATE"])

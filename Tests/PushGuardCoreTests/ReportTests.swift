@@ -119,6 +119,60 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(escapedForTerminal("\u{9b}"), "\\x9b")
     }
 
+    /// Characters that show as nothing, break a line or hide text are escaped, each on its own
+    /// and inside text: categories Cf, Zl and Zp and the tag block, as `\u{…}`.
+    func testEscapingShowsInvisibleAndFormatCharacters() {
+        let invisible: [(Unicode.Scalar, String)] = [
+            ("\u{200B}", "\\u{200b}"),   // zero width space
+            ("\u{200C}", "\\u{200c}"), ("\u{200D}", "\\u{200d}"),  // zero width (non-)joiner
+            ("\u{2028}", "\\u{2028}"),   // line separator (Zl)
+            ("\u{2029}", "\\u{2029}"),   // paragraph separator (Zp)
+            ("\u{E0000}", "\\u{e0000}"), ("\u{E0001}", "\\u{e0001}"),  // tag block: language tag
+            ("\u{E0041}", "\\u{e0041}"), ("\u{E007F}", "\\u{e007f}"),  // tag A, cancel tag
+            ("\u{FEFF}", "\\u{feff}"),   // byte order mark / zero width no-break space
+            ("\u{2060}", "\\u{2060}"), ("\u{2061}", "\\u{2061}"), ("\u{2062}", "\\u{2062}"),
+            ("\u{2063}", "\\u{2063}"), ("\u{2064}", "\\u{2064}"),  // word joiner, invisible operators
+            ("\u{180E}", "\\u{180e}"),   // Mongolian vowel separator
+            ("\u{00AD}", "\\xad"),       // soft hyphen
+            ("\u{061C}", "\\u{61c}"), ("\u{200E}", "\\u{200e}"), ("\u{2066}", "\\u{2066}"),  // bidi marks, isolates
+            ("\u{FFF9}", "\\u{fff9}"),   // interlinear annotation anchor
+        ]
+        for (scalar, shown) in invisible {
+            let text = String(Character(scalar))
+            XCTAssertEqual(escapedForTerminal(text), shown, "U+\(String(scalar.value, radix: 16))")
+            XCTAssertEqual(escapedForTerminal("ab" + text + "cd"), "ab" + shown + "cd")
+            XCTAssertEqual(escapedControls("ab" + text + "cd"), "ab" + shown + "cd")
+        }
+        // Visible text is left alone: letters, accents, emoji, CJK, a no-break space (Zs).
+        for text in ["plain ünïcode", "naïve café", "日本語", "🙂", "a\u{00A0}b", "e\u{0301}"] {
+            XCTAssertEqual(escapedForTerminal(text), text)
+        }
+    }
+
+    /// A literal backslash is `\\`, so the text `E\x1b` and `E` followed by ESC differ.
+    func testEscapingShowsALiteralBackslash() {
+        XCTAssertEqual(escapedForTerminal("E\u{1b}"), "E\\x1b")
+        XCTAssertEqual(escapedForTerminal("E\\x1b"), "E\\\\x1b")
+        XCTAssertNotEqual(escapedForTerminal("E\u{1b}"), escapedForTerminal("E\\x1b"))
+        XCTAssertEqual(escapedForTerminal("\\"), "\\\\")
+        XCTAssertEqual(escapedForTerminal("C:\\dir\\file"), "C:\\\\dir\\\\file")
+        XCTAssertEqual(escapedForTerminal("a\\u{202e}b"), "a\\\\u{202e}b")
+        XCTAssertNotEqual(escapedForTerminal("a\u{202e}b"), escapedForTerminal("a\\u{202e}b"))
+    }
+
+    /// `escapedControls`, for text that may hold escapes already: the same characters, the
+    /// backslash kept; applying it again changes nothing.
+    func testEscapingControlsOnlyKeepsEscapesAndIsIdempotent() {
+        XCTAssertEqual(escapedControls("E\u{1b}"), "E\\x1b")
+        XCTAssertEqual(escapedControls("E\\x1b"), "E\\x1b")
+        for text in ["a\u{1b}[2J\u{202e}\u{2028}\u{200b}\u{E0041}b\\c", "plain", "E\\x1b", escapedForTerminal("x\\\u{7}")] {
+            let once = escapedControls(text)
+            XCTAssertEqual(escapedControls(once), once)
+            XCTAssertFalse(once.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.properties.generalCategory == .format })
+        }
+        XCTAssertEqual(escapedControls(escapedForTerminal("x\\\u{7}")), "x\\\\\\x07", "an escaped text is shown as escaped once")
+    }
+
     func testShellQuotingOnlyWhenNeeded() {
         XCTAssertEqual(shellQuoted("billing-api"), "billing-api")
         XCTAssertEqual(shellQuoted("my app"), "'my app'")

@@ -63,14 +63,28 @@ final class CommitCostTests: DirectoryTestCase {
         XCTAssertEqual(try write(), 2)
     }
 
-    /// Opened by root, the store runs no function from its schema that is not innocuous: the
-    /// git user can write the file root opens.
-    func testRootDistrustsTheSchema() throws {
+    /// Opened by root (the tests run as root), the store is hardened against a file the git
+    /// user wrote: no function that is not innocuous runs from the schema, a trigger planted in
+    /// it does not fire, and ordinary SQL cannot rewrite the schema (defensive mode).
+    func testRootOpensTheStoreWithSQLitesDefences() throws {
+        XCTAssertTrue(Identity.isRoot, "this test is about root opening the git user's file")
         let path = directory + "/state.db"
-        let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
+        try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000).close()
+        // What the git user can do to the file: a trigger that erases every audit record.
+        let planter = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: 5000)
+        try planter.execute("CREATE TRIGGER planted AFTER INSERT ON audit BEGIN DELETE FROM audit; END")
+        planter.close()
+        let store = try SQLStore.sqlite(path: path, create: false, timeoutMilliseconds: 5000)
         defer { store.close() }
         guard let sqlite = store.connection as? SQLiteConnection else { return XCTFail("not a SQLite connection") }
-        let trusted = try sqlite.query("PRAGMA trusted_schema", []).first?.int64("trusted_schema")
-        XCTAssertEqual(trusted, Identity.isRoot ? 0 : 1)
+        XCTAssertEqual(try sqlite.query("PRAGMA trusted_schema", []).first?.int64("trusted_schema"), 0)
+        try store.appendAudit([AuditRecord(time: "2026-01-01T00:00:00Z", app: "shop", environment: "production", ref: "refs/heads/main",
+                                           oldID: "", newID: "abc", pusher: "ann", decision: .accepted, findings: [],
+                                           reason: "", configVersion: 0)])
+        XCTAssertEqual(try store.audit(app: "shop", environment: nil, limit: 10).map(\.newID), ["abc"], "the planted trigger did not run")
+        XCTAssertThrowsError(try sqlite.execute("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = sql WHERE name = 'audit'"),
+                             "defensive mode: the schema cannot be written with SQL")
+        XCTAssertEqual(try sqlite.query("PRAGMA journal_mode = OFF", []).first?.string("journal_mode"), "wal",
+                       "defensive mode: journaling cannot be turned off")
     }
 }

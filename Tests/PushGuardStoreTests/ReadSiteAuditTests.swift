@@ -20,11 +20,12 @@ final class ReadSiteAuditTests: DirectoryTestCase {
         let findings = [AuditRecord.KeyFinding(key: "NEW_AUTH_TOKEN", status: "missing", readBy: "cmd/auth.go:3"),
                         AuditRecord.KeyFinding(key: "PAYMENT_KEY", status: "missing"),
                         AuditRecord.KeyFinding(key: "X", status: "missing", readBy: "cmd/\u{1b}[2Jx.go:9")]
-        try store.appendAudit([record(findings).escaped])
+        try store.appendAudit([record(findings)])  // escaped by the store, once
         let read = try store.audit(app: "api", environment: nil, limit: 10)
         XCTAssertEqual(read.first?.findings.map(\.readBy), ["cmd/auth.go:3", nil, "cmd/\\x1b[2Jx.go:9"])
-        XCTAssertEqual(read.first?.findings.first?.text, "NEW_AUTH_TOKEN missing (read by cmd/auth.go:3)")
-        XCTAssertEqual(read.first?.findings[1].text, "PAYMENT_KEY missing")
+        XCTAssertEqual(read.first?.findings.first?.storedText, "NEW_AUTH_TOKEN missing (read by cmd/auth.go:3)")
+        XCTAssertEqual(read.first?.findings[1].storedText, "PAYMENT_KEY missing")
+        XCTAssertEqual(read.first?.findings[2].storedText, #"X missing (read by cmd/\x1b[2Jx.go:9)"#, "shown escaped once")
     }
 
     func testRowsWrittenByEarlierVersionsReadWithoutReadSites() throws {

@@ -122,16 +122,16 @@ final class TrustBoundaryUnitTests: XCTestCase {
 
     // MARK: audit records
 
-    func testEscapedAuditRecordsHoldNoControlCharactersAndEscapingTwiceChangesNothing() {
+    func testEscapedAuditRecordsHoldNoControlCharactersAndReadingBackChangesNothing() {
         let record = AuditRecord(time: "t", app: "a\u{202e}", environment: "e", ref: "refs/heads/\u{202e}x", oldID: "0", newID: "1",
-                                 pusher: "p\u{1b}", decision: .overridden,
+                                 pusher: "p\u{1b}\\x1b", decision: .overridden,
                                  findings: [.init(key: "K\u{9b}", status: "staged")], reason: "x\u{1b}[31m\u{202e}y", configVersion: 1)
         let escaped = record.escaped
         XCTAssertEqual(escaped.reason, #"x\x1b[31m\u{202e}y"#)
         XCTAssertEqual(escaped.app, #"a\u{202e}"#)
-        XCTAssertEqual(escaped.pusher, #"p\x1b"#)
+        XCTAssertEqual(escaped.pusher, #"p\x1b\\x1b"#, "ESC and the text \\x1b differ")
         XCTAssertEqual(escaped.findings.first?.key, #"K\x9b"#)
-        XCTAssertEqual(escaped.escaped, escaped)
+        XCTAssertEqual(escaped.readBack, escaped, "a stored record read back is shown as stored")
         let json = escaped.json.encoded()
         XCTAssertFalse(json.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202e}" }, json)
         XCTAssertEqual(try JSONParser.parse(json).objectValue?["reason"]?.stringValue, #"x\x1b[31m\u{202e}y"#)

@@ -192,7 +192,7 @@ public struct PushDecider {
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
-            lines.append(Report.prefix + "warning: " + escapedForTerminal(note))
+            lines.append(Report.prefix + "warning: " + escapedControls(note))
         }
         var evaluations = evaluateOnce(refs, manifests, reads) {
             Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section,
@@ -232,7 +232,7 @@ public struct PushDecider {
                     }
                 case .failed(let message, let output):
                     lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                    lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedForTerminal(message))
+                    lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedControls(message))
                     syncFailure = message
                     // Nothing was recorded as transmitted, so the evaluations stand and the
                     // environment's mode decides, as without a sync: reject refuses, warn
@@ -250,7 +250,8 @@ public struct PushDecider {
                 lines.append(line)
             }
             lines += report.lines(for: evaluation, ref: update.ref, commit: update.newID)
-            var reason = evaluation.overrideReason ?? ""
+            // Reasons are composed of escaped parts (the pusher's own words too): `AuditRecord.reason`.
+            var reason = evaluation.overrideReason.map(escapedForTerminal) ?? ""
             if let problem = evaluation.manifestProblem {
                 reason = join(reason, settings.manifestPath + " cannot be read: " + problem)
             }
@@ -316,7 +317,8 @@ public struct PushDecider {
         for update in refs {
             lines.append(Report.prefix + "push to \(app)/\(name) (\(escapedForTerminal(update.ref))) \(headline): the config store does not know \(app)/\(name)")
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil, decision: decision,
-                                       reason: join(request.options.override?.reason ?? "", "\(request.app)/\(environment.name) is not registered in the store")))
+                                       reason: join(request.options.override?.reason.map(escapedForTerminal) ?? "",
+                                                    "\(escapedForTerminal(request.app))/\(escapedForTerminal(environment.name)) is not registered in the store")))
         }
         lines.append(Report.prefix + "register it:  pushguard apps create " + shellQuoted(request.app) + " --env " + shellQuoted(environment.name))
         lines.append(Report.prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)")
@@ -335,7 +337,7 @@ public struct PushDecider {
             lines.append(Report.prefix + "push to " + target + (decision == .rejected
                 ? " rejected: the config store failed, so config sync cannot be checked"
                 : " accepted with warning: the config store failed, config sync not checked"))
-            lines.append(Report.prefix + "  " + escapedForTerminal(failure.message))
+            lines.append(Report.prefix + "  " + escapedControls(failure.message))
             lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil,
                                        decision: decision, reason: "store failed: " + failure.message,

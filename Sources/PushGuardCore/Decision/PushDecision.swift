@@ -191,11 +191,11 @@ public struct PushDecision: Equatable, Sendable {
             && audited.contains(decision.outcomes[index].update.ref + " " + decision.outcomes[index].update.newID) {
             decision.outcomes[index].decision = .rejected
             refused = true
-            decision.body.append(Report.prefix + "override of \(escapedForTerminal(decision.outcomes[index].update.ref)) refused: it cannot be recorded (\(escapedForTerminal(message)))")
+            decision.body.append(Report.prefix + "override of \(escapedForTerminal(decision.outcomes[index].update.ref)) refused: it cannot be recorded (\(escapedControls(message)))")
         }
         // A store failure already said the store failed; otherwise say the record is missing.
         if !refused && !outcomes.contains(where: { $0.storeFailure != nil }) {
-            decision.body.append(Report.prefix + "warning: audit record not written: " + escapedForTerminal(message))
+            decision.body.append(Report.prefix + "warning: audit record not written: " + escapedControls(message))
         }
         return decision
     }
@@ -212,7 +212,7 @@ public struct PushDecision: Equatable, Sendable {
             refused = true
         }
         if refused {
-            decision.body.append(Report.prefix + "refusing: this push's decision cannot be handed to post-receive (" + escapedForTerminal(message) + "); ask an admin to check the repository's pushguard-push directory")
+            decision.body.append(Report.prefix + "refusing: this push's decision cannot be handed to post-receive (" + escapedControls(message) + "); ask an admin to check the repository's pushguard-push directory")
         }
         return decision
     }

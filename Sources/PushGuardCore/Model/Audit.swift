@@ -17,10 +17,14 @@ public struct AuditRecord: Equatable, Sendable {
         /// `PATH:LINE`, as records keep a read's site.
         public static func site(_ read: EnvironmentRead) -> String { read.path + ":" + String(read.line) }
 
-        /// `KEY status`, or `KEY status (read by PATH:LINE)`, escaped: how tables and notes show it.
-        public var text: String {
-            escapedForTerminal(key) + " " + escapedForTerminal(status)
-                + (readBy.map { " (read by " + escapedForTerminal($0) + ")" } ?? "")
+        /// `KEY status`, or `KEY status (read by PATH:LINE)`, escaped: how notes show it.
+        public var text: String { text(escapedForTerminal) }
+
+        /// `text` of a finding read back from a store, which keeps it escaped (`escapedControls`).
+        public var storedText: String { text(escapedControls) }
+
+        private func text(_ escape: (String) -> String) -> String {
+            escape(key) + " " + escape(status) + (readBy.map { " (read by " + escape($0) + ")" } ?? "")
         }
     }
 
@@ -62,21 +66,33 @@ public struct AuditRecord: Equatable, Sendable {
     /// C1 and bidi controls become `\x1b`, `\u{202e}`, …). Reasons, refs, key names and pushers
     /// come from pushers and pushed content, and whoever reads the audit log (`pushguard audit`
     /// in any format, `sqlite3`, `psql`, the platform behind an HTTP or exec store) may print
-    /// it raw: this is the form that is stored, sent and printed. Escaping is idempotent, so an
-    /// escaped record read back comes out the same.
+    /// it raw: this is the form that is stored, sent and printed. Apply it once, to a new
+    /// record (a backslash becomes `\\`); `reason` is PushGuard's text built of escaped parts
+    /// (the pusher's own words escaped where they enter it), so only its controls are escaped.
     public var escaped: AuditRecord {
+        var copy = mapped(escapedForTerminal)
+        copy.reason = escapedControls(reason)
+        return copy
+    }
+
+    /// A record read back from a store, which keeps records `escaped`: whatever an older
+    /// version or another tool left raw is escaped, and escapes are not escaped again
+    /// (`escapedControls`; reading it back twice changes nothing).
+    public var readBack: AuditRecord { mapped(escapedControls) }
+
+    private func mapped(_ escape: (String) -> String) -> AuditRecord {
         var copy = self
-        copy.time = escapedForTerminal(time)
-        copy.app = escapedForTerminal(app)
-        copy.environment = escapedForTerminal(environment)
-        copy.ref = escapedForTerminal(ref)
-        copy.oldID = escapedForTerminal(oldID)
-        copy.newID = escapedForTerminal(newID)
-        copy.pusher = escapedForTerminal(pusher)
+        copy.time = escape(time)
+        copy.app = escape(app)
+        copy.environment = escape(environment)
+        copy.ref = escape(ref)
+        copy.oldID = escape(oldID)
+        copy.newID = escape(newID)
+        copy.pusher = escape(pusher)
         copy.findings = findings.map {
-            KeyFinding(key: escapedForTerminal($0.key), status: escapedForTerminal($0.status), readBy: $0.readBy.map(escapedForTerminal))
+            KeyFinding(key: escape($0.key), status: escape($0.status), readBy: $0.readBy.map(escape))
         }
-        copy.reason = escapedForTerminal(reason)
+        copy.reason = escape(reason)
         return copy
     }
 

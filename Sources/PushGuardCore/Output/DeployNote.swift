@@ -12,10 +12,10 @@ extension DeployRecord {
             lines.append((decision == .synced ? "synced in this push: " : "out of sync: ") + keys + more)
         }
         if decision == .overridden {
-            lines.append("override by \(escapedForTerminal(pusher))" + (reason.isEmpty ? "" : ": " + escapedForTerminal(reason)))
+            lines.append("override by \(escapedForTerminal(pusher))" + (reason.isEmpty ? "" : ": " + escapedControls(reason)))
         } else if !reason.isEmpty {
             // A warning's cause (a manifest that cannot be read, a sync that failed) stays with the commit.
-            lines.append("reason: " + escapedForTerminal(reason))
+            lines.append("reason: " + escapedControls(reason))
         }
         lines.append("pusher: " + escapedForTerminal(pusher))
         lines.append("time: " + escapedForTerminal(time))

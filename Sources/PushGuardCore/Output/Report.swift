@@ -46,7 +46,7 @@ public struct Report: Sendable {
         }
         // Out of sync from here on: the evaluation rejected, warned or was overridden. An
         // unreadable manifest is said first: it is why the push cannot be checked.
-        let what = evaluation.manifestProblem.map { manifestName(commit: commit) + " cannot be read: " + escapedForTerminal($0) }
+        let what = evaluation.manifestProblem.map { manifestName(commit: commit) + " cannot be read: " + escapedControls($0) }
             ?? "config not synchronized"
         var headline = evaluation.decision == .rejected ? "rejected: " + what
             : evaluation.decision == .overridden ? "accepted by override (recorded): " + what
@@ -76,7 +76,8 @@ public struct Report: Sendable {
     /// schema: the first few notes, then how many more.
     public func offSchemaLine(_ notes: [String], commit: String) -> String? {
         guard !notes.isEmpty else { return nil }
-        let shown = notes.prefix(5).map(escapedForTerminal).joined(separator: "; ")
+        // Notes quote JSON text (`jsonQuoted`, with its own backslashes): controls escaped, backslashes kept.
+        let shown = notes.prefix(5).map(escapedControls).joined(separator: "; ")
         let more = notes.count > 5 ? "; and \(notes.count - 5) more" : ""
         return Report.prefix + "warning: " + manifestName(commit: commit)
             + " is off Heroku's schema, read as Heroku reads it: " + shown + more
@@ -178,7 +179,8 @@ public struct Report: Sendable {
                               "an admin enables push options with git config receive.advertisePushOptions true (pushguard install sets it)"))
             }
         }
-        return fixes.map { Report.prefix + escapedForTerminal($0.label) + ":  " + escapedForTerminal($0.command) }
+        // Built from escaped and shell-quoted parts (`'\\''`): controls escaped, backslashes kept.
+        return fixes.map { Report.prefix + escapedControls($0.label) + ":  " + escapedControls($0.command) }
     }
 
     private func padded(_ text: String, _ width: Int) -> String {

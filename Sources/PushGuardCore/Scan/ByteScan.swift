@@ -31,12 +31,6 @@ enum ByteScan {
         return i
     }
 
-    /// True when one of the first `limit` bytes is zero (how git tells a binary file).
-    static func containsZero(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Bool {
-        firstIndex(of: 0, or: 0, in: UnsafeBufferPointer(rebasing: bytes[..<min(limit, bytes.count)]), from: 0)
-            < min(limit, bytes.count)
-    }
-
     /// The index of the first byte at or after `start` that is the ASCII letter `lower` in either
     /// case; `bytes.count` if none. (`byte | 0x20` is `lower` only for the letter's two cases.)
     static func firstIndex(ofLetter lower: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {

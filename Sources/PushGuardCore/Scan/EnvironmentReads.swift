@@ -146,9 +146,11 @@ public enum EnvironmentReadScanner {
     }
 
     /// The reads without a default in one file's contents, in file order (duplicates of a name
-    /// keep each site). [] when `scans(path:)` is false or the content is binary (a NUL byte in the
-    /// first 8,000 bytes, as git decides) or over `maxFileSize`. Platform variables and ignored
-    /// names are excluded.
+    /// keep each site). [] when `scans(path:)` is false or the content is over `maxFileSize`.
+    /// Platform variables and ignored names are excluded. A NUL byte does not stop the scan (git
+    /// calls such a file binary): a file whose name says it is source is lexed as text, where a
+    /// NUL is one more byte (in a comment, a string or between tokens), so a NUL in a comment
+    /// cannot hide a new read. The lexers take any bytes (fuzzed: `Fuzz/`).
     public static func reads(in contents: [UInt8], path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
         contents.withUnsafeBufferPointer { reads(in: $0, path: path, ignore: ignore) }
     }
@@ -156,7 +158,6 @@ public enum EnvironmentReadScanner {
     /// The same, on bytes the caller holds (a blob in libgit2's memory: no copy).
     public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
         guard bytes.count <= maxFileSize, let language = scannedLanguage(of: path, ignore: ignore) else { return [] }
-        if ByteScan.containsZero(bytes, limit: 8000) { return [] }
         if !mentionsEnv(bytes) { return [] }
         let tokens = SourceLexer.tokens(of: bytes, language: language)
         var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
