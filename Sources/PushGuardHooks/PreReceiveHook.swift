@@ -7,7 +7,7 @@ import PushGuardSystem
 /// ref. A non-zero exit refuses the whole push. Decides every mapped ref (unless the update
 /// hook checks per ref), audits every decision, and hands the deploys to post-receive.
 enum PreReceiveHook {
-    static func run(input: [UInt8], environment: @escaping (String) -> String?) -> Int32 {
+    static func run(input: [UInt8], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         let updates: [RefUpdate]
         do {
             updates = try HookInput.parse(input)
@@ -31,7 +31,8 @@ enum PreReceiveHook {
             }
             return 0
         }
-        let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+        let store = LazyStore(settings: server.settings, hookStart: started)
+        let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
         Trace.mark("pusher, push options and clock read")
         var decision = decider.decide(updates)
         Trace.mark("decided")
@@ -47,6 +48,10 @@ enum PreReceiveHook {
         Trace.mark("handed over to post-receive")
         decision = audit(decision, store: store)
         if decision.rejected, let handedOver { server.handoff.remove(handedOver) }
+        // post-receive does not ask a store that failed here again: one timeout per push.
+        if !decision.rejected, let handedOver, let failure = store.failure {
+            try? server.handoff.markStoreFailed(failure.message, in: handedOver)
+        }
         Trace.mark("audited")
         printError(decision.lines)
         Trace.mark("done")

@@ -15,25 +15,96 @@ extension StoreFailure {
 }
 
 /// Opens the store on first use and keeps it (or its failure) for the rest of the hook: one
-/// open per push, however many environments it touches.
+/// open per push, however many environments it touches. Remembers the first way the store
+/// failed, so the hook can hand it to the hooks after it (which then do not call the store
+/// again), and does not call a store again once it timed out.
 public final class LazyStore {
     private let settings: Settings
+    /// The hook's start on the monotonic clock: the HTTP and exec stores' calls share
+    /// `pushguard.timeout` from then.
+    private let hookStart: Int?
     private var opened: Result<StateStore, StoreFailure>?
+    /// The first failure of the store in this hook: opening it or any call.
+    public private(set) var failure: StoreFailure?
 
-    public init(settings: Settings) { self.settings = settings }
+    public init(settings: Settings, hookStart: Int? = nil) {
+        self.settings = settings
+        self.hookStart = hookStart
+    }
+
+    /// A store an earlier hook of the push saw fail: never opened or called in this one.
+    public init(settings: Settings, failedEarlier message: String) {
+        self.settings = settings
+        hookStart = nil
+        let failure = StoreFailure(message: message + " (failed earlier in this push; not asked again)", timedOut: true)
+        self.failure = failure
+        opened = .failure(failure)
+    }
 
     public func get() throws(StoreFailure) -> StateStore {
         if opened == nil {
             do {
-                opened = .success(try StoreOpener.open(settings.store, settings: settings, create: false))
+                let store = try StoreOpener.open(settings.store, settings: settings, create: false, hookStart: hookStart)
+                opened = .success(WatchedStore(store, owner: self))
                 Trace.mark("store opened")
             } catch {
                 var failure = StoreFailure(error)
                 failure.message += " (store from \(settings.storeSource))"
                 opened = .failure(failure)
+                self.failure = self.failure ?? failure
             }
         }
         return try opened!.get()
+    }
+
+    /// Called by `WatchedStore` for every error a call of the store threw.
+    fileprivate func failed(_ error: any Error) {
+        guard error is StoreError || error is StoreFailure else { return }
+        let failure = StoreFailure(error)
+        if self.failure == nil { self.failure = failure }
+        // A store that timed out would only make the pusher wait again.
+        if failure.timedOut { opened = .failure(failure) }
+    }
+}
+
+/// A store whose failures its `LazyStore` sees; after a time-out, calls made through a
+/// reference kept from before fail at once too.
+private final class WatchedStore: StateStore {
+    let store: StateStore
+    unowned let owner: LazyStore
+    private var timedOut: StoreFailure?
+
+    init(_ store: StateStore, owner: LazyStore) {
+        self.store = store
+        self.owner = owner
+    }
+
+    private func watch<T>(_ call: () throws -> T) throws -> T {
+        if let timedOut { throw timedOut }
+        do {
+            return try call()
+        } catch {
+            owner.failed(error)
+            if let error = error as? StoreError, error.timedOut { timedOut = StoreFailure(error) }
+            throw error
+        }
+    }
+
+    var transmitsConfig: Bool { store.transmitsConfig }
+    func state(app: String, environment: String) throws -> EnvironmentState {
+        try watch { try store.state(app: app, environment: environment) }
+    }
+    func decisionState(app: String, environment: String, named: Set<String>) throws -> EnvironmentState {
+        try watch { try store.decisionState(app: app, environment: environment, named: named) }
+    }
+    func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws -> Int64 {
+        try watch { try store.transmit(app: app, environment: environment, instances: instances, by: by, at: at) }
+    }
+    func appendAudit(_ records: [AuditRecord]) throws {
+        try watch { try store.appendAudit(records) }
+    }
+    func lastDeploy(app: String, environment: String) throws -> AuditRecord? {
+        try watch { try store.lastDeploy(app: app, environment: environment) }
     }
 }
 

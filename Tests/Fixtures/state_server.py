@@ -17,10 +17,13 @@ scenario:
   redirect-away   302 to the same port on 127.0.0.2 (another host)
   redirect-same   302 to a relative path on this host that serves a good document
   redirect-loop   302 to itself, forever
+  delayed         as good, but every API request waits 0.2 s before it is answered
+  old-server      as delayed, but without the batch form of the audit (404 on …/audit/batch)
 
-Every API request needs `Authorization: Bearer test-token` (401 otherwise). Audit and transmit
-POSTs, and every request that reaches the 127.0.0.2 listener, are kept in memory and shown by
-GET /_recorded (no token needed). The server exits when stdin closes or after 120 s.
+Every API request needs `Authorization: Bearer test-token` (401 otherwise). Audit records (one
+per POST …/audit, several per POST …/audit/batch of `{"records": […]}`), transmit POSTs, every
+API request and every request that reaches the 127.0.0.2 listener are kept in memory and shown
+by GET /_recorded (no token needed). The server exits when stdin closes or after 120 s.
 
   python3 state_server.py [--tls CERT KEY]
 """
@@ -37,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = "test-token"
 LIFETIME_SECONDS = 120
-API_PATH = re.compile(r"^(?:/[^?#]*)?/apps/([^/?#]+)/environments/([^/?#]+)/(config-state|transmit|audit)$")
+API_PATH = re.compile(r"^(?:/[^?#]*)?/apps/([^/?#]+)/environments/([^/?#]+)/(config-state|transmit|audit|audit/batch)$")
 
 lock = threading.Lock()
 states = {}          # (app, environment) -> state document (dict)
@@ -128,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             recorded["requests"].append({"method": self.command, "path": self.path,
                                          "authorized": authorization == "Bearer " + TOKEN})
+        if re.search(r"/apps/(delayed|old-server)/", self.path):
+            time.sleep(0.2)
         if authorization != "Bearer " + TOKEN:
             return self.send(401, "invalid or missing token\n", "text/plain")
         match = API_PATH.match(self.path)
@@ -138,6 +143,10 @@ class Handler(BaseHTTPRequestHandler):
         action = match.group(3)
         if action == "audit":
             return self.audit(app, environment, body)
+        if action == "audit/batch":
+            if app == "old-server":
+                return self.send(404, {"error": "no such endpoint"})
+            return self.audit_batch(app, environment, body)
         if action == "transmit":
             return self.transmit(app, environment, body)
         return self.config_state(app, environment)
@@ -153,6 +162,20 @@ class Handler(BaseHTTPRequestHandler):
             recorded["audits"].append({"app": app, "environment": environment, "record": record,
                                        "raw": body.decode("utf-8", "replace"),
                                        "contentType": self.headers.get("Content-Type")})
+        self.send(201, {"ok": True})
+
+    def audit_batch(self, app, environment, body):
+        if self.command != "POST":
+            return self.send(405, {"error": "POST only"})
+        try:
+            records = json.loads(body)["records"]
+        except (ValueError, KeyError, TypeError):
+            return self.send(400, {"error": "expected {\"records\": [...]}"})
+        with lock:
+            for record in records:
+                recorded["audits"].append({"app": app, "environment": environment, "record": record,
+                                           "raw": body.decode("utf-8", "replace"), "batch": True,
+                                           "contentType": self.headers.get("Content-Type")})
         self.send(201, {"ok": True})
 
     def transmit(self, app, environment, body):
