@@ -17,11 +17,13 @@ scenario:
   redirect-away   302 to the same port on 127.0.0.2 (another host)
   redirect-same   302 to a relative path on this host that serves a good document
   redirect-loop   302 to itself, forever
-  delayed         as good, but every API request waits 0.2 s before it is answered
+  in-sync         as good, with the staged key applied everywhere (a push is accepted)
+  delayed         as in-sync, but every API request waits 0.2 s before it is answered
   old-server      as delayed, but without the batch form of the audit (404 on …/audit/batch)
 
 Every API request needs `Authorization: Bearer test-token` (401 otherwise). Audit records (one
-per POST …/audit, several per POST …/audit/batch of `{"records": […]}`), transmit POSTs, every
+per POST …/audit, several per POST …/audit/batch of `{"records": […]}`, whose bodies are kept
+too), transmit POSTs, every
 API request and every request that reaches the 127.0.0.2 listener are kept in memory and shown
 by GET /_recorded (no token needed). The server exits when stdin closes or after 120 s.
 
@@ -44,7 +46,7 @@ API_PATH = re.compile(r"^(?:/[^?#]*)?/apps/([^/?#]+)/environments/([^/?#]+)/(con
 
 lock = threading.Lock()
 states = {}          # (app, environment) -> state document (dict)
-recorded = {"audits": [], "transmits": [], "other_host": [], "requests": []}
+recorded = {"audits": [], "batches": [], "transmits": [], "other_host": [], "requests": []}
 redirect_target = {"host": "127.0.0.2", "port": 0}
 
 
@@ -73,6 +75,10 @@ def state_of(app, environment):
         key = (app, environment)
         if key not in states:
             states[key] = good_document(app, environment)
+            if app in ("in-sync", "delayed", "old-server"):
+                for instance in states[key]["instances"]:
+                    instance["appliedVersion"] = 2
+                states[key]["appliedVersion"] = 2
         return json.loads(json.dumps(states[key]))
 
 
@@ -172,9 +178,10 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError):
             return self.send(400, {"error": "expected {\"records\": [...]}"})
         with lock:
+            recorded["batches"].append(body.decode("utf-8", "replace"))
             for record in records:
                 recorded["audits"].append({"app": app, "environment": environment, "record": record,
-                                           "raw": body.decode("utf-8", "replace"), "batch": True,
+                                           "raw": json.dumps(record), "batch": True,
                                            "contentType": self.headers.get("Content-Type")})
         self.send(201, {"ok": True})
 
