@@ -51,7 +51,11 @@ enum PostReceiveHook {
             return 0
         }
         do {
-            try LazyStore(settings: server.settings, hookStart: started).get().appendAudit(records)
+            // What pre-receive left of the push's time, but at least 1 s: the push's store
+            // calls take at most pushguard.timeout + 1 s in all.
+            let notAfter = record.header.storeDeadline.map { max($0, Clock.monotonicMilliseconds() + 1000) }
+            let store = LazyStore(settings: server.settings, hookStart: started, notAfter: notAfter)
+            try store.get().appendAudit(records)
         } catch {
             warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedForTerminal(StoreFailure(error).message))
         }

@@ -21,7 +21,9 @@ enum PreReceiveHook {
         }
         let pusher = Identity.pusher(environment: environment)
         let passed = PushOptions.passed(environment: environment)
-        let header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates)
+        let store = LazyStore(settings: server.settings, hookStart: started)
+        let header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates,
+                                        storeDeadline: store.deadline?.endMilliseconds)
         if server.settings.perRef {
             // The update hook decides each ref but gets no push options: hand them over.
             do {
@@ -31,7 +33,6 @@ enum PreReceiveHook {
             }
             return 0
         }
-        let store = LazyStore(settings: server.settings, hookStart: started)
         let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
         Trace.mark("pusher, push options and clock read")
         var decision = decider.decide(updates)

@@ -21,6 +21,9 @@ struct PushHandoff {
         /// The push options git passed; nil when none were advertised.
         var options: [String]?
         var updates: [RefUpdate]
+        /// Where the time pre-receive gave its store calls ends (`StoreDeadline`, on the
+        /// monotonic clock): post-receive gets what is left of it (at least 1 s).
+        var storeDeadline: Int? = nil
     }
 
     /// A record found on disk.
@@ -155,6 +158,7 @@ struct PushHandoff {
         let updateLines = lines[1...Int(count)].joined(separator: [UInt8(ascii: "\n")])
         guard let updates = try? HookInput.parse(Array(updateLines)) else { return nil }
         let options: [String]? = object["options"]?.arrayValue?.compactMap(\.stringValue)
+        let storeDeadline = object["storeDeadline"]?.int64Value.map { Int($0) }
         var deploys: [DeployRecord] = []
         var storeFailure: String?
         for line in lines.dropFirst(Int(count) + 1) {
@@ -167,7 +171,8 @@ struct PushHandoff {
             guard let deploy = try? DeployRecord(json: value) else { continue }
             deploys.append(deploy)
         }
-        return Record(path: path, header: Header(app: app, pusher: pusher, options: options, updates: updates), deploys: deploys,
+        return Record(path: path, header: Header(app: app, pusher: pusher, options: options, updates: updates, storeDeadline: storeDeadline),
+                      deploys: deploys,
                       storeFailure: storeFailure)
     }
 
@@ -202,6 +207,6 @@ struct PushHandoff {
             ("app", .string(header.app)), ("pusher", .string(header.pusher)),
             ("options", header.options.map { .array($0.map { .string($0) }) } ?? .null),
             ("updates", .number(String(header.updates.count))),
-        ]))
+        ] + (header.storeDeadline.map { [("storeDeadline", JSONValue.number(String($0)))] } ?? [])))
     }
 }

@@ -20,22 +20,23 @@ extension StoreFailure {
 /// again), and does not call a store again once it timed out.
 public final class LazyStore {
     private let settings: Settings
-    /// The hook's start on the monotonic clock: the HTTP and exec stores' calls share
-    /// `pushguard.timeout` from then.
-    private let hookStart: Int?
+    /// What the HTTP and exec stores' calls share: `pushguard.timeout` from the hook's start.
+    public let deadline: StoreDeadline?
     private var opened: Result<StateStore, StoreFailure>?
     /// The first failure of the store in this hook: opening it or any call.
     public private(set) var failure: StoreFailure?
 
-    public init(settings: Settings, hookStart: Int? = nil) {
+    /// `hookStart`: the hook's start on the monotonic clock; `notAfter`: where the time an
+    /// earlier hook of the push left ends. Without them each call gets the whole timeout.
+    public init(settings: Settings, hookStart: Int? = nil, notAfter: Int? = nil) {
         self.settings = settings
-        self.hookStart = hookStart
+        deadline = hookStart.map { StoreDeadline(timeoutMilliseconds: settings.timeoutMilliseconds, from: $0, notAfter: notAfter) }
     }
 
     /// A store an earlier hook of the push saw fail: never opened or called in this one.
     public init(settings: Settings, failedEarlier message: String) {
         self.settings = settings
-        hookStart = nil
+        deadline = nil
         let failure = StoreFailure(message: message + " (failed earlier in this push; not asked again)", timedOut: true)
         self.failure = failure
         opened = .failure(failure)
@@ -44,7 +45,7 @@ public final class LazyStore {
     public func get() throws(StoreFailure) -> StateStore {
         if opened == nil {
             do {
-                let store = try StoreOpener.open(settings.store, settings: settings, create: false, hookStart: hookStart)
+                let store = try StoreOpener.open(settings.store, settings: settings, create: false, deadline: deadline)
                 opened = .success(WatchedStore(store, owner: self))
                 Trace.mark("store opened")
             } catch {
@@ -71,7 +72,8 @@ public final class LazyStore {
 /// reference kept from before fail at once too.
 private final class WatchedStore: StateStore {
     let store: StateStore
-    unowned let owner: LazyStore
+    /// Weak: a store may be used after its `LazyStore` is gone (`LazyStore(…).get().call()`).
+    weak var owner: LazyStore?
     private var timedOut: StoreFailure?
 
     init(_ store: StateStore, owner: LazyStore) {
@@ -84,7 +86,7 @@ private final class WatchedStore: StateStore {
         do {
             return try call()
         } catch {
-            owner.failed(error)
+            owner?.failed(error)
             if let error = error as? StoreError, error.timedOut { timedOut = StoreFailure(error) }
             throw error
         }

@@ -415,7 +415,7 @@ public final class HTTPStore: StateStore {
             var text = connection.errorBuffer[0] != 0 ? String(cString: connection.errorBuffer) : ""
             if text.isEmpty, let description = pushguard_curl_easy_strerror(code) { text = String(cString: description) }
             if code == CURLE_OPERATION_TIMEDOUT {
-                text += deadline.shared ? " (pushguard.timeout: \(deadline.timeoutMilliseconds) ms for all of a hook's store calls)"
+                text += deadline.shared ? " (pushguard.timeout: \(deadline.timeoutMilliseconds) ms for all of a push's store calls)"
                     : " (pushguard.timeout is \(deadline.timeoutMilliseconds) ms)"
             }
             throw StoreError("\(label): \(scrubbed(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)

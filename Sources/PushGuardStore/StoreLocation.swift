@@ -48,11 +48,10 @@ public enum StoreLocation: Equatable, Sendable {
 /// Opens stores by URL.
 public enum StoreOpener {
     /// Any store, for what hooks need (state, transmit, audit). `create` lets an SQLite
-    /// store be created; hooks pass false. `hookStart` (a hook's start on the monotonic clock):
-    /// the HTTP and exec stores' calls share `pushguard.timeout` from then (`StoreDeadline`);
-    /// without it each call gets the whole timeout.
-    public static func open(_ url: String, settings: Settings, create: Bool, hookStart: Int? = nil) throws -> StateStore {
-        try open(StoreLocation.parse(url), settings: settings, create: create, hookStart: hookStart)
+    /// store be created; hooks pass false. `deadline`: what the HTTP and exec stores' calls
+    /// share (a hook's); without it each call gets the whole `pushguard.timeout`.
+    public static func open(_ url: String, settings: Settings, create: Bool, deadline: StoreDeadline? = nil) throws -> StateStore {
+        try open(StoreLocation.parse(url), settings: settings, create: create, deadline: deadline)
     }
 
     /// A store PushGuard owns, for the commands that change config and instances.
@@ -65,9 +64,9 @@ public enum StoreOpener {
         return store
     }
 
-    private static func open(_ location: StoreLocation, settings: Settings, create: Bool, hookStart: Int? = nil) throws -> StateStore {
+    private static func open(_ location: StoreLocation, settings: Settings, create: Bool, deadline: StoreDeadline? = nil) throws -> StateStore {
         let timeout = settings.timeoutMilliseconds
-        let deadline = hookStart.map { StoreDeadline(timeoutMilliseconds: timeout, from: $0) } ?? StoreDeadline(eachCall: timeout)
+        let deadline = deadline ?? StoreDeadline(eachCall: timeout)
         switch location {
         case .sqlite(let path):
             return try SQLStore.sqlite(path: path, create: create, timeoutMilliseconds: timeout)

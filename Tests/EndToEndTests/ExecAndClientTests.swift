@@ -75,7 +75,7 @@ final class ExecAndClientTests: XCTestCase {
         let started = Date()
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(push.status, 0)
-        XCTAssertTrue(push.stderr.contains("did not answer within the 1000 ms a hook gives all its store calls and was killed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("did not answer within the 1000 ms a push gives all its store calls and was killed"), push.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 8)
         Thread.sleep(forTimeInterval: 0.3)
         let survivors = try sandbox.run(["pgrep", "-f", marker])
@@ -97,8 +97,9 @@ final class ExecAndClientTests: XCTestCase {
 
     /// A helper that logs each call as `VERB HOOK` (the hook that ran it) in `calls`, keeps the
     /// audit records it is given in `audit`, and answers a state in sync. `batch`: it announces
-    /// `audit-batch`; `auditDelay`: what each audit call sleeps; `hang`: every call hangs.
-    private func loggingHelper(batch: Bool, auditDelay: String = "0", hang: Bool = false) throws -> String {
+    /// `audit-batch`; `getDelay`, `auditDelay`: what each such call sleeps; `hangIn`: every call
+    /// from that hook hangs (`*`: from any).
+    private func loggingHelper(batch: Bool, getDelay: String = "0", auditDelay: String = "0", hangIn: String? = nil) throws -> String {
         let path = sandbox.path("logging-helper.sh")
         let state = sandbox.path("helper-state")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -112,9 +113,9 @@ final class ExecAndClientTests: XCTestCase {
           p=$(sed 's/.*) [A-Za-z] \\([0-9]*\\).*/\\1/' /proc/$p/stat 2>/dev/null) || break
         done
         echo "$1 $hook" >> "$dir/calls"
-        \(hang ? "sleep 30" : "")
+        case "$hook" in \(hangIn ?? "no-such-hook")) sleep 30 ;; esac
         case "$1" in
-        get) printf '{"version": 1, "app": "%s", "environment": "%s", "desiredVersion": 1, "config": [{"key": "TOKEN", "version": 1, "digest": "hmac-sha256:ab", "deleted": false, "changedAt": "2026-11-26T09:00:00Z", "changedBy": "ops"}], "instances": [{"id": "web.1", "appliedVersion": 1, "state": "active"}], "appliedVersion": 1}' "$2" "$3" ;;
+        get) sleep \(getDelay); printf '{"version": 1, "app": "%s", "environment": "%s", "desiredVersion": 1, "config": [{"key": "TOKEN", "version": 1, "digest": "hmac-sha256:ab", "deleted": false, "changedAt": "2026-11-26T09:00:00Z", "changedBy": "ops"}], "instances": [{"id": "web.1", "appliedVersion": 1, "state": "active"}], "appliedVersion": 1}' "$2" "$3" ;;
         capabilities) \(batch ? "echo audit-batch" : ":") ;;
         audit|audit-batch) sleep \(auditDelay); cat >> "$dir/audit" ;;
         esac
@@ -203,7 +204,7 @@ final class ExecAndClientTests: XCTestCase {
     }
 
     func testAHangingHelperCostsThePusherOneTimeout() throws {
-        let (work, refspecs) = try manyRefs(1, helper: try loggingHelper(batch: true, hang: true), timeout: "2s",
+        let (work, refspecs) = try manyRefs(1, helper: try loggingHelper(batch: true, hangIn: "*"), timeout: "2s",
                                             config: [("pushguard.onStoreError", "warn")])
         let (push, seconds) = try push(refspecs, from: work)
         XCTAssertEqual(push.status, 0, push.all)
@@ -212,6 +213,19 @@ final class ExecAndClientTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("pushguard doctor --repo"), push.stderr)
         XCTAssertEqual(try helperCalls(), ["get pre-receive"], "post-receive does not call the helper")
         XCTAssertLessThan(seconds, 2 + 1 + 0.5, "timeout + 1 s (and git's own time): it took 4 s when post-receive waited again")
+    }
+
+    func testPostReceiveGetsWhatPreReceiveLeftOfTheTimeoutAndAtLeastOneSecond() throws {
+        // pre-receive's state read takes 3.5 s of the 4 s; post-receive's call hangs: it is
+        // cut after 1 s, not after another 4 s.
+        let (work, refspecs) = try manyRefs(1, helper: try loggingHelper(batch: true, getDelay: "3.5", hangIn: "post-receive"),
+                                            timeout: "4s")
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("warning: deploy not recorded in the audit log"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("a push gives all its store calls and was killed"), push.stderr)
+        XCTAssertEqual(try helperCalls(), ["get pre-receive", "audit pre-receive", "audit post-receive"])
+        XCTAssertLessThan(seconds, 4 + 1 + 1, "timeout + 1 s, with a margin: post-receive waiting its own 4 s took 7.5 s")
     }
 
     func testCredentialsReachTheHelperThroughItsEnvironmentNeverItsArguments() throws {
