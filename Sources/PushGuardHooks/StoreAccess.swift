@@ -15,15 +15,16 @@ extension StoreFailure {
 }
 
 /// Opens the store on first use and keeps it (or its failure) for the rest of the hook: one
-/// open per push, however many environments it touches. Remembers the first way the store
-/// failed, so the hook can hand it to the hooks after it (which then do not call the store
-/// again), and does not call a store again once it timed out.
+/// open per push, however many environments it touches. Remembers how the store failed when
+/// its last call failed, so the hook can hand that to the hooks after it (which then do not
+/// call the store again), and does not call a store again once it timed out.
 public final class LazyStore {
     private let settings: Settings
     /// What the HTTP and exec stores' calls share: `pushguard.timeout` from the hook's start.
     public let deadline: StoreDeadline?
     private var opened: Result<StateStore, StoreFailure>?
-    /// The first failure of the store in this hook: opening it or any call.
+    /// How the store failed, unless a later call succeeded: opening it or a call. (A failed
+    /// transmit followed by an audit the store took leaves nothing to hand over.)
     public private(set) var failure: StoreFailure?
 
     /// `hookStart`: the hook's start on the monotonic clock; `notAfter`: where the time an
@@ -58,11 +59,14 @@ public final class LazyStore {
         return try opened!.get()
     }
 
+    /// Called by `WatchedStore` when a call of the store succeeded.
+    fileprivate func answered() { failure = nil }
+
     /// Called by `WatchedStore` for every error a call of the store threw.
     fileprivate func failed(_ error: any Error) {
         guard error is StoreError || error is StoreFailure else { return }
         let failure = StoreFailure(error)
-        if self.failure == nil { self.failure = failure }
+        self.failure = failure
         // A store that timed out would only make the pusher wait again.
         if failure.timedOut { opened = .failure(failure) }
     }
@@ -84,7 +88,9 @@ private final class WatchedStore: StateStore {
     private func watch<T>(_ call: () throws -> T) throws -> T {
         if let timedOut { throw timedOut }
         do {
-            return try call()
+            let result = try call()
+            owner?.answered()
+            return result
         } catch {
             owner?.failed(error)
             if let error = error as? StoreError, error.timedOut { timedOut = StoreFailure(error) }
