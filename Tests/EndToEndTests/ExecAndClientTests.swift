@@ -228,6 +228,19 @@ final class ExecAndClientTests: XCTestCase {
         XCTAssertLessThan(seconds, 4 + 1 + 1, "timeout + 1 s, with a margin: post-receive waiting its own 4 s took 7.5 s")
     }
 
+    func testAStoreThatRefusedATransmitButTookTheAuditStillRecordsTheDeploy() throws {
+        // Only a store whose last call failed is skipped by post-receive.
+        let repo = try execRepo(helper: try helper(#"[ "$1" = transmit ] && { echo "platform refused" >&2; exit 1; }"#))
+        try sandbox.git("config", "pushguard.mode", "warn", in: repo)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("sync in this push failed"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("deploy not recorded"), push.stderr)
+        let audit = try String(contentsOfFile: sandbox.path("helper-state/audit"), encoding: .utf8)
+        XCTAssertTrue(audit.contains("\"decision\":\"deployed\""), audit)
+    }
+
     func testCredentialsReachTheHelperThroughItsEnvironmentNeverItsArguments() throws {
         let token = "tok-\(UUID().uuidString.prefix(12))"
         let state = sandbox.path("helper-state")
