@@ -132,8 +132,9 @@ final class ExecAndClientTests: XCTestCase {
 
     /// A repository whose production deploys `refs/heads/r/*`, and a work tree with `count`
     /// commits on top of its first, each to be pushed to its own ref: the refspecs.
-    private func manyRefs(_ count: Int, helper: String, timeout: String, config: [(String, String)] = []) throws -> (work: String, refspecs: [String]) {
-        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.timeout", timeout),
+    private func manyRefs(_ count: Int, helper: String, timeout: String, config: [(String, String)] = [],
+                          install: [String] = []) throws -> (work: String, refspecs: [String]) {
+        let repo = try sandbox.bareRepository("billing-api", install: install, config: [("pushguard.timeout", timeout),
                                                                       ("pushguard.production.ref", "refs/heads/r/*")] + config)
         sandbox.environment["PUSHGUARD_STORE"] = "exec:" + helper
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
@@ -213,6 +214,18 @@ final class ExecAndClientTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("pushguard doctor --repo"), push.stderr)
         XCTAssertEqual(try helperCalls(), ["get pre-receive"], "post-receive does not call the helper")
         XCTAssertLessThan(seconds, 2 + 1 + 0.5, "timeout + 1 s (and git's own time): it took 4 s when post-receive waited again")
+    }
+
+    func testPerRefAHangingHelperIsAskedForTheFirstRefOnly() throws {
+        // The update hook decides each ref: the first one's time-out is handed to the others.
+        let (work, refspecs) = try manyRefs(3, helper: try loggingHelper(batch: true, hangIn: "*"), timeout: "1s",
+                                            config: [("pushguard.onStoreError", "warn")], install: ["--per-ref"])
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertEqual(try helperCalls(), ["get update"], "later refs and post-receive do not call it")
+        XCTAssertEqual(push.stderr.components(separatedBy: "accepted with warning: the config store failed").count - 1, 3, push.stderr)
+        XCTAssertTrue(push.stderr.contains("failed earlier in this push; not asked again"), push.stderr)
+        XCTAssertLessThan(seconds, 1 + 1 + 1, "one timeout, not one per ref and another for post-receive")
     }
 
     func testPostReceiveGetsWhatPreReceiveLeftOfTheTimeoutAndAtLeastOneSecond() throws {
