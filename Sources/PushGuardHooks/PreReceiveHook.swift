@@ -22,8 +22,7 @@ enum PreReceiveHook {
         let pusher = Identity.pusher(environment: environment)
         let passed = PushOptions.passed(environment: environment)
         let store = LazyStore(settings: server.settings, hookStart: started)
-        let header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates,
-                                        storeDeadline: store.deadline?.endMilliseconds)
+        var header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates)
         if server.settings.perRef {
             // The update hook decides each ref but gets no push options: hand them over.
             do {
@@ -33,6 +32,8 @@ enum PreReceiveHook {
             }
             return 0
         }
+        // post-receive's store calls get what this hook leaves of the push's time.
+        header.storeDeadline = store.deadline?.endMilliseconds
         let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
         Trace.mark("pusher, push options and clock read")
         var decision = decider.decide(updates)
