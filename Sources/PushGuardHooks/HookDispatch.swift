@@ -10,6 +10,8 @@ public enum HookDispatch {
 
     public static func run(_ hook: HookName, programPath: String, arguments: [String]) -> Int32 {
         Trace.mark("start \(hook.rawValue)")
+        // The store calls of this hook share pushguard.timeout from here.
+        let started = Clock.monotonicMilliseconds()
         var input: [UInt8] = []
         if hook != .update {
             let read = Files.readAll(0, limit: maxInput)
@@ -33,10 +35,10 @@ public enum HookDispatch {
         // (gitolite links its common hooks, PushGuard's among them, into it too).
         if hook != .prePush, environment("GL_REPO") == "gitolite-admin" { return 0 }
         switch hook {
-        case .preReceive: return PreReceiveHook.run(input: input, environment: environment)
-        case .update: return UpdateHook.run(arguments: arguments, environment: environment)
-        case .postReceive: return PostReceiveHook.run(input: input, environment: environment)
-        case .prePush: return PrePushHook.run(input: input, arguments: arguments, environment: environment)
+        case .preReceive: return PreReceiveHook.run(input: input, environment: environment, started: started)
+        case .update: return UpdateHook.run(arguments: arguments, environment: environment, started: started)
+        case .postReceive: return PostReceiveHook.run(input: input, environment: environment, started: started)
+        case .prePush: return PrePushHook.run(input: input, arguments: arguments, environment: environment, started: started)
         }
     }
 }

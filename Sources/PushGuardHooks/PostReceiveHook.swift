@@ -6,7 +6,7 @@ import PushGuardSystem
 /// as pre-receive. Runs after the quarantine was migrated, so writing the notes ref is safe.
 /// Its exit status changes nothing, so every problem is printed as a warning.
 enum PostReceiveHook {
-    static func run(input: [UInt8], environment: @escaping (String) -> String?) -> Int32 {
+    static func run(input: [UInt8], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         let updates: [RefUpdate]
         do {
             updates = try HookInput.parse(input)
@@ -40,8 +40,22 @@ enum PostReceiveHook {
             warnings.append(Report.prefix + "warning: no deploy notes written for \(deploys.count) deploy(s): \(error)")
         }
         let records = DeployRecord.auditRecords(deploys, updated: updates, time: Clock.timestamp())
+        if let failure = record.storeFailure {
+            // Asking it again would make the pusher wait a second timeout.
+            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: the store failed earlier in this push ("
+                + escapedForTerminal(failure) + "), so it was not asked again"
+                + (warnings.isEmpty ? "; the deploy notes (" + PushDecider.notesRef + ") show it" : "")
+                + ". Check the store with pushguard doctor --repo " + escapedForTerminal(server.repository.gitDirectory)
+                + " (pushguard.store, pushguard.timeout)")
+            printError(warnings)
+            return 0
+        }
         do {
-            try LazyStore(settings: server.settings).get().appendAudit(records)
+            // What pre-receive left of the push's time, but at least 1 s: the push's store
+            // calls take at most pushguard.timeout + 1 s in all.
+            let notAfter = record.header.storeDeadline.map { max($0, Clock.monotonicMilliseconds() + 1000) }
+            let store = LazyStore(settings: server.settings, hookStart: started, notAfter: notAfter)
+            try store.get().appendAudit(records)
         } catch {
             warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedControls(StoreFailure(error).message))
         }

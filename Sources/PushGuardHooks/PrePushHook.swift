@@ -7,7 +7,7 @@ import PushGuardSystem
 /// when the remote's app (`remote.<name>.pushguardApp`) is out of sync. It never blocks: the
 /// server decides. When it cannot check, it says why.
 enum PrePushHook {
-    static func run(input: [UInt8], arguments: [String], environment: @escaping (String) -> String?) -> Int32 {
+    static func run(input: [UInt8], arguments: [String], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         guard let remote = arguments.first else {
             return notChecked("pre-push expects <remote-name> <url> as arguments")
         }
@@ -26,7 +26,7 @@ enum PrePushHook {
         } catch {
             return notChecked("\(error)")
         }
-        let store = LazyStore(settings: settings)
+        let store = LazyStore(settings: settings, hookStart: started)
         let pusher = Identity.pusher(environment: environment)
         let request = PushRequest(app: app, settings: settings, options: PushOptions(), pusher: pusher,
                                   time: Clock.timestamp(), report: Report(beforeUpload: true))

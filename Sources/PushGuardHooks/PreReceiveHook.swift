@@ -7,7 +7,7 @@ import PushGuardSystem
 /// ref. A non-zero exit refuses the whole push. Decides every mapped ref (unless the update
 /// hook checks per ref), audits every decision, and hands the deploys to post-receive.
 enum PreReceiveHook {
-    static func run(input: [UInt8], environment: @escaping (String) -> String?) -> Int32 {
+    static func run(input: [UInt8], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         let updates: [RefUpdate]
         do {
             updates = try HookInput.parse(input)
@@ -21,7 +21,8 @@ enum PreReceiveHook {
         }
         let pusher = Identity.pusher(environment: environment)
         let passed = PushOptions.passed(environment: environment)
-        let header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates)
+        let store = LazyStore(settings: server.settings, hookStart: started)
+        var header = PushHandoff.Header(app: server.app, pusher: pusher, options: passed, updates: updates)
         if server.settings.perRef {
             // The update hook decides each ref but gets no push options: hand them over.
             do {
@@ -31,7 +32,9 @@ enum PreReceiveHook {
             }
             return 0
         }
-        let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+        // post-receive's store calls get what this hook leaves of the push's time.
+        header.storeDeadline = store.deadline?.endMilliseconds
+        let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
         Trace.mark("pusher, push options and clock read")
         var decision = decider.decide(updates)
         Trace.mark("decided")
@@ -47,6 +50,10 @@ enum PreReceiveHook {
         Trace.mark("handed over to post-receive")
         decision = audit(decision, store: store)
         if decision.rejected, let handedOver { server.handoff.remove(handedOver) }
+        // post-receive does not ask a store that failed here again: one timeout per push.
+        if !decision.rejected, let handedOver, let failure = store.failure {
+            try? server.handoff.markStoreFailed(failure.message, in: handedOver)
+        }
         Trace.mark("audited")
         printError(decision.lines)
         Trace.mark("done")

@@ -10,7 +10,10 @@ import PushGuardSystem
 /// ref lines — never by a process id: GitLab's Gitaly starts the hooks of many pushes from one
 /// long-lived process. post-receive is told only the refs that moved, so when its own key finds
 /// nothing it takes the newest record of the same pusher that covers all of its refs.
-/// Records of pushes that never reach post-receive age out after a day.
+/// Records of pushes that never reach post-receive age out after a day. A hook whose store
+/// failed adds a line saying so (`{"storeFailed": MESSAGE}`, skipped by readers that predate
+/// it): the hooks after it do not call that store again, so a store that hangs costs the pusher
+/// one timeout.
 struct PushHandoff {
     /// The first line of a record.
     struct Header: Equatable {
@@ -19,6 +22,9 @@ struct PushHandoff {
         /// The push options git passed; nil when none were advertised.
         var options: [String]?
         var updates: [RefUpdate]
+        /// Where the time pre-receive gave its store calls ends (`StoreDeadline`, on the
+        /// monotonic clock): post-receive gets what is left of it (at least 1 s).
+        var storeDeadline: Int? = nil
     }
 
     /// A record found on disk.
@@ -26,6 +32,8 @@ struct PushHandoff {
         var path: String
         var header: Header
         var deploys: [DeployRecord]
+        /// How the store failed in an earlier hook of this push; nil when it did not.
+        var storeFailure: String?
     }
 
     let directory: String
@@ -106,6 +114,18 @@ struct PushHandoff {
         guard written == bytes.count else { throw .failed("append to", path) }
     }
 
+    /// Adds to a record that the store failed in this hook (once per record).
+    func markStoreFailed(_ message: String, in path: String) throws(SystemError) {
+        if read(path)?.storeFailure != nil { return }
+        let line = JSONValue.object(JSONObject([("storeFailed", .string(message))])).encoded() + "\n"
+        let bytes = Array(line.utf8)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed("append to", path) }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
+        guard written == bytes.count else { throw .failed("append to", path) }
+    }
+
     /// The record of the push that `updates` belong to: the exact key first; otherwise the
     /// newest record of `pusher` that lists every one of `updates` (and, when given, the same
     /// options).
@@ -158,14 +178,22 @@ struct PushHandoff {
         let updateLines = lines[1...Int(count)].joined(separator: [UInt8(ascii: "\n")])
         guard let updates = try? HookInput.parse(Array(updateLines)) else { return nil }
         let options: [String]? = object["options"]?.arrayValue?.compactMap(\.stringValue)
+        let storeDeadline = object["storeDeadline"]?.int64Value.map { Int($0) }
         var deploys: [DeployRecord] = []
+        var storeFailure: String?
         for line in lines.dropFirst(Int(count) + 1) {
             // A line cut short by a crash is skipped; the others still count.
-            guard let value = try? JSONParser.parse(String(decoding: line, as: UTF8.self)),
-                  let deploy = try? DeployRecord(json: value) else { continue }
+            guard let value = try? JSONParser.parse(String(decoding: line, as: UTF8.self)) else { continue }
+            if let failed = value.objectValue?["storeFailed"]?.stringValue {
+                storeFailure = storeFailure ?? failed
+                continue
+            }
+            guard let deploy = try? DeployRecord(json: value) else { continue }
             deploys.append(deploy)
         }
-        return Record(path: path, header: Header(app: app, pusher: pusher, options: options, updates: updates), deploys: deploys)
+        return Record(path: path, header: Header(app: app, pusher: pusher, options: options, updates: updates, storeDeadline: storeDeadline),
+                      deploys: deploys,
+                      storeFailure: storeFailure)
     }
 
     func remove(_ path: String) { unlink(path) }
@@ -199,6 +227,6 @@ struct PushHandoff {
             ("app", .string(header.app)), ("pusher", .string(header.pusher)),
             ("options", header.options.map { .array($0.map { .string($0) }) } ?? .null),
             ("updates", .number(String(header.updates.count))),
-        ]))
+        ] + (header.storeDeadline.map { [("storeDeadline", JSONValue.number(String($0)))] } ?? [])))
     }
 }

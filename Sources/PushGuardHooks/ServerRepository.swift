@@ -32,15 +32,14 @@ struct ServerRepository {
 
     /// The decider for a push by `pusher` with `passed` push options, reading this
     /// repository's objects and the settings' store (opened on first use).
-    func decider(pusher: String, passed: [String]?, environment: (String) -> String?) -> (PushDecider, LazyStore) {
-        let store = LazyStore(settings: settings)
+    func decider(pusher: String, passed: [String]?, environment: (String) -> String?, store: LazyStore) -> PushDecider {
         let request = PushRequest(app: app, settings: settings, options: PushOptions.parse(passed),
                                   pusher: pusher, time: Clock.timestamp(),
                                   report: Report(pushOptionsEnabled: pushOptionsEnabled),
                                   gitlab: environment("GL_ID") != nil)
         let readers = PushReaders.live(repository: repository, store: store, settings: settings,
                                        app: app, pusher: pusher, mayTransmit: nil)
-        return (PushDecider(request: request, readers: readers), store)
+        return PushDecider(request: request, readers: readers)
     }
 }
 

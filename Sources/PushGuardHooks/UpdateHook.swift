@@ -6,7 +6,7 @@ import PushGuardSystem
 /// after the quarantine was migrated; a non-zero exit refuses that ref only. Checks only when
 /// installed per ref (`pushguard.perRef`); pre-receive handed it the push options.
 enum UpdateHook {
-    static func run(arguments: [String], environment: @escaping (String) -> String?) -> Int32 {
+    static func run(arguments: [String], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         guard arguments.count == 3 else {
             return refuse("the update hook expects <ref> <old-id> <new-id>, got \(arguments.count) argument(s)")
         }
@@ -26,21 +26,28 @@ enum UpdateHook {
         let pusher = Identity.pusher(environment: environment)
         let handoff = server.handoff
         let record = handoff.find(pusher: pusher, options: nil, updates: [update])
-        let (decider, store) = server.decider(pusher: pusher, passed: record?.header.options ?? nil, environment: environment)
+        // A store that failed for an earlier ref of this push is not asked again for this one.
+        let store = record?.storeFailure.map { LazyStore(settings: server.settings, failedEarlier: $0) }
+            ?? LazyStore(settings: server.settings, hookStart: started)
+        let decider = server.decider(pusher: pusher, passed: record?.header.options ?? nil, environment: environment, store: store)
         var decision = decider.decide([update])
+        var recordPath = record?.path
         if !decision.deploys.isEmpty {
             do {
                 if let record {
                     try handoff.append(decision.deploys, to: record.path)
                 } else {
                     let header = PushHandoff.Header(app: server.app, pusher: pusher, options: nil, updates: [update])
-                    try handoff.begin(header, deploys: decision.deploys)
+                    recordPath = try handoff.begin(header, deploys: decision.deploys)
                 }
             } catch {
                 decision = decision.withHandoffFailure(error.description)
             }
         }
         decision = PreReceiveHook.audit(decision, store: store)
+        if record?.storeFailure == nil, let recordPath, let failure = store.failure {
+            try? handoff.markStoreFailed(failure.message, in: recordPath)
+        }
         printError(decision.lines)
         return decision.exitStatus
     }

@@ -3,61 +3,103 @@ import PushGuardSystem
 
 /// The platform's helper program as a store, called like git's credential helpers:
 /// `PROGRAM get APP ENV` prints the state document, `PROGRAM transmit APP ENV` transmits,
-/// `PROGRAM audit APP ENV` reads one audit record on stdin. Exit 0 means success. PROGRAM may
-/// carry arguments (it runs through `/bin/sh`); every call is bounded by `pushguard.timeout`,
-/// after which the helper and its children are killed.
+/// `PROGRAM audit APP ENV` reads one audit record on stdin, and `PROGRAM audit-batch APP ENV`
+/// (when `PROGRAM capabilities APP ENV` prints `audit-batch`) reads all of a push's records of
+/// that environment, one JSON line each. Exit 0 means success. PROGRAM may carry arguments and
+/// leading `NAME=VALUE` assignments (it runs through `/bin/sh`); a hook's calls share one
+/// deadline (`StoreDeadline`), past which the helper and its children are killed.
 ///
 /// What crosses to the helper and back is bounded: it gets a scrubbed environment
 /// (`ChildEnvironment.scrubbed`, `pushguard.passEnv`); an app or environment name starting with
 /// `-` is refused before the helper runs, so a repository named `--help.git` can never become an
 /// option; its stderr is captured (the last 64 KiB) and relayed to the pusher line by line,
-/// escaped and prefixed, never as raw bytes.
+/// escaped and prefixed, never as raw bytes. The command line reaches `/bin/sh` through its
+/// environment, not its arguments, and a credential among the helper's own arguments is refused:
+/// every local user can read a process's arguments (`ps`), only its user its environment.
 public final class ExecStore: StateStore {
     private let program: String
     /// How messages name the store: the command line with credentials hidden (see `StoreURL`).
     private let name: String
-    private let timeoutMilliseconds: Int
+    private let deadline: StoreDeadline
     /// `pushguard.passEnv`.
     private let passEnvironment: [String]
+    /// Why the helper is never run: a credential among its arguments.
+    private let refusal: String?
+    /// Whether `audit-batch` may be used, once `capabilities` was asked.
+    private var batches: Bool?
 
     /// At most this many lines of a helper's stderr are relayed per call (the last ones).
     static let relayedLines = 20
     /// Longer lines are cut here.
     static let relayedLineLength = 300
+    /// The variable that carries the command line to `/bin/sh` (unset before the helper runs).
+    static let commandVariable = "PUSHGUARD_EXEC_COMMAND"
+    /// What `/bin/sh -c` runs: the command line from the environment, with the call's words.
+    static let runner = "c=$\(commandVariable); unset \(commandVariable); eval \"$c \\\"\\$@\\\"\""
 
-    public init(program: StoreURL, timeoutMilliseconds: Int, passEnvironment: [String] = []) {
+    public init(program: StoreURL, deadline: StoreDeadline, passEnvironment: [String] = []) {
         self.program = program.text
         name = "exec store " + program.display
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.deadline = deadline
         self.passEnvironment = passEnvironment
+        refusal = ExecStore.argumentCredential(program.text).map { shown in
+            "exec store \(program.display) not called: its arguments carry a credential (\(shown)), which every local user "
+                + "could read in ps; give it in the helper's environment instead, as an assignment before the program "
+                + "(exec:NAME=VALUE PROGRAM, read by the helper as $NAME) or through pushguard.passEnv"
+        }
+    }
+
+    /// Each call gets the whole timeout (the admin commands, tests).
+    public convenience init(program: StoreURL, timeoutMilliseconds: Int, passEnvironment: [String] = []) {
+        self.init(program: program, deadline: StoreDeadline(eachCall: timeoutMilliseconds), passEnvironment: passEnvironment)
+    }
+
+    /// The credential-like words of a command line after its leading `NAME=VALUE` assignments
+    /// (which `/bin/sh` puts in the helper's environment), as `StoreURL` hides them; nil when
+    /// there are none.
+    static func argumentCredential(_ commandLine: String) -> String? {
+        var words = commandLine.split(separator: " ", omittingEmptySubsequences: false)[...]
+        while let first = words.first, first.isEmpty || isAssignment(first) { words = words.dropFirst() }
+        let arguments = StoreURL(commandLine: words.joined(separator: " "))
+        return arguments.secrets.isEmpty ? nil : arguments.display
+    }
+
+    /// `NAME=…` with NAME a shell variable name.
+    private static func isAssignment(_ word: Substring) -> Bool {
+        guard let equals = word.firstIndex(of: "="), equals > word.startIndex else { return false }
+        let name = word[..<equals].utf8
+        return name.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) }
+            && !(name.first! >= 0x30 && name.first! <= 0x39)
     }
 
     public var transmitsConfig: Bool { true }
 
-    /// Runs `PROGRAM VERB APP ENV`; returns its stdout on exit 0.
     /// `get` said the platform does not know the app or environment.
     private struct UnknownEnvironment: Error {}
 
+    /// Runs `PROGRAM VERB APP ENV`; returns its stdout on exit 0.
     private func call(_ verb: String, _ app: String, _ environment: String, input: [UInt8] = [],
-                      unknownStatus: Int32? = nil) throws -> [UInt8] {
+                      unknownStatus: Int32? = nil, relay: Bool = true) throws -> [UInt8] {
+        if let refusal { throw StoreError(refusal) }
         for (what, value, fix) in [("app", app, "set pushguard.app to a name that does not"),
                                    ("environment", environment, "rename the [pushguard \"…\"] section so it does not")]
         where value.hasPrefix("-") {
             throw StoreError("\(name) not called: \(what) name \(escapedForTerminal(value)) starts with \"-\", which the helper would read as an option; \(fix)")
         }
+        let budget = try deadline.budget("\(name) \(verb)")
         let result: ProcessResult
         do {
-            result = try Subprocess.run(["/bin/sh", "-c", program + " \"$@\"", "pushguard", verb, app, environment],
-                                        input: input, environment: .scrubbed(passing: passEnvironment),
+            result = try Subprocess.run(["/bin/sh", "-c", ExecStore.runner, "pushguard", verb, app, environment],
+                                        input: input,
+                                        environment: .scrubbed(passing: passEnvironment, setting: [ExecStore.commandVariable: program]),
                                         captureOutput: true, outputLimit: 1 << 20, captureStandardError: true,
-                                        timeoutMilliseconds: timeoutMilliseconds)
+                                        timeoutMilliseconds: budget)
         } catch {
             throw StoreError("\(name): \(error.description)")
         }
-        printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated))
+        if relay { printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated)) }
         if result.timedOut {
-            throw StoreError("\(name) \(verb) did not answer within \(timeoutMilliseconds) ms and was killed (pushguard.timeout)",
-                             timedOut: true)
+            throw deadline.cut("\(name) \(verb)", " and was killed")
         }
         if let unknownStatus, result.status == unknownStatus { throw UnknownEnvironment() }
         if result.status != 0 {
@@ -122,10 +164,75 @@ public final class ExecStore: StateStore {
         return try state(app: app, environment: environment).desiredVersion
     }
 
+    /// A push's records in as few calls as the helper allows: one `audit-batch` per
+    /// environment when the helper announces it, else one `audit` per record. Stops at the first
+    /// failure (a failing helper is not called again for every record) and says how many records
+    /// were not sent.
     public func appendAudit(_ records: [AuditRecord]) throws {
-        for record in records {
-            // Escaped text (`AuditRecord.escaped`): the platform may print what it keeps.
-            _ = try call("audit", record.app, record.environment, input: Array(record.escaped.json.encoded().utf8))
+        var sent = 0
+        do {
+            for group in AuditRecord.byEnvironment(records) {
+                // Escaped text (`AuditRecord.escaped`): the platform may print what it keeps.
+                let lines = group.map { Array(($0.escaped.json.encoded() + "\n").utf8) }
+                let app = group[0].app, environment = group[0].environment
+                if group.count > 1, try batchesAudit(app, environment) {
+                    _ = try call("audit-batch", app, environment, input: Array(lines.joined()))
+                    sent += group.count
+                    continue
+                }
+                for (record, line) in zip(group, lines) {
+                    _ = try call("audit", record.app, record.environment, input: line)
+                    sent += 1
+                }
+            }
+        } catch let error as StoreError {
+            throw error.notSending(records.count - sent, of: records.count)
         }
+    }
+
+    /// True when the helper announced `audit-batch` (asked once per hook): `PROGRAM capabilities
+    /// APP ENV` exits 0 and prints it on a line of its own. An older helper's answer (an error,
+    /// or nothing) means one `audit` call per record; its stderr is not relayed.
+    private func batchesAudit(_ app: String, _ environment: String) throws -> Bool {
+        if let batches { return batches }
+        let announced: Bool
+        do {
+            let output = try call("capabilities", app, environment, relay: false)
+            announced = output.split(separator: 0x0A).contains { line in
+                let word = line.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+                return Array(word.reversed()) == Array("audit-batch".utf8)
+            }
+        } catch let error as StoreError where !error.timedOut {
+            if refusal != nil { throw error }
+            announced = false
+        }
+        batches = announced
+        return announced
+    }
+}
+
+extension StoreError {
+    /// This error, saying that `unsent` of a push's `total` audit records were not sent.
+    func notSending(_ unsent: Int, of total: Int) -> StoreError {
+        guard unsent > 0 else { return self }
+        return StoreError(description + "; \(unsent) of \(total) audit record\(total == 1 ? "" : "s") not sent", timedOut: timedOut)
+    }
+}
+
+extension AuditRecord {
+    /// Records grouped by app and environment, in the order each group first appears.
+    static func byEnvironment(_ records: [AuditRecord]) -> [[AuditRecord]] {
+        var groups: [[AuditRecord]] = []
+        var index: [String: Int] = [:]
+        for record in records {
+            let key = record.app + "\n" + record.environment
+            if let known = index[key] {
+                groups[known].append(record)
+            } else {
+                index[key] = groups.count
+                groups.append([record])
+            }
+        }
+        return groups
     }
 }

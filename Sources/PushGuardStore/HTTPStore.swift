@@ -5,10 +5,11 @@ import PushGuardSystem
 
 /// The platform's own API as the store (`http(s)://BASE`, SPEC "Contracts for the platform's
 /// own store"): the state document comes from `GET …/config-state`, the platform transmits on
-/// `POST …/transmit`, and audit records go to `POST …/audit`.
+/// `POST …/transmit`, and a push's audit records go to `POST …/audit/batch`, one request per
+/// environment (one `POST …/audit` per record to a server that does not know the batch form).
 ///
 /// Every request goes through libcurl, loaded with dlopen on first use (see CCurl), and is
-/// bounded: `timeout` for the whole request including any redirect hops, 1 MiB of response,
+/// bounded: a hook's requests share `timeout` (`StoreDeadline`), redirect hops included; 1 MiB of response,
 /// http and https only, certificates verified against the system trust store. Redirects are
 /// followed by hand, at most three hops and only on the same scheme, host and port, so the
 /// bearer token never leaves the origin it was configured for. Messages name the store by its
@@ -20,7 +21,9 @@ public final class HTTPStore: StateStore {
     /// The URL as configured, for messages.
     private let url: StoreURL
     private let token: String?
-    private let timeoutMilliseconds: Int
+    private let deadline: StoreDeadline
+    /// The server answered the batch form of the audit as something it does not know.
+    private var batchUnsupported = false
     /// `PUSHGUARD_CA_FILE`: a CA bundle to verify against instead of the system's (tests,
     /// self-hosted CAs). Verification itself can never be turned off.
     private let caFile: String?
@@ -31,12 +34,17 @@ public final class HTTPStore: StateStore {
     static let maxRedirects = 3
     static let maxTokenFileBytes = 64 << 10
 
-    public init(url: StoreURL, tokenFile: String?, timeoutMilliseconds: Int) throws(StoreError) {
+    /// Each call gets the whole timeout (the admin commands, tests).
+    public convenience init(url: StoreURL, tokenFile: String?, timeoutMilliseconds: Int) throws(StoreError) {
+        try self.init(url: url, tokenFile: tokenFile, deadline: StoreDeadline(eachCall: max(1, timeoutMilliseconds)))
+    }
+
+    public init(url: StoreURL, tokenFile: String?, deadline: StoreDeadline) throws(StoreError) {
         var base = url.text
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.url = url
-        self.timeoutMilliseconds = max(1, timeoutMilliseconds)
+        self.deadline = deadline
         let label = "HTTP store " + url.display
         guard let origin = Origin(url: base), !base.contains("?"), !base.contains("#") else {
             throw StoreError("\(label) is not a usable http(s) base URL (expected http://HOST[:PORT][/PATH] or https://…, without ? or #)")
@@ -111,15 +119,50 @@ public final class HTTPStore: StateStore {
         }
     }
 
-    /// One POST per record, as the contract says.
+    /// The records of each environment in one `POST …/audit/batch` (`{"records": […]}`); to a
+    /// server that answers it 400, 404, 405 or 501 (one that predates it), one `POST …/audit`
+    /// per record. Stops at the first failure and says how many records were not sent.
     public func appendAudit(_ records: [AuditRecord]) throws(StoreError) {
-        for record in records { try appendAudit(record) }
+        var sent = 0
+        do throws(StoreError) {
+            for group in AuditRecord.byEnvironment(records) {
+                // Escaped text (`AuditRecord.escaped`), still valid JSON: the platform may print what it keeps.
+                let objects = group.map { $0.escaped.json }
+                if group.count > 1, !batchUnsupported, try appendBatch(objects, app: group[0].app, environment: group[0].environment) {
+                    sent += group.count
+                    continue
+                }
+                for (record, object) in zip(group, objects) {
+                    try appendAudit(object, app: record.app, environment: record.environment)
+                    sent += 1
+                }
+            }
+        } catch {
+            throw error.notSending(records.count - sent, of: records.count)
+        }
     }
 
-    private func appendAudit(_ record: AuditRecord) throws(StoreError) {
-        let path = environmentPath(record.app, record.environment) + "/audit"
-        // Escaped text (`AuditRecord.escaped`), still valid JSON: the platform may print what it keeps.
-        let response = try request(.post(Array(record.escaped.json.encoded().utf8)), path: path)
+    /// True when the server took the batch; false when it does not know the form.
+    private func appendBatch(_ objects: [JSONValue], app: String, environment: String) throws(StoreError) -> Bool {
+        let path = environmentPath(app, environment) + "/audit/batch"
+        let body = JSONValue.object(JSONObject([("records", .array(objects))])).encoded()
+        let response = try request(.post(Array(body.utf8)), path: path)
+        switch response.status {
+        case 200..<300:
+            return true
+        case 400, 404, 405, 501:
+            batchUnsupported = true
+            return false
+        case 401, 403:
+            throw tokenRefused(response.status)
+        default:
+            throw unexpected(response, method: "POST", path: path)
+        }
+    }
+
+    private func appendAudit(_ object: JSONValue, app: String, environment: String) throws(StoreError) {
+        let path = environmentPath(app, environment) + "/audit"
+        let response = try request(.post(Array(object.encoded().utf8)), path: path)
         switch response.status {
         case 200..<300:
             return
@@ -295,17 +338,17 @@ public final class HTTPStore: StateStore {
         var redirect: String?
     }
 
-    /// One request to `BASE + path`, following same-origin redirects by hand; `timeout` bounds
-    /// the whole of it, hops included.
+    /// One request to `BASE + path`, following same-origin redirects by hand; the store's
+    /// deadline bounds the whole of it, hops included.
     private func request(_ method: Method, path: String) throws(StoreError) -> Response {
-        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
+        let deadline = Clock.monotonicMilliseconds() + (try self.deadline.budget(label))
         var url = baseURL + path
         var method = method
         var hops = 0
         while true {
             let remaining = deadline - Clock.monotonicMilliseconds()
             guard remaining > 0 else {
-                throw StoreError("\(label): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
+                throw self.deadline.cut(label)
             }
             let response = try perform(method, url: url, timeoutMilliseconds: remaining)
             guard [301, 302, 303, 307, 308].contains(response.status) else { return response }
@@ -371,7 +414,10 @@ public final class HTTPStore: StateStore {
             }
             var text = connection.errorBuffer[0] != 0 ? String(cString: connection.errorBuffer) : ""
             if text.isEmpty, let description = pushguard_curl_easy_strerror(code) { text = String(cString: description) }
-            if code == CURLE_OPERATION_TIMEDOUT { text += " (pushguard.timeout is \(self.timeoutMilliseconds) ms)" }
+            if code == CURLE_OPERATION_TIMEDOUT {
+                text += deadline.shared ? " (pushguard.timeout: \(deadline.timeoutMilliseconds) ms for all of a push's store calls)"
+                    : " (pushguard.timeout is \(deadline.timeoutMilliseconds) ms)"
+            }
             throw StoreError("\(label): \(scrubbed(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)
         }
         var status = 0

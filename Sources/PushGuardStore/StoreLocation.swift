@@ -48,9 +48,10 @@ public enum StoreLocation: Equatable, Sendable {
 /// Opens stores by URL.
 public enum StoreOpener {
     /// Any store, for what hooks need (state, transmit, audit). `create` lets an SQLite
-    /// store be created; hooks pass false.
-    public static func open(_ url: String, settings: Settings, create: Bool) throws -> StateStore {
-        try open(StoreLocation.parse(url), settings: settings, create: create)
+    /// store be created; hooks pass false. `deadline`: what the HTTP and exec stores' calls
+    /// share (a hook's); without it each call gets the whole `pushguard.timeout`.
+    public static func open(_ url: String, settings: Settings, create: Bool, deadline: StoreDeadline? = nil) throws -> StateStore {
+        try open(StoreLocation.parse(url), settings: settings, create: create, deadline: deadline)
     }
 
     /// A store PushGuard owns, for the commands that change config and instances.
@@ -63,17 +64,18 @@ public enum StoreOpener {
         return store
     }
 
-    private static func open(_ location: StoreLocation, settings: Settings, create: Bool) throws -> StateStore {
+    private static func open(_ location: StoreLocation, settings: Settings, create: Bool, deadline: StoreDeadline? = nil) throws -> StateStore {
         let timeout = settings.timeoutMilliseconds
+        let deadline = deadline ?? StoreDeadline(eachCall: timeout)
         switch location {
         case .sqlite(let path):
             return try SQLStore.sqlite(path: path, create: create, timeoutMilliseconds: timeout)
         case .postgres(let url):
             return try SQLStore.postgres(url: url, timeoutMilliseconds: timeout)
         case .http(let base):
-            return try HTTPStore(url: base, tokenFile: settings.tokenFile, timeoutMilliseconds: timeout)
+            return try HTTPStore(url: base, tokenFile: settings.tokenFile, deadline: deadline)
         case .exec(let program):
-            return ExecStore(program: program, timeoutMilliseconds: timeout, passEnvironment: settings.passEnvironment)
+            return ExecStore(program: program, deadline: deadline, passEnvironment: settings.passEnvironment)
         }
     }
 }

@@ -75,7 +75,7 @@ final class ExecAndClientTests: XCTestCase {
         let started = Date()
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(push.status, 0)
-        XCTAssertTrue(push.stderr.contains("did not answer within 1000 ms and was killed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("did not answer within the 1000 ms a push gives all its store calls and was killed"), push.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 8)
         Thread.sleep(forTimeInterval: 0.3)
         let survivors = try sandbox.run(["pgrep", "-f", marker])
@@ -91,6 +91,212 @@ final class ExecAndClientTests: XCTestCase {
         try sandbox.git("config", "pushguard.onStoreError", "warn", in: repo)
         let warned = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(warned.status, 0, warned.all)
+    }
+
+    // MARK: one call per push, one deadline per hook
+
+    /// A helper that logs each call as `VERB HOOK` (the hook that ran it) in `calls`, keeps the
+    /// audit records it is given in `audit`, and answers a state in sync. `batch`: it announces
+    /// `audit-batch`; `getDelay`, `auditDelay`: what each such call sleeps; `hangIn`: every call
+    /// from that hook hangs (`*`: from any).
+    private func loggingHelper(batch: Bool, getDelay: String = "0", auditDelay: String = "0", hangIn: String? = nil) throws -> String {
+        let path = sandbox.path("logging-helper.sh")
+        let state = sandbox.path("helper-state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try """
+        #!/bin/sh
+        dir=\(state)
+        hook=none; p=$$
+        while [ "$p" -gt 1 ] 2>/dev/null; do
+          c=$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)
+          case "$c" in *hooks/*) hook=${c%% *}; hook=${hook##*/}; break ;; esac
+          p=$(sed 's/.*) [A-Za-z] \\([0-9]*\\).*/\\1/' /proc/$p/stat 2>/dev/null) || break
+        done
+        echo "$1 $hook" >> "$dir/calls"
+        case "$hook" in \(hangIn ?? "no-such-hook")) sleep 30 ;; esac
+        case "$1" in
+        get) sleep \(getDelay); printf '{"version": 1, "app": "%s", "environment": "%s", "desiredVersion": 1, "config": [{"key": "TOKEN", "version": 1, "digest": "hmac-sha256:ab", "deleted": false, "changedAt": "2026-11-26T09:00:00Z", "changedBy": "ops"}], "instances": [{"id": "web.1", "appliedVersion": 1, "state": "active"}], "appliedVersion": 1}' "$2" "$3" ;;
+        capabilities) \(batch ? "echo audit-batch" : ":") ;;
+        audit|audit-batch) sleep \(auditDelay); cat >> "$dir/audit" ;;
+        esac
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    /// The helper's calls, as `VERB HOOK` lines.
+    private func helperCalls() throws -> [String] {
+        let calls = (try? String(contentsOfFile: sandbox.path("helper-state/calls"), encoding: .utf8)) ?? ""
+        return calls.split(separator: "\n").map(String.init)
+    }
+
+    /// A repository whose production deploys `refs/heads/r/*`, and a work tree with `count`
+    /// commits on top of its first, each to be pushed to its own ref: the refspecs.
+    private func manyRefs(_ count: Int, helper: String, timeout: String, config: [(String, String)] = [],
+                          install: [String] = []) throws -> (work: String, refspecs: [String]) {
+        let repo = try sandbox.bareRepository("billing-api", install: install, config: [("pushguard.timeout", timeout),
+                                                                      ("pushguard.production.ref", "refs/heads/r/*")] + config)
+        sandbox.environment["PUSHGUARD_STORE"] = "exec:" + helper
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        let made = try sandbox.run(["/bin/sh", "-c", """
+            tree=$(git write-tree) && parent=$(git rev-parse HEAD) || exit 1
+            i=0
+            while [ $i -lt \(count) ]; do
+              echo "$(git commit-tree "$tree" -p "$parent" -m "c$i"):refs/heads/r/$i" || exit 1
+              i=$((i + 1))
+            done
+            """], in: work)
+        XCTAssertEqual(made.status, 0, made.all)
+        return (work, made.stdout.split(separator: "\n").map(String.init))
+    }
+
+    private func push(_ refspecs: [String], from work: String) throws -> (output: Output, seconds: Double) {
+        let started = Date()
+        let output = try sandbox.run(["git", "push", "origin"] + refspecs, in: work)
+        return (output, Date().timeIntervalSince(started))
+    }
+
+    func testAPushOf500RefsAuditsInOneHelperCallPerHook() throws {
+        let (work, refspecs) = try manyRefs(500, helper: try loggingHelper(batch: true), timeout: "20s")
+        let (push, _) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let calls = try helperCalls()
+        XCTAssertEqual(calls.filter { $0.hasPrefix("audit-batch ") }, ["audit-batch pre-receive", "audit-batch post-receive"],
+                       "one call for the 500 decisions, one for the 500 deploys: \(calls.count) calls")
+        XCTAssertEqual(calls.filter { $0.hasPrefix("audit ") }, [], "no call per record")
+        let records = try String(contentsOfFile: sandbox.path("helper-state/audit"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(records.count, 1000, "every record arrives, one JSON line each")
+        XCTAssertEqual(records.filter { $0.contains("\"decision\":\"deployed\"") }.count, 500)
+    }
+
+    func testAHelperThatDoesNotAnnounceBatchesGetsOneAuditCallPerRecord() throws {
+        let (work, refspecs) = try manyRefs(3, helper: try loggingHelper(batch: false), timeout: "20s")
+        let (push, _) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let calls = try helperCalls()
+        XCTAssertEqual(calls.filter { $0.hasPrefix("audit") }, Array(repeating: "audit pre-receive", count: 3) + Array(repeating: "audit post-receive", count: 3),
+                       "\(calls)")
+        XCTAssertFalse(push.stderr.contains("warning"), push.stderr)
+    }
+
+    func testASlowHelperKeepsThePushWithinTheTimeout() throws {
+        // 40 refs, each audit call 0.2 s: one call per record took 16.9 s against a 2 s timeout.
+        let (work, refspecs) = try manyRefs(40, helper: try loggingHelper(batch: true, auditDelay: "0.2"), timeout: "2s")
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertFalse(push.stderr.contains("warning"), push.stderr)
+        XCTAssertLessThan(seconds, 2 + 1 + 1.5, "timeout + 1 s, with a margin for a loaded machine")
+        XCTAssertEqual(try helperCalls().filter { $0.hasPrefix("audit") }.count, 2)
+    }
+
+    func testASlowHelperWithoutBatchesIsCutAtTheDeadline() throws {
+        // The same helper without audit-batch: the calls per record stop when the time is up,
+        // and the records not sent are a store failure (warned here), not a longer push.
+        let (work, refspecs) = try manyRefs(40, helper: try loggingHelper(batch: false, auditDelay: "0.2"), timeout: "2s",
+                                            config: [("pushguard.onStoreError", "warn")])
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertLessThan(seconds, 2 + 1 + 1.5, "timeout + 1 s, with a margin for a loaded machine")
+        XCTAssertTrue(push.stderr.contains("warning: audit record not written"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("of 40 audit records not sent"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("deploy not recorded in the audit log: the store failed earlier in this push"), push.stderr)
+        let calls = try helperCalls()
+        XCTAssertEqual(calls.filter { $0.hasSuffix(" post-receive") }, [], "post-receive does not ask the store again: \(calls)")
+    }
+
+    func testAHangingHelperCostsThePusherOneTimeout() throws {
+        let (work, refspecs) = try manyRefs(1, helper: try loggingHelper(batch: true, hangIn: "*"), timeout: "2s",
+                                            config: [("pushguard.onStoreError", "warn")])
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("accepted with warning: the config store failed"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("deploy not recorded in the audit log: the store failed earlier in this push"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("pushguard doctor --repo"), push.stderr)
+        XCTAssertEqual(try helperCalls(), ["get pre-receive"], "post-receive does not call the helper")
+        XCTAssertLessThan(seconds, 2 + 1 + 0.5, "timeout + 1 s (and git's own time): it took 4 s when post-receive waited again")
+    }
+
+    func testPerRefAHangingHelperIsAskedForTheFirstRefOnly() throws {
+        // The update hook decides each ref: the first one's time-out is handed to the others.
+        let (work, refspecs) = try manyRefs(3, helper: try loggingHelper(batch: true, hangIn: "*"), timeout: "1s",
+                                            config: [("pushguard.onStoreError", "warn")], install: ["--per-ref"])
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertEqual(try helperCalls(), ["get update"], "later refs and post-receive do not call it")
+        XCTAssertEqual(push.stderr.components(separatedBy: "accepted with warning: the config store failed").count - 1, 3, push.stderr)
+        XCTAssertTrue(push.stderr.contains("failed earlier in this push; not asked again"), push.stderr)
+        XCTAssertLessThan(seconds, 1 + 1 + 1, "one timeout, not one per ref and another for post-receive")
+    }
+
+    func testPostReceiveGetsWhatPreReceiveLeftOfTheTimeoutAndAtLeastOneSecond() throws {
+        // pre-receive's state read takes 3.5 s of the 4 s; post-receive's call hangs: it is
+        // cut after 1 s, not after another 4 s.
+        let (work, refspecs) = try manyRefs(1, helper: try loggingHelper(batch: true, getDelay: "3.5", hangIn: "post-receive"),
+                                            timeout: "4s")
+        let (push, seconds) = try push(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("warning: deploy not recorded in the audit log"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("a push gives all its store calls and was killed"), push.stderr)
+        XCTAssertEqual(try helperCalls(), ["get pre-receive", "audit pre-receive", "audit post-receive"])
+        XCTAssertLessThan(seconds, 4 + 1 + 1, "timeout + 1 s, with a margin: post-receive waiting its own 4 s took 7.5 s")
+    }
+
+    func testAStoreThatRefusedATransmitButTookTheAuditStillRecordsTheDeploy() throws {
+        // Only a store whose last call failed is skipped by post-receive.
+        let repo = try execRepo(helper: try helper(#"[ "$1" = transmit ] && { echo "platform refused" >&2; exit 1; }"#))
+        try sandbox.git("config", "pushguard.mode", "warn", in: repo)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.sync"])
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("sync in this push failed"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("deploy not recorded"), push.stderr)
+        let audit = try String(contentsOfFile: sandbox.path("helper-state/audit"), encoding: .utf8)
+        XCTAssertTrue(audit.contains("\"decision\":\"deployed\""), audit)
+    }
+
+    func testCredentialsReachTheHelperThroughItsEnvironmentNeverItsArguments() throws {
+        let token = "tok-\(UUID().uuidString.prefix(12))"
+        let state = sandbox.path("helper-state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let helperPath = sandbox.path("argv-helper.sh")
+        // While it runs, it writes every process's command line (its own, its shell's, the
+        // hook's) and whether it has the token.
+        try """
+        #!/bin/sh
+        sleep 0.2
+        for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' 2>/dev/null < "$f"; echo; done >> \(state)/cmdlines
+        tr '\\0' ' ' < /proc/self/cmdline >> \(state)/own
+        # Called as HELPER --region eu VERB APP ENV.
+        [ "$PLATFORM_TOKEN" = "\(token)" ] && echo "$3" >> \(state)/token-seen
+        [ "$3" = get ] && printf '{"version": 1, "app": "%s", "environment": "%s", "desiredVersion": 0, "config": [], "instances": [], "appliedVersion": 0}' "$4" "$5"
+        exit 0
+        """.write(toFile: helperPath, atomically: true, encoding: .utf8)
+        chmod(helperPath, 0o755)
+        let repo = try sandbox.bareRepository("billing-api", config: [("pushguard.timeout", "5s")])
+        sandbox.environment["PUSHGUARD_STORE"] = "exec:PLATFORM_TOKEN=\(token) \(helperPath) --region eu"
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let seen = try String(contentsOfFile: state + "/token-seen", encoding: .utf8)
+        XCTAssertTrue(seen.hasPrefix("get\n"), "the helper has the token in $PLATFORM_TOKEN: \(seen)")
+        let own = try String(contentsOfFile: state + "/own", encoding: .utf8)
+        XCTAssertTrue(own.contains("--region eu get billing-api production"), "its arguments are as before: \(own)")
+        let cmdlines = try String(contentsOfFile: state + "/cmdlines", encoding: .utf8)
+        XCTAssertTrue(cmdlines.contains(helperPath), "the dump saw the helper")
+        XCTAssertFalse(cmdlines.contains(token), "no process shows the token in its arguments")
+        XCTAssertFalse(push.all.contains(token), push.all)
+    }
+
+    func testACredentialAmongTheHelpersArgumentsIsRefusedWithoutRunningIt() throws {
+        let token = "tok-\(UUID().uuidString.prefix(12))"
+        let repo = try execRepo(helper: try helper() + " --token " + token)
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
+        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("--token ***), which every local user could read in ps"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("exec:NAME=VALUE PROGRAM"), push.stderr)
+        XCTAssertFalse(push.all.contains(token), push.all)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.path("helper-state/calls")), "the helper never ran")
     }
 
     // MARK: client side

@@ -272,6 +272,78 @@ final class HTTPStoreTests: XCTestCase {
         XCTAssertLessThan(elapsed, 6, "the server sleeps 10 s; the push must not wait for it")
     }
 
+    // MARK: 5b. one request per push for the audit, one deadline per hook
+
+    /// `count` refs of production (`refs/heads/r/*`) for `scenario`, each at its own commit: the
+    /// work tree and the refspecs.
+    private func manyRefs(_ scenario: String, _ count: Int, config: [(String, String)]) throws -> (work: String, refspecs: [String]) {
+        let (_, work) = try app(scenario, config: [("pushguard.production.ref", "refs/heads/r/*")] + config, required: [])
+        let made = try sandbox.run(["/bin/sh", "-c", """
+            tree=$(git write-tree) && parent=$(git rev-parse HEAD) || exit 1
+            i=0
+            while [ $i -lt \(count) ]; do
+              echo "$(git commit-tree "$tree" -p "$parent" -m "c$i"):refs/heads/r/$i" || exit 1
+              i=$((i + 1))
+            done
+            """], in: work)
+        XCTAssertEqual(made.status, 0, made.all)
+        return (work, made.stdout.split(separator: "\n").map(String.init))
+    }
+
+    private func pushRefs(_ refspecs: [String], from work: String) throws -> (output: Output, seconds: Double) {
+        let started = Date()
+        let output = try sandbox.run(["git", "push", "origin"] + refspecs, in: work, environment: ["PUSHGUARD_STORE": ""])
+        return (output, Date().timeIntervalSince(started))
+    }
+
+    /// The paths of the audit POSTs the server got.
+    private func auditRequests() throws -> [String] {
+        let requests = try server.recorded()["requests"] as? [[String: Any]] ?? []
+        return requests.compactMap { request in
+            guard request["method"] as? String == "POST", let path = request["path"] as? String,
+                  path.hasSuffix("/audit") || path.hasSuffix("/audit/batch") else { return nil }
+            return path
+        }
+    }
+
+    func testAPushOf500RefsPostsItsAuditRecordsInOneRequestPerHook() throws {
+        let (work, refspecs) = try manyRefs("in-sync", 500, config: [("pushguard.timeout", "20s")])
+        let (push, _) = try pushRefs(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertEqual(try auditRequests(), Array(repeating: "/apps/in-sync/environments/production/audit/batch", count: 2),
+                       "one POST for the 500 decisions, one for the 500 deploys")
+        let audits = try server.audits()
+        XCTAssertEqual(audits.count, 1000)
+        XCTAssertEqual(audits.filter { ($0["record"] as? [String: Any])?["decision"] as? String == "deployed" }.count, 500)
+        XCTAssertEqual(Set(audits.compactMap { ($0["record"] as? [String: Any])?["ref"] as? String }).count, 500)
+    }
+
+    func testASlowServerKeepsThePushWithinTheTimeout() throws {
+        // Every request waits 0.2 s: 40 refs with one POST per record took 16.9 s against 2 s.
+        let (work, refspecs) = try manyRefs("delayed", 40, config: [("pushguard.timeout", "2s")])
+        let (push, seconds) = try pushRefs(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertFalse(push.stderr.contains("warning"), push.stderr)
+        XCTAssertLessThan(seconds, 2 + 1 + 1.5, "timeout + 1 s, with a margin for a loaded machine")
+        XCTAssertEqual(try auditRequests().count, 2)
+        XCTAssertEqual(try server.audits().count, 80)
+    }
+
+    func testAServerWithoutTheBatchFormGetsOneRequestPerRecordWithinTheDeadline() throws {
+        let (work, refspecs) = try manyRefs("old-server", 40, config: [("pushguard.timeout", "2s"), ("pushguard.onStoreError", "warn")])
+        let (push, seconds) = try pushRefs(refspecs, from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertLessThan(seconds, 2 + 1 + 1.5, "timeout + 1 s, with a margin for a loaded machine")
+        let requests = try auditRequests()
+        XCTAssertEqual(requests.first, "/apps/old-server/environments/production/audit/batch")
+        XCTAssertEqual(requests.dropFirst().filter { $0.hasSuffix("/audit/batch") }, [], "the batch form is asked once")
+        XCTAssertGreaterThan(requests.count, 2, "records went one by one")
+        XCTAssertTrue(push.stderr.contains("of 40 audit records not sent"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("deploy not recorded in the audit log: the store failed earlier in this push"), push.stderr)
+        let decisions = try server.audits().compactMap { ($0["record"] as? [String: Any])?["decision"] as? String }
+        XCTAssertFalse(decisions.contains("deployed"), "post-receive did not post: \(decisions)")
+    }
+
     // MARK: 6. redirects
 
     func testRedirectToAnotherHostIsNotFollowedAndNeverGetsTheToken() throws {

@@ -17,10 +17,15 @@ scenario:
   redirect-away   302 to the same port on 127.0.0.2 (another host)
   redirect-same   302 to a relative path on this host that serves a good document
   redirect-loop   302 to itself, forever
+  in-sync         as good, with the staged key applied everywhere (a push is accepted)
+  delayed         as in-sync, but every API request waits 0.2 s before it is answered
+  old-server      as delayed, but without the batch form of the audit (404 on …/audit/batch)
 
-Every API request needs `Authorization: Bearer test-token` (401 otherwise). Audit and transmit
-POSTs, and every request that reaches the 127.0.0.2 listener, are kept in memory and shown by
-GET /_recorded (no token needed). The server exits when stdin closes or after 120 s.
+Every API request needs `Authorization: Bearer test-token` (401 otherwise). Audit records (one
+per POST …/audit, several per POST …/audit/batch of `{"records": […]}`, whose bodies are kept
+too), transmit POSTs, every
+API request and every request that reaches the 127.0.0.2 listener are kept in memory and shown
+by GET /_recorded (no token needed). The server exits when stdin closes or after 120 s.
 
   python3 state_server.py [--tls CERT KEY]
 """
@@ -37,11 +42,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = "test-token"
 LIFETIME_SECONDS = 120
-API_PATH = re.compile(r"^(?:/[^?#]*)?/apps/([^/?#]+)/environments/([^/?#]+)/(config-state|transmit|audit)$")
+API_PATH = re.compile(r"^(?:/[^?#]*)?/apps/([^/?#]+)/environments/([^/?#]+)/(config-state|transmit|audit|audit/batch)$")
 
 lock = threading.Lock()
 states = {}          # (app, environment) -> state document (dict)
-recorded = {"audits": [], "transmits": [], "other_host": [], "requests": []}
+recorded = {"audits": [], "batches": [], "transmits": [], "other_host": [], "requests": []}
 redirect_target = {"host": "127.0.0.2", "port": 0}
 
 
@@ -70,6 +75,10 @@ def state_of(app, environment):
         key = (app, environment)
         if key not in states:
             states[key] = good_document(app, environment)
+            if app in ("in-sync", "delayed", "old-server"):
+                for instance in states[key]["instances"]:
+                    instance["appliedVersion"] = 2
+                states[key]["appliedVersion"] = 2
         return json.loads(json.dumps(states[key]))
 
 
@@ -128,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             recorded["requests"].append({"method": self.command, "path": self.path,
                                          "authorized": authorization == "Bearer " + TOKEN})
+        if re.search(r"/apps/(delayed|old-server)/", self.path):
+            time.sleep(0.2)
         if authorization != "Bearer " + TOKEN:
             return self.send(401, "invalid or missing token\n", "text/plain")
         match = API_PATH.match(self.path)
@@ -138,6 +149,10 @@ class Handler(BaseHTTPRequestHandler):
         action = match.group(3)
         if action == "audit":
             return self.audit(app, environment, body)
+        if action == "audit/batch":
+            if app == "old-server":
+                return self.send(404, {"error": "no such endpoint"})
+            return self.audit_batch(app, environment, body)
         if action == "transmit":
             return self.transmit(app, environment, body)
         return self.config_state(app, environment)
@@ -153,6 +168,21 @@ class Handler(BaseHTTPRequestHandler):
             recorded["audits"].append({"app": app, "environment": environment, "record": record,
                                        "raw": body.decode("utf-8", "replace"),
                                        "contentType": self.headers.get("Content-Type")})
+        self.send(201, {"ok": True})
+
+    def audit_batch(self, app, environment, body):
+        if self.command != "POST":
+            return self.send(405, {"error": "POST only"})
+        try:
+            records = json.loads(body)["records"]
+        except (ValueError, KeyError, TypeError):
+            return self.send(400, {"error": "expected {\"records\": [...]}"})
+        with lock:
+            recorded["batches"].append(body.decode("utf-8", "replace"))
+            for record in records:
+                recorded["audits"].append({"app": app, "environment": environment, "record": record,
+                                           "raw": json.dumps(record), "batch": True,
+                                           "contentType": self.headers.get("Content-Type")})
         self.send(201, {"ok": True})
 
     def transmit(self, app, environment, body):

@@ -122,4 +122,20 @@ final class PushHandoffTests: XCTestCase {
         XCTAssertThrowsError(try handoff.begin(.init(app: "x", pusher: "alice", options: nil,
                                                      updates: [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")])))
     }
+
+    func testAStoreFailureIsHandedOnOnceAndLeavesTheDeploysAsTheyWere() throws {
+        let handoff = PushHandoff(gitDirectory: gitDirectory)
+        let pushed = [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]
+        let path = try handoff.begin(.init(app: "x", pusher: "dave", options: nil, updates: pushed),
+                                     deploys: [deploy("refs/heads/main", a, reason: "before", pusher: "dave")])
+        XCTAssertNil(handoff.read(path)?.storeFailure)
+        try handoff.markStoreFailed("exec store helper get did not answer", in: path)
+        try handoff.markStoreFailed("a second failure is not added", in: path)
+        try handoff.append([deploy("refs/heads/main", a, reason: "after", pusher: "dave")], to: path)
+        let record = try XCTUnwrap(handoff.find(pusher: "dave", options: .some(nil), updates: pushed))
+        XCTAssertEqual(record.storeFailure, "exec store helper get did not answer")
+        XCTAssertEqual(record.deploys.map(\.reason), ["before", "after"], "the failure line is not read as a deploy")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("storeFailed") }.count, 1)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import PushGuardCore
 @testable import PushGuardStore
@@ -5,12 +6,32 @@ import PushGuardCore
 /// Errors the stores produce name the store by its redacted form, whatever failed.
 final class StoreErrorTests: XCTestCase {
     func testExecStoreFailuresHideTheHelpersCredentials() throws {
-        let store = ExecStore(program: StoreURL(commandLine: "exit 5; --token SEKRET123"), timeoutMilliseconds: 5000)
+        // A credential as an assignment before the program: the helper's environment.
+        let store = ExecStore(program: StoreURL(commandLine: "API_TOKEN=SEKRET123 exit 5;"), timeoutMilliseconds: 5000)
         XCTAssertThrowsError(try store.state(app: "a", environment: "e")) { error in
             XCTAssertTrue(error is StoreError)
-            XCTAssertTrue("\(error)".contains("exec store exit 5; --token *** get exited with status 5"), "\(error)")
+            XCTAssertTrue("\(error)".contains("exec store API_TOKEN=*** exit 5; get exited with status 5"), "\(error)")
             XCTAssertFalse("\(error)".contains("SEKRET123"), "\(error)")
         }
+    }
+
+    func testACredentialAmongTheHelpersArgumentsIsRefusedBeforeItRuns() throws {
+        let marker = NSTemporaryDirectory() + "pushguard-ran-\(UUID().uuidString.prefix(8))"
+        defer { unlink(marker) }
+        for commandLine in ["touch \(marker); --token SEKRET123", "touch \(marker); token=SEKRET123",
+                            "touch \(marker); https://user:SEKRET123@platform.example"] {
+            let store = ExecStore(program: StoreURL(commandLine: commandLine), timeoutMilliseconds: 5000)
+            XCTAssertThrowsError(try store.state(app: "a", environment: "e")) { error in
+                XCTAssertTrue("\(error)".contains("not called: its arguments carry a credential"), "\(error)")
+                XCTAssertTrue("\(error)".contains("exec:NAME=VALUE PROGRAM"), "\(error)")
+                XCTAssertFalse("\(error)".contains("SEKRET123"), "\(error)")
+            }
+            XCTAssertThrowsError(try store.appendAudit([AuditRecord(time: "t", app: "a", environment: "e", ref: "r", oldID: "o",
+                                                                    newID: "n", pusher: "p", decision: .accepted, findings: [], reason: "", configVersion: 0)]))
+        }
+        XCTAssertNotEqual(access(marker, F_OK), 0, "the helper never ran")
+        XCTAssertNil(ExecStore.argumentCredential("PLATFORM_TOKEN=SEKRET123 _X=1 /usr/bin/helper --region eu"))
+        XCTAssertNotNil(ExecStore.argumentCredential("/usr/bin/helper PLATFORM_TOKEN=SEKRET123"), "after the program it is an argument")
     }
 
     func testSQLiteFailuresHideURIParameters() throws {
