@@ -28,7 +28,8 @@ enum PostReceiveHook {
         guard let record = handoff.find(pusher: pusher, options: .some(passed), updates: updates)
             ?? handoff.find(pusher: pusher, options: nil, updates: updates) else {
             // Normal when no ref PushGuard checks moved; otherwise the decision is lost: say so.
-            return missingHandoff(updates, server: server, pusher: pusher, passed: passed, environment: environment)
+            return missingHandoff(updates, server: server, pusher: pusher, passed: passed, environment: environment,
+                                  started: started)
         }
         handoff.remove(record.path)
         let deploys = DeployRecord.happened(record.deploys, updated: updates)
@@ -67,8 +68,9 @@ enum PostReceiveHook {
     /// no note and no `deployed` record of their decision. The pusher is told which refs and
     /// why, and each gets a `deployed` audit record whose reason says the decision is unknown.
     static func missingHandoff(_ updates: [RefUpdate], server: ServerRepository, pusher: String, passed: [String]?,
-                               environment: @escaping (String) -> String?) -> Int32 {
-        let (decider, store) = server.decider(pusher: pusher, passed: passed, environment: environment)
+                               environment: @escaping (String) -> String?, started: Int) -> Int32 {
+        let store = LazyStore(settings: server.settings, hookStart: started)
+        let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
         let missed = updates.compactMap { update in decider.checkedEnvironmentName(of: update).map { (update, $0) } }
         Trace.mark("no hand-over: checked which moved refs needed one")
         guard !missed.isEmpty else { return 0 }
