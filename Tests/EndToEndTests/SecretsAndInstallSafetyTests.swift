@@ -165,7 +165,7 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
     }
 
     func testInstallGivesTheStoreToTheGitUserAndRootCreatedFilesFollow() throws {
-        guard getuid() == 0 else { throw XCTSkip("changing owners needs root (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "changing owners needs root (CI runs as root)")
         let repo = try sandbox.bareRepository("shop", install: ["none"])
         let install = try sandbox.pushguard("install", "--repo", repo, "--user", "nobody")
         XCTAssertEqual(install.status, 0, install.all)
