@@ -132,18 +132,22 @@ final class LoadAndFaultTests: XCTestCase {
         _ = try sandbox.run(["sh", "-c", "chmod 0644 '\(sandbox.path("store"))'/*"])
         let push = try sandbox.run(["runuser", "-u", "nobody", "--", "env", "HOME=\(sandbox.path("home"))",
                                     "git", "push", "origin", "HEAD:refs/heads/main"], in: work)
-        XCTAssertLessThan(push.status, 128, push.all)
-        XCTAssertTrue(push.stderr.contains("pushguard:"), "a clear decision, whatever it is: \(push.all)")
+        // K reached every instance: the push is accepted (the ref moves), and the pusher is told
+        // that neither the decision nor the deploy could be recorded.
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("* [new branch]      HEAD -> main"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("pushguard: warning: audit record not written: SQLite store \(sandbox.storePath): attempt to write a readonly database"), push.all)
+        XCTAssertTrue(push.stderr.contains("pushguard: warning: deploy not recorded in the audit log"), push.all)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: repo + "/refs/heads/main"), "main exists on the server")
         XCTAssertFalse(push.stderr.contains("Fatal error"), push.all)
     }
 
     func testDiskFullWhileAuditingWarnsAndRefusesUnrecordableOverrides() throws {
-        guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "mounting a small tmpfs needs root (CI runs as root)")
         let mountPoint = sandbox.path("small-disk")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        guard try sandbox.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]).status == 0 else {
-            throw XCTSkip("tmpfs cannot be mounted here")
-        }
+        let mounted = try sandbox.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint])
+        try requireOrSkip(mounted.status == 0, "tmpfs cannot be mounted here: \(mounted.all)")
         defer { _ = try? sandbox.run(["umount", "-l", mountPoint]) }
         sandbox.environment["PUSHGUARD_STORE"] = "sqlite:" + mountPoint + "/state.db"
         let repo = try sandbox.bareRepository("shop")
