@@ -238,3 +238,10 @@ func requireOrSkip(_ condition: Bool, _ reason: @autoclosure () -> String,
 
 /// What `requireOrSkip` throws under CI, after recording the failure.
 struct PreconditionNotMet: Error, CustomStringConvertible { var description: String }
+
+/// Whether `text` (status output, or a pusher's `remote:` lines) has a row for `key` with `status`
+/// (`TOKEN  staged …`, `  A    live …`), whatever the column padding.
+func hasRow(_ text: String, _ key: String, _ status: String) -> Bool {
+    text.range(of: #"(^|[\s:])"# + NSRegularExpression.escapedPattern(for: key) + #" +"# + status + #"(\s|$)"#,
+               options: .regularExpression) != nil
+}
