@@ -20,26 +20,75 @@ final class LoadAndFaultTests: XCTestCase {
 
     // MARK: load
 
+    /// Starts every command before waiting for any (each its own process, none waiting for
+    /// another to start), then waits for all; output goes to files.
+    private func runAllAtOnce(_ commands: [(arguments: [String], directory: String)]) throws -> [Output] {
+        var running: [(process: Process, out: String, err: String)] = []
+        for (index, command) in commands.enumerated() {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = command.arguments
+            process.environment = sandbox.environment
+            process.currentDirectoryURL = URL(fileURLWithPath: command.directory)
+            let out = sandbox.path("all-at-once-\(index).out"), err = sandbox.path("all-at-once-\(index).err")
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+            try process.run()
+            running.append((process, out, err))
+        }
+        return running.map { started in
+            started.process.waitUntilExit()
+            return Output(status: started.process.terminationStatus,
+                          stdout: (try? String(contentsOfFile: started.out, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOfFile: started.err, encoding: .utf8)) ?? "")
+        }
+    }
+
     func testFiftyConcurrentPushesToFiftyRepositoriesOnOneStore() throws {
         let count = 50
+        // Each repository's pre-receive first runs a kept hook (pre-receive.before-pushguard)
+        // that holds its push at a barrier until all 50 pushes have reached it: then 50
+        // PushGuard hooks decide and write the one store at the same moment. A push that waits
+        // a minute without seeing all 50 gives up and says so.
+        let barrier = sandbox.path("barrier")
+        try FileManager.default.createDirectory(atPath: barrier, withIntermediateDirectories: true)
+        let held = """
+            #!/bin/sh
+            cat > /dev/null
+            touch '\(barrier)/started.'$$
+            tries=0
+            while [ "$(ls '\(barrier)' | grep -c '^started')" -lt \(count) ]; do
+              tries=$((tries + 1))
+              if [ $tries -gt 1200 ]; then touch '\(barrier)/gave-up.'$$; exit 0; fi
+              sleep 0.05
+            done
+            touch '\(barrier)/released.'$$
+            """
         var works: [String] = []
         for index in 0..<count {
             let app = "app\(index)"
             let repo = try sandbox.bareRepository(app)
+            try held.write(toFile: repo + "/hooks/pre-receive.before-pushguard", atomically: true, encoding: .utf8)
+            chmod(repo + "/hooks/pre-receive.before-pushguard", 0o755)
             // Even apps are in sync; odd ones have a staged key: half accepted, half rejected.
             let set = index % 2 == 0 ? ["config", "set", "--app", app, "--env", "production", "K=-", "--transmit"]
                                      : ["config", "set", "--app", app, "--env", "production", "K=-"]
             XCTAssertEqual(try sandbox.run([sandbox.binary] + set, input: "v\(index)").status, 0)
             works.append(try sandbox.workTree("work\(index)", remote: repo, files: ["app.json": manifest(requiring: ["K"])]))
         }
-        let sandbox = self.sandbox!
-        let trees = works
-        let outputs = concurrently(count) { index in try? sandbox.push("HEAD:refs/heads/main", from: trees[index]) }
-        for (index, output) in outputs.enumerated() {
-            let push = try XCTUnwrap(output)
+        let outputs = try runAllAtOnce(works.map { (["git", "push", "origin", "HEAD:refs/heads/main"], $0) })
+        let marks = try FileManager.default.contentsOfDirectory(atPath: barrier)
+        XCTAssertEqual(marks.filter { $0.hasPrefix("started.") }.count, count, "every push reached the barrier")
+        XCTAssertEqual(marks.filter { $0.hasPrefix("released.") }.count, count,
+                       "all \(count) pushes were running at once: \(marks.filter { $0.hasPrefix("gave-up.") }.count) gave up waiting")
+        for (index, push) in outputs.enumerated() {
             XCTAssertEqual(push.status == 0, index % 2 == 0, "app\(index): \(push.all)")
             XCTAssertFalse(push.all.contains("database is locked"), push.all)
             XCTAssertFalse(push.all.contains("store failed"), push.all)
+            XCTAssertFalse(push.all.contains("audit record not written"), push.all)
         }
         let records = try auditRecords()
         XCTAssertEqual(records.count, count + count / 2, "one record per decision and per deploy, none lost")
