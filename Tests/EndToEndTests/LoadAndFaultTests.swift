@@ -243,45 +243,157 @@ final class LoadAndFaultTests: XCTestCase {
         XCTAssertTrue(directory.stderr.contains("cannot read the digest key"), directory.stderr)
     }
 
-    func testAHookKilledMidRunLeavesNoHalfWrittenState() throws {
+    // MARK: killed inside a write transaction
+
+    /// The process holding SQLite's WAL write lock on the store, if any: byte 120 of the `-shm`
+    /// file, which BEGIN IMMEDIATE takes and the end of COMMIT (or of the checkpoint after it)
+    /// releases. Read with F_GETLK, which takes no lock.
+    private func walWriter(_ shm: Int32) -> pid_t? {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 120
+        lock.l_len = 1
+        guard fcntl(shm, F_GETLK, &lock) == 0, lock.l_type != Int16(F_UNLCK) else { return nil }
+        return lock.l_pid
+    }
+
+    private func count(_ sql: String) throws -> Int {
+        let output = try sandbox.run(["sqlite3", sandbox.storePath, sql])
+        XCTAssertEqual(output.status, 0, output.all)
+        return Int(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// How a run of `start()` ended: frozen and killed inside its write transaction (before
+    /// its commit), or not.
+    enum Kill: Equatable { case insideTransaction, afterCommit, neverWrote }
+
+    /// Starts a process that writes `rows` rows (counted by `counting`) in one transaction;
+    /// waits until it holds the store's write lock, lets it work `delay` seconds more, stops it
+    /// (SIGSTOP) and, while it is stopped, checks that it still holds the lock and that none
+    /// of its rows are committed: then it is provably inside its transaction, and is killed
+    /// (SIGKILL) there. Every kill must leave all of the rows or none (checked after each).
+    private func killInsideTransaction(rows: Int, counting: String, delay: Double,
+                                       start: () throws -> Process) throws -> Kill {
+        let before = try count(counting)
+        let process = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
+        var shm: Int32 = -1
+        defer { if shm >= 0 { close(shm) } }
+        var writer: pid_t?
+        let deadline = Date().addingTimeInterval(120)
+        // The -shm file goes when the last connection closes and comes back with the next: the
+        // lock is looked for on the file that is there now.
+        // A lock held for less than `delay` (a statement's own short transaction, such as an
+        // index that already exists) is let go: the writer is stopped only once it has held
+        // the lock without a break for `delay` seconds.
+        var opened = stat(), current = stat()
+        var heldSince = Date()
+        var heldLongEnough = false
+        while process.isRunning && Date() < deadline {
+            if stat(sandbox.storePath + "-shm", &current) != 0 { writer = nil; continue }
+            if shm < 0 || fstat(shm, &opened) != 0 || opened.st_ino != current.st_ino {
+                if shm >= 0 { close(shm) }
+                shm = open(sandbox.storePath + "-shm", O_RDONLY)
+                writer = nil
+                continue
+            }
+            guard let holder = walWriter(shm) else { writer = nil; continue }
+            if holder != writer { writer = holder; heldSince = Date() }
+            if Date().timeIntervalSince(heldSince) >= delay { heldLongEnough = true; break }
+        }
+        guard heldLongEnough, let writer else { return .neverWrote }
+        // Stopped just as it changes the WAL index, the writer leaves readers unable to get a
+        // snapshot (SQLITE_PROTOCOL): then it runs on for 2 ms and is stopped again.
+        var stillWriting = false
+        var committed: Int?
+        for _ in 0..<50 {
+            kill(writer, SIGSTOP)
+            stillWriting = walWriter(shm) == writer
+            let read = try sandbox.run(["sqlite3", sandbox.storePath, counting])
+            if read.status == 0 { committed = Int(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 - before }; break }
+            kill(writer, SIGCONT)
+            usleep(2000)
+        }
+        guard let committed else {
+            XCTFail("the store could not be read while the writer was stopped")
+            return .neverWrote
+        }
+        let kill: Kill = stillWriting && committed == 0 ? .insideTransaction : .afterCommit
+        XCTAssertTrue(committed == 0 || committed == rows, "stopped with \(committed) of \(rows) rows committed: not one transaction")
+        Glibc.kill(writer, SIGKILL)
+        Glibc.kill(writer, SIGCONT)
+        process.waitUntilExit()
+        XCTAssertEqual(try sandbox.run(["sqlite3", sandbox.storePath, "PRAGMA integrity_check"]).stdout, "ok\n")
+        let after = try count(counting) - before
+        if kill == .insideTransaction {
+            XCTAssertEqual(after, 0, "killed before its commit: none of its \(rows) rows are there")
+        } else {
+            XCTAssertTrue(after == 0 || after == rows, "all \(rows) rows or none, not \(after)")
+        }
+        return kill
+    }
+
+    func testAHookKilledInsideItsAuditTransactionLeavesNoHalfWrittenState() throws {
         let repo = try sandbox.bareRepository("shop", config: [("pushguard.production.ref", "refs/heads/release/*")])
         try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "K=-", "--transmit", input: "v")
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["K"])])
         try sandbox.git("push", "-q", repo, "HEAD:refs/heads/side", in: work)
         let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        // 2,000 refs: one audit transaction of 2,000 rows, killed at different moments.
-        let input = (0..<2000).map { "\(String(repeating: "0", count: 40)) \(head) refs/heads/release/r\($0)\n" }.joined()
+        // 2,000 refs: one audit transaction of 2,000 rows.
+        let refs = 2000
+        let input = (0..<refs).map { "\(String(repeating: "0", count: 40)) \(head) refs/heads/release/r\($0)\n" }.joined()
         try input.write(toFile: sandbox.path("refs.txt"), atomically: true, encoding: .utf8)
-        for delay in ["0.005", "0.02", "0.04", "0.08", "0.3"] {
-            _ = try sandbox.run(["sh", "-c", "GIT_DIR='\(repo)' '\(repo)/hooks/pre-receive' < '\(sandbox.path("refs.txt"))' 2>/dev/null & pid=$!; sleep \(delay); kill -9 $pid 2>/dev/null; wait $pid; true"])
-            let check = try sandbox.run(["sqlite3", sandbox.storePath, "PRAGMA integrity_check"])
-            XCTAssertEqual(check.stdout, "ok\n", "after a kill at \(delay) s")
-            let rows = Int(try sandbox.run(["sqlite3", sandbox.storePath, "SELECT COUNT(*) FROM audit WHERE decision NOT IN ('registered', 'removed')"]).stdout
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-            XCTAssertEqual(rows % 2000, 0, "a push's audit records are all there or none (\(rows) after \(delay) s)")
+        let hook = { () throws -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: repo + "/hooks/pre-receive")
+            process.environment = self.sandbox.environment.merging(["GIT_DIR": repo]) { $1 }
+            process.currentDirectoryURL = URL(fileURLWithPath: repo)
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: self.sandbox.path("refs.txt")))
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
         }
+        let counting = "SELECT COUNT(*) FROM audit WHERE decision NOT IN ('registered', 'removed')"
+        var kills: [Kill] = []
+        for delay in [0.001, 0.002, 0.004, 0.008, 0.016, 0.032] {
+            kills.append(try killInsideTransaction(rows: refs, counting: counting, delay: delay, start: hook))
+        }
+        XCTAssertFalse(kills.contains(.neverWrote), "every run reached its audit transaction: \(kills)")
+        XCTAssertGreaterThanOrEqual(kills.filter { $0 == .insideTransaction }.count, 2, "kills landed inside the transaction: \(kills)")
         // The store still works for the next push.
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/release/after", from: work).status, 0)
     }
 
-    func testAKilledCommandLeavesNoHalfWrittenState() throws {
+    func testACommandKilledInsideItsTransactionLeavesNoHalfWrittenState() throws {
         try sandbox.pushguard("config", "set", "--app", "a", "--env", "e", "FIRST=-", input: "v")
-        let assignments = (0..<20_000).map { "K\($0)=value-\($0)" }.joined(separator: " ")
-        let script = sandbox.path("big-set.sh")
-        try "exec '\(sandbox.binary)' config set --app a --env e \(assignments)\n".write(toFile: script, atomically: true, encoding: .utf8)
-        for delay in ["0.15", "0.3", "0.6"] {
-            _ = try sandbox.run(["sh", "-c", "sh '\(script)' & pid=$!; sleep \(delay); kill -9 $pid; wait $pid; true"])
+        // One `config set` of 2,000 keys: one transaction writing 2,000 change rows (each
+        // attempt sets new values, so each is a change).
+        let keys = 2000
+        let counting = "SELECT COUNT(*) FROM config_changes"
+        var kills: [Kill] = []
+        for (attempt, delay) in [0.005, 0.01, 0.02, 0.04].enumerated() {
+            let assignments = (0..<keys).map { "K\($0)=value-\(attempt)-\($0)" }
+            kills.append(try killInsideTransaction(rows: keys, counting: counting, delay: delay) {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: self.sandbox.binary)
+                process.arguments = ["config", "set", "--app", "a", "--env", "e"] + assignments
+                process.environment = self.sandbox.environment
+                process.standardInput = FileHandle.nullDevice
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            })
+            // What status shows agrees: version 1 (nothing landed) or a whole new version.
             let document = try sandbox.pushguard("status", "--app", "a", "--env", "e", "--json")
             XCTAssertEqual(document.status, 0, document.all)
             let json = try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any]
             let config = json?["config"] as? [[String: Any]] ?? []
-            let version = json?["desiredVersion"] as? Int
-            // Either the whole change landed (version 2, 20,001 keys) or none of it (version 1, 1 key).
-            XCTAssertTrue((version == 1 && config.count == 1) || (version == 2 && config.count == 20_001),
-                          "version \(version ?? -1) with \(config.count) keys")
-            if version == 2 { break }
+            XCTAssertTrue(config.count == 1 || config.count == keys + 1, "\(config.count) keys")
         }
-        let check = try sandbox.run(["sqlite3", sandbox.storePath, "PRAGMA integrity_check"])
-        XCTAssertEqual(check.stdout, "ok\n")
+        XCTAssertFalse(kills.contains(.neverWrote), "every run reached its transaction: \(kills)")
+        XCTAssertGreaterThanOrEqual(kills.filter { $0 == .insideTransaction }.count, 2, "kills landed inside the transaction: \(kills)")
     }
 }
