@@ -16,6 +16,8 @@ public final class ExecStore: StateStore {
     private let program: String
     /// How messages name the store: the command line with credentials hidden (see `StoreURL`).
     private let name: String
+    /// Takes the command line's credentials out of what the helper prints (it may echo them).
+    private let location: StoreURL
     private let timeoutMilliseconds: Int
     /// `pushguard.passEnv`.
     private let passEnvironment: [String]
@@ -28,6 +30,7 @@ public final class ExecStore: StateStore {
     public init(program: StoreURL, timeoutMilliseconds: Int, passEnvironment: [String] = []) {
         self.program = program.text
         name = "exec store " + program.display
+        location = program
         self.timeoutMilliseconds = timeoutMilliseconds
         self.passEnvironment = passEnvironment
     }
@@ -54,7 +57,7 @@ public final class ExecStore: StateStore {
         } catch {
             throw StoreError("\(name): \(error.description)")
         }
-        printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated))
+        printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated).map(location.scrub))
         if result.timedOut {
             throw StoreError("\(name) \(verb) did not answer within \(timeoutMilliseconds) ms and was killed (pushguard.timeout)",
                              timedOut: true)
