@@ -10,10 +10,12 @@ cd "$(dirname "$0")"
 
 # The build's packages, plus a PostgreSQL server and Python for the store tests, strace
 # for the start-up tests, gitolite with an ssh server and client for pushes over ssh, man
-# to render the generated man page, and mmdebstrap, lintian and dpkg-dev for the Debian
-# package's tests.
+# to render the generated man page, mmdebstrap, lintian and dpkg-dev for the Debian
+# package's tests, and openssl (the HTTPS store's test certificate), curl (reading what the
+# test HTTP server recorded) and procps (pgrep, for helpers' children that must not survive):
+# under CI=true a test missing any of these fails instead of skipping.
 ./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client man-db \
-  mmdebstrap lintian dpkg-dev
+  mmdebstrap lintian dpkg-dev openssl curl procps
 
 # The Debian package DebianPackageTests installs into a clean Debian root. Built here: a
 # release build cannot run inside `swift test`, which holds the build directory's lock.

@@ -21,6 +21,8 @@ public final class ExecStore: StateStore {
     /// How messages name the store: the command line with credentials hidden (see `StoreURL`).
     private let name: String
     private let deadline: StoreDeadline
+    /// Takes the command line's credentials out of what the helper prints (it may echo them).
+    private let location: StoreURL
     /// `pushguard.passEnv`.
     private let passEnvironment: [String]
     /// Why the helper is never run: a credential among its arguments.
@@ -41,6 +43,7 @@ public final class ExecStore: StateStore {
         self.program = program.text
         name = "exec store " + program.display
         self.deadline = deadline
+        location = program
         self.passEnvironment = passEnvironment
         refusal = ExecStore.argumentCredential(program.text).map { shown in
             "exec store \(program.display) not called: its arguments carry a credential (\(shown)), which every local user "
@@ -97,7 +100,7 @@ public final class ExecStore: StateStore {
         } catch {
             throw StoreError("\(name): \(error.description)")
         }
-        if relay { printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated)) }
+        if relay { printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated).map(location.scrub)) }
         if result.timedOut {
             throw deadline.cut("\(name) \(verb)", " and was killed")
         }

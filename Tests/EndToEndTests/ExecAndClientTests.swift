@@ -68,18 +68,48 @@ final class ExecAndClientTests: XCTestCase {
     }
 
     func testHangingHelperIsKilledWithItsChildrenWithinTheTimeout() throws {
+        // The helper starts a child and a grandchild that run a copy of sleep whose path holds
+        // a unique marker (so `pgrep -f` finds them and nothing else), writes what pgrep saw
+        // while they ran, then hangs. The children hold none of the helper's pipes, so a
+        // survivor cannot delay the push's end: only pgrep shows it.
         let marker = "pushguard-hang-\(UUID().uuidString.prefix(8))"
-        let repo = try execRepo(helper: try helper(#"[ "$1" = get ] && { sh -c "exec -a \#(marker) sleep 30" & sleep 30; }"#),
-                                timeout: "1s")
+        let sleeper = sandbox.path(marker)
+        try FileManager.default.copyItem(atPath: try XCTUnwrap(["/usr/bin/sleep", "/bin/sleep"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }), toPath: sleeper)
+        let seen = sandbox.path("seen-while-running")
+        let repo = try execRepo(helper: try helper(#"""
+            [ "$1" = get ] && {
+              '\#(sleeper)' 300 </dev/null >/dev/null 2>&1 &
+              sh -c "'\#(sleeper)' 300 & wait" </dev/null >/dev/null 2>&1 &
+              sleep 0.3; pgrep -f '\#(marker)' > '\#(seen).tmp'; mv '\#(seen).tmp' '\#(seen)'
+              sleep 30
+            }
+            """#), timeout: "1s")
         let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
         let started = Date()
-        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        // Through popen, not Foundation's Process: a Process child counts as running while any
+        // descendant holds a descriptor it inherited, so a survivor would hide behind a hang.
+        let out = sandbox.path("push.out")
+        let status = shell("cd '\(work)' && env \(sandbox.environment.map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")) "
+                           + "git push origin HEAD:refs/heads/main > '\(out)' 2>&1 </dev/null")?.status
+        let push = Output(status: status ?? -1, stdout: "", stderr: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        let elapsed = Date().timeIntervalSince(started)
+        // Whatever happens below, nothing this test started outlives it.
+        let running = (try? String(contentsOfFile: seen, encoding: .utf8)) ?? ""
+        let pids = running.split(separator: "\n").compactMap { pid_t($0) }
+        defer { for pid in pids { kill(pid, SIGKILL) } }
         XCTAssertNotEqual(push.status, 0)
         XCTAssertTrue(push.stderr.contains("did not answer within the 1000 ms a push gives all its store calls and was killed"), push.stderr)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 8)
-        Thread.sleep(forTimeInterval: 0.3)
-        let survivors = try sandbox.run(["pgrep", "-f", marker])
-        XCTAssertNotEqual(survivors.status, 0, "the helper's children were killed too: \(survivors.stdout)")
+        XCTAssertLessThan(elapsed, 8)
+        // sleep itself, sh -c, and the grandchild sleep all carried the marker while the helper ran.
+        XCTAssertGreaterThanOrEqual(pids.count, 3, "the helper's children ran and pgrep saw them: \(running)")
+        var survivors = try sandbox.run(["pgrep", "-f", marker])
+        for _ in 0..<20 where survivors.status == 0 {
+            Thread.sleep(forTimeInterval: 0.1)
+            survivors = try sandbox.run(["pgrep", "-f", marker])
+        }
+        XCTAssertEqual(survivors.status, 1, "no child or grandchild of the helper survives: \(survivors.all)")
     }
 
     func testGarbageFromTheHelperIsAOneLineStoreError() throws {

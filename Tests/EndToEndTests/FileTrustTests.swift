@@ -36,7 +36,7 @@ final class FileTrustTests: XCTestCase {
 
     /// A new system account `pgtest-<random>` (and its group), removed in tearDown.
     private func makeUser() throws -> User {
-        guard getuid() == 0 else { throw XCTSkip("adding users needs root (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "adding users needs root (CI runs as root)")
         let name = "pgtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
         var made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
         for _ in 0..<20 where made.status != 0 {  // /etc/passwd locked by someone else's useradd

@@ -135,7 +135,10 @@ final class GitolitePushGuardTests: XCTestCase {
 
         // A hand-over left by carol's refused push ages out (after a day) on a later push.
         let handoff = repo + "/pushguard-push"
-        _ = server.asGitUser(["sh", "-c", "touch -d '25 hours ago' \(handoff)/*.push 2>/dev/null; true"])
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: handoff))?.filter { $0.hasSuffix(".push") } ?? []
+        XCTAssertEqual(left.count, 1, "carol's refused push left its hand-over record: \(left)")
+        let aged = server.asGitUser(["sh", "-c", "touch -d '25 hours ago' \(handoff)/*.push"])
+        XCTAssertEqual(aged.status, 0, aged.output)
         try sandbox.commit(in: alice, files: ["more.txt": "more"], message: "more")
         XCTAssertEqual(try server.git(as: .alice, "push", "origin", "HEAD:refs/heads/main", in: alice, sandbox: sandbox).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: handoff), "nothing is left behind")

@@ -35,7 +35,7 @@ struct GitoliteServer: Sendable {
     /// Starts a server (one to two seconds). Skips the test when not root: the fixture adds a
     /// user and starts sshd. Anything else that goes wrong is an error, with the fixture's output.
     static func start() throws -> GitoliteServer {
-        guard getuid() == 0 else { throw XCTSkip("the gitolite server needs root (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "the gitolite server needs root (CI runs as root)")
         let directory = NSTemporaryDirectory() + "pushguard-gitolite-\(UUID().uuidString.prefix(8))"
         // popen, not Process: the fixture leaves sshd running in the background.
         guard let (status, output) = shell("\(quoted(fixture)) start \(quoted(directory)) 2>&1") else {

@@ -417,7 +417,7 @@ final class HTTPStoreTests: XCTestCase {
         let made = try sandbox.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                                     "-keyout", key, "-out", certificate])
-        guard made.status == 0 else { throw XCTSkip("openssl cannot make a test certificate: \(made.all)") }
+        try requireOrSkip(made.status == 0, "openssl cannot make a test certificate (test.sh installs openssl): \(made.all)")
         let tls = try StateServer(tls: (certificate, key))
         defer { tls.stop() }
 

@@ -9,12 +9,21 @@ final class MistakeTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox() }
     override func tearDown() { sandbox = nil }
 
-    /// production needs TOKEN, which is set but not transmitted.
-    private func guarded(config: [(String, String)]) throws -> (repo: String, work: String) {
+    /// production needs TOKEN; `transmitted`: it reached every instance, so a push is accepted
+    /// unless something else refuses it; otherwise it is staged and a push needs an override.
+    private func guarded(config: [(String, String)], transmitted: Bool = true) throws -> (repo: String, work: String) {
         let repo = try sandbox.bareRepository("billing-api", config: config)
-        try sandbox.pushguard("config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-", input: "v")
+        let set = try sandbox.run([sandbox.binary, "config", "set", "--app", "billing-api", "--env", "production", "TOKEN=-"]
+                                  + (transmitted ? ["--transmit"] : []), input: "v")
+        XCTAssertEqual(set.status, 0, set.all)
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
         return (repo, work)
+    }
+
+    /// A new commit (so git runs the hooks again) pushed to main.
+    private func pushNewCommit(_ work: String, options: [String] = []) throws -> Output {
+        try sandbox.commit(in: work, files: ["change": UUID().uuidString], message: "change")
+        return try sandbox.push("HEAD:refs/heads/main", from: work, options: options)
     }
 
     func testAMisspeltRefSettingRefusesPushesAndDoctorNamesIt() throws {
@@ -39,36 +48,50 @@ final class MistakeTests: XCTestCase {
     }
 
     func testMisspeltTopLevelAndSectionSettingsAnywhereAreNamed() throws {
+        // Everything is in sync: only the typo can refuse a push.
         let (repo, work) = try guarded(config: [])
         for (name, value, meant) in [("pushguard.timout", "5s", "pushguard.timeout"),
                                      ("pushguard.staging.mod", "warn", "pushguard.staging.mode"),
                                      ("pushguard.onstorerror", "warn", "pushguard.onStoreError")] {
             try sandbox.git("config", name, value, in: repo)
-            let push = try sandbox.push("HEAD:refs/heads/main", from: work)
-            XCTAssertNotEqual(push.status, 0, push.all)
+            let push = try pushNewCommit(work)
+            XCTAssertNotEqual(push.status, 0, "\(name): \(push.all)")
             XCTAssertTrue(push.stderr.contains("did you mean \(meant)?"), "\(name): \(push.stderr)")
+            XCTAssertFalse(push.stderr.contains("config not synchronized"), "refused for the typo alone: \(push.stderr)")
             try sandbox.git("config", "--unset", name, in: repo)
+            let spelt = try sandbox.push("HEAD:refs/heads/main", from: work)
+            XCTAssertEqual(spelt.status, 0, "without \(name) the same push is accepted: \(spelt.all)")
         }
         // In the global config too (the sandbox's HOME), and the level is named.
         try sandbox.git("config", "--global", "pushguard.manifst", "app.json", in: repo)
-        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        let push = try pushNewCommit(work)
+        XCTAssertNotEqual(push.status, 0, push.all)
         XCTAssertTrue(push.stderr.contains("unknown setting pushguard.manifst in the global config (~/.gitconfig); did you mean pushguard.manifest?"), push.stderr)
+        try sandbox.git("config", "--global", "--unset", "pushguard.manifst", in: repo)
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0, "without it the same push is accepted")
     }
 
     func testABadBooleanNamesItsSetting() throws {
         let (repo, work) = try guarded(config: [])
         try sandbox.git("config", "pushguard.production.autoSync", "ture", in: repo)
-        let push = try sandbox.push("HEAD:refs/heads/main", from: work)
+        let push = try pushNewCommit(work)
         XCTAssertNotEqual(push.status, 0, push.all)
         XCTAssertTrue(push.stderr.contains("pushguard.production.autoSync is \"ture\"; use true or false"), push.stderr)
+        try sandbox.git("config", "pushguard.production.autoSync", "true", in: repo)
+        let spelt = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(spelt.status, 0, "with `true` the same push is accepted: \(spelt.all)")
     }
 
     func testAMisspeltPushOptionIsNamedAndOverridesNothing() throws {
-        let (_, work) = try guarded(config: [])
+        // TOKEN is staged: the push needs an override, and only a well-spelt one gives it.
+        let (_, work) = try guarded(config: [], transmitted: false)
         let push = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.akc=hotfix INC-9"])
         XCTAssertNotEqual(push.status, 0, "no override was given: \(push.all)")
         XCTAssertTrue(push.stderr.contains("push option \"pushguard.akc\" not understood; did you mean `pushguard.ack`?"), push.stderr)
         XCTAssertFalse(push.stderr.contains("INC-9"))
+        let spelt = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=hotfix INC-9"])
+        XCTAssertEqual(spelt.status, 0, "spelt right, the same push is overridden: \(spelt.all)")
+        XCTAssertTrue(spelt.stderr.contains("overrid"), spelt.stderr)
     }
 }
 

@@ -244,6 +244,38 @@ final class PostgresTests: XCTestCase {
         for output in [rejected, audit, doctor, status] {
             XCTAssertFalse(output.all.contains("SEKRET123"), output.all)
         }
+
+        // Every output that can name the store — pre-push, pre-receive, post-receive (the
+        // repository warns on store errors, so the push goes on to post-receive) and the
+        // commands — for the failing URLs, then for the working one, whose real password
+        // (pg-test-pass) and a key-named parameter must not show either.
+        for url in failing {
+            let outputs = try outputsNamingTheStore(sandbox, store: url, app: "billing-api", repo: repo, work: work)
+            assertNoSecret(outputs, ["SEKRET123", "pg-test-pass"])
+            let push = outputs[0].1
+            XCTAssertEqual(push.status, 0, "onStoreError = warn lets the push through: \(push.all)")
+            XCTAssertTrue(push.stderr.contains("could not check config before upload"), "pre-push ran: \(push.stderr)")
+            XCTAssertGreaterThanOrEqual(push.stderr.components(separatedBy: "PostgreSQL store postgres://").count - 1, 3,
+                                        "pre-push, pre-receive and post-receive each name the store: \(push.stderr)")
+            for (name, output) in outputs.dropFirst() {
+                XCTAssertNotEqual(output.status, 0, "\(name) fails: \(output.all)")
+                XCTAssertTrue(output.all.contains("postgres://") && output.all.contains("***"), "\(name) names the store, redacted: \(output.all)")
+            }
+        }
+        try sandbox.register("billing-api", "production")
+        let secretParameters = store + "?sslpassword=SEKRET123&sslkey=KEYTOKEN-55aa"
+        let outputs = try outputsNamingTheStore(sandbox, store: secretParameters, app: "billing-api", repo: repo, work: work)
+        assertNoSecret(outputs, ["SEKRET123", "KEYTOKEN-55aa", "pg-test-pass"])
+        let push = outputs[0].1
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.stderr.contains("would be rejected by the server"), "pre-push read the store: \(push.stderr)")
+        XCTAssertTrue(hasRow(push.stderr, "TOKEN", "missing"), push.stderr)
+        for (name, output) in outputs.dropFirst() where !name.hasPrefix("doctor") && !name.hasPrefix("check") {
+            XCTAssertEqual(output.status, 0, "\(name): \(output.all)")
+        }
+        let shownDoctor = try XCTUnwrap(outputs.first { $0.0.hasPrefix("doctor") }).1
+        XCTAssertTrue(shownDoctor.all.contains("postgres://pushguard:***@127.0.0.1:\(port)/\(database)?sslpassword=***&sslkey=***"),
+                      shownDoctor.all)
     }
 
     func testACorruptRowIsAStoreErrorNotADefault() throws {

@@ -216,6 +216,12 @@ final class PushTests: XCTestCase {
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["A", "B", "C"])])
         outputs.append(try sandbox.push("HEAD:refs/heads/main", from: work))
         outputs.append(try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "HEAD"))
+        // The values were taken: every set succeeded and status shows both keys, B transmitted.
+        XCTAssertEqual(outputs[0...2].map(\.status), [0, 0, 0], outputs[0...2].map(\.all).joined())
+        XCTAssertTrue(hasRow(outputs[3].stdout, "A", "live") && hasRow(outputs[3].stdout, "B", "live"), outputs[3].stdout)
+        XCTAssertTrue(outputs[4].stdout.contains("\"key\": \"A\"") && outputs[4].stdout.contains("\"key\": \"B\""), outputs[4].stdout)
+        XCTAssertNotEqual(outputs[5].status, 0, "C is not set: \(outputs[5].all)")
+        XCTAssertTrue(hasRow(outputs[5].stderr, "C", "missing"), outputs[5].stderr)
         for output in outputs {
             XCTAssertFalse(output.all.contains(secretFromStdin), output.all)
             XCTAssertFalse(output.all.contains(secretFromArgv), output.all)

@@ -16,7 +16,7 @@ final class RepositoryTrustTests: XCTestCase {
 
     /// A throwaway system user standing for the server's git account.
     private func makeGitUser() throws -> String {
-        guard getuid() == 0 else { throw XCTSkip("needs root to add a user (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "needs root to add a user (CI runs as root)")
         let name = "pgtest-\(UUID().uuidString.prefix(6).lowercased())"
         let added = try sandbox.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
         XCTAssertEqual(added.status, 0, added.all)

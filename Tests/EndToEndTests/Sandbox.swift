@@ -252,3 +252,26 @@ func shell(_ command: String) -> (status: Int32, output: String)? {
     let status = pclose(pipe)
     return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
 }
+
+/// A precondition a test cannot run without (root, a tmpfs, openssl). Outside CI an unmet one
+/// skips the test, saying why; under `CI=true` it is a failure, so a test that CI is meant to
+/// run can never pass there by being skipped (CI runs as root, with test.sh's packages).
+func requireOrSkip(_ condition: Bool, _ reason: @autoclosure () -> String,
+                   file: StaticString = #filePath, line: UInt = #line) throws {
+    guard !condition else { return }
+    if ProcessInfo.processInfo.environment["CI"] == "true" {
+        XCTFail("CI=true, and CI must run this test: \(reason())", file: file, line: line)
+        throw PreconditionNotMet(description: reason())
+    }
+    throw XCTSkip(reason(), file: file, line: line)
+}
+
+/// What `requireOrSkip` throws under CI, after recording the failure.
+struct PreconditionNotMet: Error, CustomStringConvertible { var description: String }
+
+/// Whether `text` (status output, or a pusher's `remote:` lines) has a row for `key` with `status`
+/// (`TOKEN  staged …`, `  A    live …`), whatever the column padding.
+func hasRow(_ text: String, _ key: String, _ status: String) -> Bool {
+    text.range(of: #"(^|[\s:])"# + NSRegularExpression.escapedPattern(for: key) + #" +"# + status + #"(\s|$)"#,
+               options: .regularExpression) != nil
+}

@@ -24,19 +24,40 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
         outputs.append(try sandbox.pushguard("audit", "--json"))
         outputs.append(try sandbox.pushguard("check", "--repo", repo, "--ref", "main", "--commit", "main"))
         outputs.append(try sandbox.run(["git", "log", "--notes=pushguard", "main"], in: repo))
+        // The values were taken: both sets succeeded, the keys are in the store, and the
+        // overridden push was decided and noted.
+        XCTAssertEqual(outputs[0].status, 0, outputs[0].all)
+        XCTAssertEqual(outputs[1].status, 0, outputs[1].all)
+        XCTAssertNotEqual(outputs[2].status, 0, "C is not set: \(outputs[2].all)")
+        XCTAssertTrue(hasRow(outputs[2].stderr, "C", "missing"), outputs[2].stderr)
+        XCTAssertEqual(outputs[3].status, 0, outputs[3].all)
+        XCTAssertTrue(hasRow(outputs[4].stdout, "A", "live") && hasRow(outputs[4].stdout, "B", "live"), outputs[4].stdout)
+        XCTAssertTrue(outputs[8].stdout.contains("planted test"), "the note is there: \(outputs[8].all)")
 
         // A platform store that (wrongly) sends values along: exec helper and HTTP API.
         let document = { (value: String) in
             "{\"version\": 1, \"app\": \"shop\", \"environment\": \"production\", \"desiredVersion\": 2, \"config\": [{\"key\": \"A\", \"version\": 2, \"digest\": \"hmac-sha256:00\", \"value\": \"\(value)\", \"deleted\": false}], \"instances\": [{\"id\": \"w\", \"appliedVersion\": 1, \"state\": \"active\"}], \"appliedVersion\": 1}"
         }
         let helper = sandbox.path("helper.sh")
-        try "#!/bin/sh\ncase $1 in get) echo '\(document(planted[2]))' ;; audit) cat >> \(sandbox.path("helper-audit")) ;; esac\n"
+        try "#!/bin/sh\necho \"$*\" >> \(sandbox.path("helper-calls"))\ncase $1 in get) echo '\(document(planted[2]))' ;; audit) cat >> \(sandbox.path("helper-audit")) ;; esac\n"
             .write(toFile: helper, atomically: true, encoding: .utf8)
         chmod(helper, 0o755)
-        outputs.append(try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
-                                       environment: ["PUSHGUARD_STORE": "exec:" + helper]))
-        outputs.append(try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production", "--json"],
-                                       environment: ["PUSHGUARD_STORE": "exec:" + helper]))
+        try sandbox.commit(in: work, files: ["x": "exec"], message: "through the exec store")
+        let execPush = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                       environment: ["PUSHGUARD_STORE": "exec:" + helper])
+        let execStatus = try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production", "--json"],
+                                         environment: ["PUSHGUARD_STORE": "exec:" + helper])
+        outputs += [execPush, execStatus]
+        // The helper was asked, its answer decided the push (A staged: rejected) and was printed
+        // by status, and the decision went back to it.
+        XCTAssertNotEqual(execPush.status, 0, execPush.all)
+        XCTAssertTrue(hasRow(execPush.stderr, "A", "staged"), execPush.stderr)
+        XCTAssertEqual(execStatus.status, 0, execStatus.all)
+        XCTAssertTrue(execStatus.stdout.contains("\"key\": \"A\"") && execStatus.stdout.contains("hmac-sha256:00"), execStatus.stdout)
+        let calls = (try? String(contentsOfFile: sandbox.path("helper-calls"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(calls.contains("get shop production") && calls.contains("audit shop production"), calls)
+        let helperAudit = (try? String(contentsOfFile: sandbox.path("helper-audit"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(helperAudit.contains("\"decision\":\"rejected\"") && helperAudit.contains("\"A\""), helperAudit)
         try document(planted[3]).write(toFile: sandbox.path("doc.json"), atomically: true, encoding: .utf8)
         let server = """
             import http.server, sys
@@ -63,10 +84,19 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
             if port.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
         }
         XCTAssertFalse(port.isEmpty, "the HTTP store started")
-        outputs.append(try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
-                                       environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"]))
-        outputs.append(try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production"],
-                                       environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"]))
+        try sandbox.commit(in: work, files: ["x": "http"], message: "through the HTTP store")
+        let httpPush = try sandbox.run(["git", "push", "origin", "HEAD:refs/heads/main"], in: work,
+                                       environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"])
+        let httpStatus = try sandbox.run([sandbox.binary, "status", "--app", "shop", "--env", "production"],
+                                         environment: ["PUSHGUARD_STORE": "http://127.0.0.1:\(port)"])
+        outputs += [httpPush, httpStatus]
+        // The server's document decided the push and was shown by status; the audit was posted.
+        XCTAssertNotEqual(httpPush.status, 0, httpPush.all)
+        XCTAssertTrue(hasRow(httpPush.stderr, "A", "staged"), httpPush.stderr)
+        XCTAssertEqual(httpStatus.status, 0, httpStatus.all)
+        XCTAssertTrue(hasRow(httpStatus.stdout, "A", "staged"), httpStatus.stdout)
+        let posted = (try? String(contentsOfFile: sandbox.path("doc.json.posted"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(posted.contains("\"decision\":\"rejected\"") && posted.contains("\"A\""), posted)
 
         var everything = Data()
         for output in outputs { everything.append(Data(output.all.utf8)) }
@@ -165,7 +195,7 @@ final class SecretsAndInstallSafetyTests: XCTestCase {
     }
 
     func testInstallGivesTheStoreToTheGitUserAndRootCreatedFilesFollowButTheKey() throws {
-        guard getuid() == 0 else { throw XCTSkip("changing owners needs root (CI runs as root)") }
+        try requireOrSkip(getuid() == 0, "changing owners needs root (CI runs as root)")
         let repo = try sandbox.bareRepository("shop", install: ["none"])
         let install = try sandbox.pushguard("install", "--repo", repo, "--user", "nobody")
         XCTAssertEqual(install.status, 0, install.all)
