@@ -117,24 +117,17 @@ final class StoreURLRedactionTests: XCTestCase {
 
     func testExecStoreURLSecretsNeverReachPushersOrCommandOutput() throws {
         let (repo, work) = try setUp(app: "shop", requiring: "TOKEN")
-        // A helper given credentials on its command line, which prints all its arguments, the
-        // credentials too, when it fails: what it says reaches the pusher without them.
+        // A helper given credentials the documented way, as assignments before the program (its
+        // environment, not its argv), which prints them when it fails: what it says reaches the
+        // pusher without them. (Credentials among its arguments are refused before it runs.)
         let helper = sandbox.path("helper.sh")
         try """
             #!/bin/sh
-            # Test helper: [--token T] [API_KEY=K] [--fail] VERB APP ENV
+            # Test helper: [--fail] VERB APP ENV, with $EXEC_TOKEN and $API_KEY
             fail=no
-            given="$*"
-            while :; do
-              case "$1" in
-                --token) shift 2 ;;
-                API_KEY=*) shift ;;
-                --fail) fail=yes; shift ;;
-                *) break ;;
-              esac
-            done
+            [ "$1" = --fail ] && { fail=yes; shift; }
             echo "$*" >> '\(sandbox.path("helper-calls"))'
-            [ $fail = yes ] && { echo "helper: refused (called with: $given)" >&2; exit 4; }
+            [ $fail = yes ] && { echo "helper: refused (token $EXEC_TOKEN, key $API_KEY)" >&2; exit 4; }
             case "$1" in
             get) printf '{"version": 1, "app": "%s", "environment": "%s", "desiredVersion": 2, "config": [{"key": "TOKEN", "version": 2, "digest": "hmac-sha256:ab", "deleted": false}], "instances": [{"id": "web.1", "appliedVersion": 1, "state": "active"}], "appliedVersion": 1}' "$2" "$3" ;;
             audit) cat >> '\(sandbox.path("helper-audit"))' ;;
@@ -143,20 +136,20 @@ final class StoreURLRedactionTests: XCTestCase {
             """.write(toFile: helper, atomically: true, encoding: .utf8)
         chmod(helper, 0o755)
         let secrets = ["EXEC-TOKEN-5a3c", "EXEC-KEY-91d0"]
-        let failing = "exec:\(helper) --token EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0 --fail"
+        let failing = "exec:EXEC_TOKEN=EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0 \(helper) --fail"
         let failed = try outputsNamingTheStore(sandbox, store: failing, app: "shop", repo: repo, work: work)
         assertNoSecret(failed, secrets)
         let failedPush = failed[0].1
         XCTAssertEqual(failedPush.status, 0, "onStoreError = warn lets the push through: \(failedPush.all)")
         XCTAssertTrue(failedPush.stderr.contains("could not check config before upload"), "pre-push ran: \(failedPush.stderr)")
         XCTAssertTrue(failedPush.stderr.contains("helper: refused"), "the helper's own words reach the pusher: \(failedPush.stderr)")
-        XCTAssertTrue(failedPush.stderr.contains("--token ***") && failedPush.stderr.contains("API_KEY=***"), failedPush.stderr)
+        XCTAssertTrue(failedPush.stderr.contains("EXEC_TOKEN=*** API_KEY=***"), failedPush.stderr)
         for (name, output) in failed.dropFirst() where name != "store init" {
             XCTAssertNotEqual(output.status, 0, "\(name) fails: \(output.all)")
-            XCTAssertTrue(output.all.contains("--token *** API_KEY=***"), "\(name) names the store, redacted: \(output.all)")
+            XCTAssertTrue(output.all.contains("EXEC_TOKEN=*** API_KEY=***"), "\(name) names the store, redacted: \(output.all)")
         }
 
-        let working = "exec:\(helper) --token EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0"
+        let working = "exec:EXEC_TOKEN=EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0 \(helper)"
         let outputs = try outputsNamingTheStore(sandbox, store: working, app: "shop", repo: repo, work: work)
         assertNoSecret(outputs, secrets)
         let push = outputs[0].1
@@ -164,7 +157,7 @@ final class StoreURLRedactionTests: XCTestCase {
         XCTAssertTrue(push.stderr.contains("would be rejected by the server"), "pre-push asked the helper: \(push.stderr)")
         XCTAssertTrue(hasRow(push.stderr, "TOKEN", "staged"), push.stderr)
         let doctor = try XCTUnwrap(outputs.first { $0.0.hasPrefix("doctor") }).1
-        XCTAssertTrue(doctor.all.contains("--token *** API_KEY=***"), doctor.all)
+        XCTAssertTrue(doctor.all.contains("EXEC_TOKEN=*** API_KEY=***"), doctor.all)
         let calls = (try? String(contentsOfFile: sandbox.path("helper-calls"), encoding: .utf8)) ?? ""
         XCTAssertTrue(calls.contains("get shop production") && calls.contains("audit shop production"), calls)
     }
