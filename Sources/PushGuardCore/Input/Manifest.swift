@@ -87,6 +87,7 @@ public enum Manifest: Equatable, Sendable {
         var base: [Requirement] = []
         if let env = top["env"] {
             guard let entries = env.objectValue else { return .unreadable("\"env\" is not a JSON object") }
+            if let problem = overlongName(in: entries, at: "env") { return .unreadable(problem) }
             base = requirements(entries, at: "env", notes: &notes)
         }
         var sections: [String: [Requirement]] = [:]
@@ -94,6 +95,7 @@ public enum Manifest: Equatable, Sendable {
             guard let named = environments.objectValue else {
                 return .unreadable("\"environments\" is not a JSON object")
             }
+            if let problem = overlongName(in: named, at: "environments") { return .unreadable(problem) }
             let counts = nameCounts(named)
             var last: [String: JSONValue] = [:]
             for (name, value) in named.members { last[name] = value }
@@ -112,6 +114,7 @@ public enum Manifest: Equatable, Sendable {
                 // A section without its own `env` leaves the base `env` in force.
                 guard let env = section["env"] else { continue }
                 guard let entries = env.objectValue else { return .unreadable("\(location).env is not a JSON object") }
+                if let problem = overlongName(in: entries, at: location + ".env") { return .unreadable(problem) }
                 sections[name] = requirements(entries, at: location + ".env", notes: &notes)
             }
         }
@@ -179,6 +182,20 @@ public enum Manifest: Equatable, Sendable {
             notes.append("\(location).\(shortened(key)) appears \(counts[key, default: 2]) times (required if any is)")
         }
         return requirements
+    }
+
+    /// Longest name of a variable (or of a section of `environments`) a manifest may declare,
+    /// in bytes: the longest name the code scanner reports, and as long as any real one.
+    public static let maxKeyLength = EnvironmentReadScanner.maxNameLength
+
+    /// Why `object` (at `location`) cannot be used when one of its names is longer than
+    /// `maxKeyLength`: the name's start, quoted and escaped, and its length. Such a name would
+    /// otherwise be carried into every line, record and note of the push.
+    static func overlongName(in object: JSONObject, at location: String) -> String? {
+        guard let name = object.members.first(where: { $0.key.utf8.count > maxKeyLength })?.key else { return nil }
+        let what = location == "environments" ? "a section name" : "a key"
+        return "\(location) has \(what) of \(name.utf8.count) bytes, over the limit of \(maxKeyLength): "
+            + jsonQuoted(shortened(name, to: 40))
     }
 
     /// How many members carry each name (more than one only after a parse with `.keepAll`).
