@@ -111,7 +111,7 @@ final class PushBoundsTests: XCTestCase {
         XCTAssertTrue(lines.first!.contains("(refs/heads/release/0) rejected"), lines.first!)
         let cut = lines.filter { $0.contains("not shown: a push prints at most 64 KiB") }
         XCTAssertEqual(cut.count, 1, "\(lines.suffix(3))")
-        XCTAssertTrue(cut[0].hasSuffix("every ref's decision is in the audit log: pushguard audit --app billing-api --limit 2000"), cut[0])
+        XCTAssertTrue(cut.first?.hasSuffix("every ref's decision is in the audit log: pushguard audit --app billing-api --limit 2000") == true, "\(cut)")
         XCTAssertTrue(lines.last!.contains("or deploy anyway (recorded)"), "the end is kept: \(lines.last!)")
         // Every ref is still decided and recorded.
         XCTAssertEqual(decision.auditRecords.count, PushDecider.maxMappedRefs)
