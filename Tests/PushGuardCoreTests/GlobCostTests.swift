@@ -51,6 +51,11 @@ final class GlobCostTests: XCTestCase {
         for _ in 0..<3000 {
             cases.append(((0...next(8)).map { _ in patternBytes[next(5)] }, [(0..<next(10)).map { _ in textBytes[next(3)] }]))
         }
+        // Patterns longer than one word of positions (64): the same after 64 literal bytes.
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: 64)
+        for _ in 0..<1000 {
+            cases.append((long + (0...next(8)).map { _ in patternBytes[next(5)] }, [long + (0..<next(10)).map { _ in textBytes[next(3)] }]))
+        }
         for (original, texts) in cases {
             let patternText = String(decoding: original, as: UTF8.self)
             let refPattern = original.contains(star) || original.contains(question) ? RefPattern.automaton(original) : nil

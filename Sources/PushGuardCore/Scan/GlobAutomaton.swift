@@ -146,6 +146,7 @@ struct GlobAutomaton: Equatable, Sendable {
             steps += suffix.count
             guard text.count >= suffix.count, text.suffix(suffix.count).elementsEqual(suffix) else { return false }
         }
+        if width == 1 { return matchesInOneWord(text, steps: &steps) }
         var current = [UInt64](repeating: 0, count: width)
         var next = current
         current[0] = 1
@@ -168,6 +169,28 @@ struct GlobAutomaton: Equatable, Sendable {
             swap(&current, &next)
         }
         return current[end / 64] & (UInt64(1) << UInt64(end % 64)) != 0
+    }
+
+    /// `matches` for patterns of at most 63 positions (nearly all): the same steps on one word
+    /// held in a register, with nothing allocated.
+    private func matchesInOneWord<Bytes: Collection>(_ text: Bytes, steps: inout Int) -> Bool where Bytes.Element == UInt8 {
+        let skippable = skippable[0], branches = branches[0]
+        func close(_ states: UInt64) -> UInt64 {
+            var states = states | ((skippable &+ (states & skippable)) ^ skippable)
+            states |= (states & branches) << 3
+            return states | ((skippable &+ (states & skippable)) ^ skippable)
+        }
+        var current = close(1)
+        steps += 5
+        for byte in text {
+            let row = Int(byte)
+            current = ((current & advance[row]) << 1) | (current & stay[row])
+            steps += 2
+            if current == 0 { return false }
+            current = close(current)
+            steps += 5
+        }
+        return current & (UInt64(1) << UInt64(end)) != 0
     }
 
     /// Adds the positions reachable without consuming a byte: from a skippable position, the
