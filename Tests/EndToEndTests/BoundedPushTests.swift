@@ -62,6 +62,32 @@ final class BoundedPushTests: XCTestCase {
         XCTAssertLessThan(total, 64 << 10, "200 records of a 30,000-key manifest")
     }
 
+    func testManifestsThatDifferAreReadUpTo16MiBPerPush() throws {
+        let repo = try sandbox.bareRepository("shop", config: [("pushguard.production.ref", "refs/heads/release/*")])
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "A=-", "--transmit", input: "v")
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "shop\n"])
+        // 20 refs, each with its own app.json of 900,000 bytes: 18 MB in all.
+        var stream = ""
+        for index in 0..<20 {
+            let manifest = "{\"env\": {\"A\": \"" + String(repeating: "d", count: 900_000 - 30) + String(format: "%04d", index) + "\"}}"
+            stream += "commit refs/heads/release/r\(String(format: "%02d", index))\nmark :\(index + 1)\n"
+            stream += "committer t <t@example.com> \(1_700_000_000 + index) +0000\ndata 2\nr\n"
+            stream += index == 0 ? "from refs/heads/main\n" : "from :\(index)\n"
+            stream += "M 100644 inline app.json\ndata \(manifest.utf8.count)\n\(manifest)\n"
+        }
+        let imported = try sandbox.run(["git", "fast-import", "--quiet"], in: work, input: stream)
+        XCTAssertEqual(imported.status, 0, imported.all)
+        let pushed = try sandbox.run(["git", "push", "origin", "refs/heads/release/*:refs/heads/release/*"], in: work)
+        XCTAssertNotEqual(pushed.status, 0)
+        let notRead = pushed.stderr.split(separator: "\n").filter {
+            $0.contains("cannot be read: not read: this push's distinct manifests already came to the limit of 16 MiB in all; push fewer refs at once")
+        }
+        // 18 manifests (16.2 MB) fit in 16 MiB; the last two are not read.
+        XCTAssertEqual(notRead.count, 2, String(pushed.stderr.prefix(3000)))
+        XCTAssertTrue(notRead.first?.contains("(refs/heads/release/r18)") == true, "\(notRead)")
+        XCTAssertTrue(pushed.stderr.contains("push these refs in smaller batches"), String(pushed.stderr.prefix(3000)))
+    }
+
     func testAKeyNameOfAMebibyteIsRefusedWithItsLengthAndStartNotCarriedAround() throws {
         let repo = try sandbox.bareRepository("shop")
         let key = String(repeating: "A", count: (1 << 20) - 40)

@@ -29,6 +29,13 @@ public enum Manifest: Equatable, Sendable {
     /// Manifests larger than this are reported unreadable without being parsed.
     public static let maxSize = 1 << 20
 
+    /// One push reads at most this many bytes of distinct manifest blobs (16 MiB): refs whose
+    /// manifests differ cost memory by their bytes, and past this a manifest is not read.
+    public static let maxBytesPerPush = 16 << 20
+
+    /// Why a manifest past `maxBytesPerPush` was not read.
+    public static let overPushBudget = "not read: this push's distinct manifests already came to the limit of \(maxBytesPerPush >> 20) MiB in all; push fewer refs at once"
+
     /// Fields Heroku's schema defines for an object entry of `env`.
     static let entryFields: Set<String> = ["description", "value", "required", "generator"]
 

@@ -194,6 +194,7 @@ public struct Report: Sendable {
             let overlong = problem.contains("bytes, over the limit of \(Manifest.maxKeyLength): ")
             let fix = position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
                 ?? (overlong ? "shorten that name in \(escapedForTerminal(manifestPath)) to at most \(Manifest.maxKeyLength) bytes, commit, then push again" : nil)
+                ?? (problem == Manifest.overPushBudget ? "push these refs in smaller batches" : nil)
                 ?? "commit \(escapedForTerminal(manifestPath)) as a JSON object in a regular file under 1 MiB, then push again"
             fixes.append((fixes.isEmpty ? "fix " + manifest : "and fix " + manifest, fix))
         }
