@@ -32,6 +32,13 @@ struct GlobAutomaton: Equatable, Sendable {
             return set
         }
 
+        /// The set's only byte, when it has exactly one.
+        var single: UInt8? {
+            let all = [words.0, words.1, words.2, words.3]
+            guard all.reduce(0, { $0 + $1.nonzeroBitCount }) == 1, let word = all.firstIndex(where: { $0 != 0 }) else { return nil }
+            return UInt8(word * 64 + all[word].trailingZeroBitCount)
+        }
+
         func contains(_ byte: UInt8) -> Bool {
             let bit = UInt64(1) << UInt64(byte & 63)
             switch byte >> 6 {
@@ -114,7 +121,11 @@ struct GlobAutomaton: Equatable, Sendable {
                 branches[word] |= bit
                 continue
             }
-            for byte in 0..<256 where set.contains(UInt8(byte)) { advance[byte * width + word] |= bit }
+            if let byte = set.single {
+                advance[Int(byte) * width + word] |= bit
+            } else {
+                for byte in 0..<256 where set.contains(UInt8(byte)) { advance[byte * width + word] |= bit }
+            }
         }
         self.width = width
         self.advance = advance
@@ -126,8 +137,7 @@ struct GlobAutomaton: Equatable, Sendable {
         for index in pieces.indices.reversed() {
             // The `/` of a `**/` may be left out: it is no byte every match ends with.
             if index >= 2 && pieces[index - 2] == .branch { break }
-            guard case .one(let set) = pieces[index], let byte = (0...UInt8.max).first(where: set.contains),
-                  set == .just(byte) else { break }
+            guard case .one(let set) = pieces[index], let byte = set.single else { break }
             suffix.append(byte)
         }
         self.suffix = suffix.reversed()
