@@ -127,9 +127,11 @@ extension Repository {
         do {
             // Listed up to what the budget can still scan: a push replacing a huge tree is
             // counted, not held in memory path by path.
-            (changed, scan.overBudget) = try changedFiles(from: baseTree, to: newTree, limit: max(0, budget.files)) {
-                EnvironmentReadScanner.scans(path: $0, ignore: ignore)
-            }
+            // Past the budget, files are only counted: the scanIgnore globs are not matched
+            // against them (counted as the scanner's languages, ignored or not).
+            (changed, scan.overBudget) = try changedFiles(from: baseTree, to: newTree, limit: max(0, budget.files),
+                                                          wanted: { EnvironmentReadScanner.scans(path: $0, ignore: ignore) },
+                                                          counted: { EnvironmentReadScanner.scans(path: $0, ignore: .none) })
         } catch {
             scan.failure = "the changed files cannot be listed: \(error.message)"
             return scan
@@ -260,9 +262,12 @@ extension Repository {
     /// every file of both trees (about 100 ms for 100,000 files here), for a one-file change
     /// too. Iterative, so a deep directory chain cannot exhaust the stack.
     func changedFiles(from oldRoot: git_oid, to newRoot: git_oid, limit: Int,
-                      wanted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
+                      wanted: (String) -> Bool, counted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
         var changed: [ChangedFile] = []
         var more = 0
+        /// Within the limit a file is listed when `wanted`; past it, counted when `counted` (a
+        /// cheaper test: what is past the limit is not matched against the push's globs).
+        func wants(_ path: String) -> Bool { changed.count < limit ? wanted(path) : counted(path) }
         func found(_ file: ChangedFile) {
             if changed.count < limit { changed.append(file) } else { more += 1 }
         }
@@ -287,7 +292,7 @@ extension Repository {
                     }
                     let newFile = Repository.isRegularFile(mode) ? git_tree_entry_id(entry).pointee : nil
                     let oldFile = otherMode.map(Repository.isRegularFile) == true ? git_tree_entry_id(other!).pointee : nil
-                    if (newFile != nil || oldFile != nil) && wanted(path) {
+                    if (newFile != nil || oldFile != nil) && wants(path) {
                         found(ChangedFile(path: path, old: oldFile, new: newFile))
                     }
                 }
@@ -300,7 +305,7 @@ extension Repository {
                     let mode = git_tree_entry_filemode(entry)
                     if mode == GIT_FILEMODE_TREE {
                         pending.append((path + "/", git_tree_entry_id(entry).pointee, nil))
-                    } else if Repository.isRegularFile(mode) && wanted(path) {
+                    } else if Repository.isRegularFile(mode) && wants(path) {
                         found(ChangedFile(path: path, old: git_tree_entry_id(entry).pointee, new: nil))
                     }
                 }

@@ -150,6 +150,14 @@ public final class Repository {
     /// app.json (40 release branches of one code base) cost one parse. `identity` names what
     /// was read (the blob id, or why nothing was), so equal identities mean equal manifests.
     public func manifest(commit id: String, path: String, cache: inout [String: Manifest]) -> ManifestRead {
+        var budget = Int.max
+        return manifest(commit: id, path: path, cache: &cache, budget: &budget)
+    }
+
+    /// As `manifest(commit:path:cache:)`, reading distinct blobs only while their bytes fit in
+    /// `budget` (what is left of the push's `Manifest.maxBytesPerPush`); a blob past it is not
+    /// read and is reported unreadable, saying why.
+    public func manifest(commit id: String, path: String, cache: inout [String: Manifest], budget: inout Int) -> ManifestRead {
         let located = locateManifest(commit: id, path: path)
         let blob: git_oid
         switch located {
@@ -160,7 +168,7 @@ public final class Repository {
         let blobID = Repository.hex(withUnsafePointer(to: blob) { $0 })
         if let known = cache[blobID] { return ManifestRead(identity: "blob " + blobID, manifest: known) }
         var oid = blob
-        let manifest = readManifestBlob(&oid)
+        let manifest = readManifestBlob(&oid, budget: &budget)
         cache[blobID] = manifest
         return ManifestRead(identity: "blob " + blobID, manifest: manifest)
     }
@@ -331,7 +339,7 @@ public final class Repository {
     }
 
     /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.
-    private func readManifestBlob(_ blobID: inout git_oid) -> Manifest {
+    private func readManifestBlob(_ blobID: inout git_oid, budget: inout Int) -> Manifest {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, handle) == 0 else { return .unreadable("cannot open the object database") }
         defer { git_odb_free(odb) }
@@ -343,6 +351,8 @@ public final class Repository {
         if size > Manifest.maxSize {
             return .unreadable("it is \(size) bytes, over the 1 MiB limit")
         }
+        if size > budget { return .unreadable(Manifest.overPushBudget) }
+        budget -= size
         var blob: OpaquePointer?
         guard git_blob_lookup(&blob, handle, &blobID) == 0 else {
             return .unreadable("its blob is not in the repository")

@@ -127,7 +127,7 @@ extension PushReaders {
         let scanner = LiveReadScanner(repository: repository, store: store, settings: settings, app: app)
         return PushReaders(
             manifest: { commit, path in
-                let read = repository.manifest(commit: commit, path: path, cache: &cache.parsed)
+                let read = repository.manifest(commit: commit, path: path, cache: &cache.parsed, budget: &cache.bytesLeft)
                 Trace.mark("\(path) read")
                 return read
             },
@@ -229,6 +229,8 @@ final class LiveReadScanner {
 /// Manifests parsed so far in this push, by blob id.
 final class ManifestCache {
     var parsed: [String: Manifest] = [:]
+    /// What the push may still read of distinct manifest blobs.
+    var bytesLeft = Manifest.maxBytesPerPush
 }
 
 /// The merged step: transmit an environment's pending config during the push. Stores that

@@ -29,13 +29,15 @@ final class FakeStore {
 /// Manifests by commit id, with reads counted; each commit's manifest is its own blob.
 final class FakeManifests {
     var byCommit: [String: Manifest] = [:]
+    /// The manifest blob of a commit, when several commits share one (default: its own).
+    var blobs: [String: String] = [:]
     /// Symbolic refs of the repository: name → target.
     var symbolicRefs: [String: String] = [:]
     private(set) var reads: [String] = []
 
     func manifest(_ commit: String, _ path: String) -> ManifestRead {
         reads.append(commit)
-        return ManifestRead(identity: "blob of " + commit, manifest: byCommit[commit] ?? .absent)
+        return ManifestRead(identity: blobs[commit] ?? "blob of " + commit, manifest: byCommit[commit] ?? .absent)
     }
 }
 

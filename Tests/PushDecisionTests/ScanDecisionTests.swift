@@ -148,6 +148,8 @@ final class ScanDecisionTests: XCTestCase {
         let updates = (0..<50).map { update("refs/heads/release/\($0)") }
         let decision = push.decide(updates)
         XCTAssertEqual(Set(decision.outcomes.map(\.decision)), [.rejected])
-        XCTAssertEqual(decision.lines.filter { $0.contains("read by cmd/auth.go:3") }.count, 50)
+        // The finding is said once, for the first ref; one line says the rest share it.
+        XCTAssertEqual(decision.lines.filter { $0.contains("read by cmd/auth.go:3") }.count, 1)
+        XCTAssertEqual(decision.lines.filter { $0.contains("rejected: the same 1 key, for 50 refs") }.count, 1, "\(decision.lines)")
     }
 }

@@ -112,7 +112,7 @@ final class ManifestTests: XCTestCase {
     }
 
     func testNotesCutLongNamesAndNeverCarryRawValues() {
-        let key = String(repeating: "K", count: 300)
+        let key = String(repeating: "K", count: Manifest.maxKeyLength)
         let notes = parse(#"{"env": {"\#(key)": 7, "A": {"value": {"secret": "s3cr3t"}}}}"#).offSchema
         XCTAssertEqual(notes[0], "env." + String(repeating: "K", count: 60) + "… is 7, not a string or object (read as required)")
         XCTAssertEqual(notes[1], "env.A.value is an object, not a string")

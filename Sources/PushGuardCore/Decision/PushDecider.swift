@@ -194,11 +194,13 @@ public struct PushDecider {
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
             lines.append(Report.prefix + "warning: " + escapedControls(note))
         }
-        var evaluations = evaluateOnce(refs, manifests, reads) {
+        // `slots[i]`: which of the distinct evaluations ref i shares (refs of one manifest blob
+        // and the same added reads share one; its findings and its words are said once).
+        var (evaluations, slots) = evaluateOnce(refs, manifests, reads) {
             Evaluator.evaluate(state: state, manifest: $0, mode: mode, override: override, manifestEnvironment: section,
                                reads: $1, scan: scan)
         }
-        var pendingBeforeSync: [[KeyReport]]?
+        var pendingBeforeSync: [SharedFindings]?
         var syncFailure: String?
         let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
         let unsynced = evaluations.filter { !$0.inSync }
@@ -215,7 +217,7 @@ public struct PushDecider {
                 case .transmitted(let version, let output):
                     lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
                     lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
-                    pendingBeforeSync = evaluations.map(\.findings)
+                    pendingBeforeSync = evaluations.map(SharedFindings.init)
                     report.canSync = false
                     let synced: EnvironmentState
                     do {
@@ -224,7 +226,7 @@ public struct PushDecider {
                         let failed = storeFailed(environment, refs: refs, failure: error)
                         return (failed.outcomes, lines + failed.lines)
                     }
-                    evaluations = evaluateOnce(refs, manifests, reads) {
+                    (evaluations, slots) = evaluateOnce(refs, manifests, reads) {
                         var evaluation = Evaluator.evaluate(state: synced, manifest: $0, mode: mode, override: override,
                                                             manifestEnvironment: section, reads: $1, scan: scan)
                         if evaluation.inSync { evaluation.decision = .synced }
@@ -242,14 +244,29 @@ public struct PushDecider {
                 }
             }
         }
+        let findings = evaluations.map(SharedFindings.init)
+        // Every ref of a slot, in push order: the first one's block is said, then one line for the rest.
+        var members = [[Int]](repeating: [], count: evaluations.count)
+        for (index, slot) in slots.enumerated() { members[slot].append(index) }
         var outcomes: [RefOutcome] = []
-        for (index, (update, evaluation)) in zip(refs, evaluations).enumerated() {
-            // A manifest off Heroku's schema is said once per push, before the first block it affects.
-            if !evaluation.manifestNotes.isEmpty, noted.insert(manifests[index].identity).inserted,
-               let line = report.offSchemaLine(evaluation.manifestNotes, commit: update.newID) {
-                lines.append(line)
+        outcomes.reserveCapacity(refs.count)
+        for (index, update) in refs.enumerated() {
+            let slot = slots[index], evaluation = evaluations[slot]
+            let first = members[slot][0]
+            if first == index {
+                // A manifest off Heroku's schema is said once per push, before the first block it affects.
+                if !evaluation.manifestNotes.isEmpty, noted.insert(manifests[index].identity).inserted,
+                   let line = report.offSchemaLine(evaluation.manifestNotes, commit: update.newID) {
+                    lines.append(line)
+                }
+                let block = report.lines(for: evaluation, ref: update.ref, commit: update.newID)
+                lines += block
+                if !block.isEmpty && members[slot].count > 1 {
+                    let before = evaluation.decision == .synced ? pendingBeforeSync?[slot].count : nil
+                    lines.append(report.sameLine(for: evaluation, refs: members[slot].dropFirst().map { refs[$0].ref },
+                                                 findings: before ?? findings[slot].count))
+                }
             }
-            lines += report.lines(for: evaluation, ref: update.ref, commit: update.newID)
             // Reasons are composed of escaped parts (the pusher's own words too): `AuditRecord.reason`.
             var reason = evaluation.overrideReason.map(escapedForTerminal) ?? ""
             if let problem = evaluation.manifestProblem {
@@ -257,11 +274,26 @@ public struct PushDecider {
             }
             if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
             // A synced decision records what the sync fixed; any other, what is still out of sync.
-            let findings = evaluation.decision == .synced ? (pendingBeforeSync?[index] ?? []) : evaluation.findings
+            let kept = evaluation.decision == .synced ? (pendingBeforeSync?[slot] ?? SharedFindings()) : findings[slot]
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: evaluation,
-                                       decision: evaluation.decision, findings: findings, reason: reason))
+                                       decision: evaluation.decision, findings: kept.first, findingCount: kept.count,
+                                       sameAs: first == index ? nil : refs[first].ref, reason: reason))
         }
         return (outcomes, lines)
+    }
+
+    /// An evaluation's findings as its refs' outcomes keep them: the first
+    /// `AuditRecord.maxFindings`, computed once and shared by every ref of the evaluation.
+    struct SharedFindings {
+        var first: [KeyReport] = []
+        var count = 0
+        init() {}
+        init(_ evaluation: Evaluation) {
+            for key in evaluation.keys where key.isFinding {
+                count += 1
+                if first.count < AuditRecord.maxFindings { first.append(key) }
+            }
+        }
     }
 
     /// Why a sync was not tried: what a transmit cannot fix, in a few words.
@@ -287,21 +319,23 @@ public struct PushDecider {
 
     /// One evaluation per distinct manifest and set of added reads, shared by every ref whose
     /// commit has them (1,000 release branches, or 40 commits sharing one app.json, cost one
-    /// evaluation).
+    /// evaluation): the distinct evaluations, and for each ref the index of its own.
     private func evaluateOnce(_ refs: [RefUpdate], _ manifests: [ManifestRead], _ reads: [[EnvironmentRead]],
-                              _ evaluate: (Manifest, [EnvironmentRead]) -> Evaluation) -> [Evaluation] {
+                              _ evaluate: (Manifest, [EnvironmentRead]) -> Evaluation) -> (evaluations: [Evaluation], slots: [Int]) {
         struct Inputs: Hashable {
             var manifest: String
             var reads: [EnvironmentRead]
         }
-        var byInputs: [Inputs: Evaluation] = [:]
-        return zip(manifests, reads).map { read, added in
+        var byInputs: [Inputs: Int] = [:]
+        var evaluations: [Evaluation] = []
+        let slots = zip(manifests, reads).map { read, added in
             let identity = Inputs(manifest: read.identity, reads: added)
             if let known = byInputs[identity] { return known }
-            let evaluation = evaluate(read.manifest, added)
-            byInputs[identity] = evaluation
-            return evaluation
+            evaluations.append(evaluate(read.manifest, added))
+            byInputs[identity] = evaluations.count - 1
+            return evaluations.count - 1
         }
+        return (evaluations, slots)
     }
 
     /// Every ref of an environment the store does not know: never registered, or a typo in

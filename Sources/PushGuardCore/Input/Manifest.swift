@@ -33,6 +33,13 @@ public enum Manifest: Equatable, Sendable {
     /// Manifests larger than this are reported unreadable without being parsed.
     public static let maxSize = 1 << 20
 
+    /// One push reads at most this many bytes of distinct manifest blobs (16 MiB): refs whose
+    /// manifests differ cost memory by their bytes, and past this a manifest is not read.
+    public static let maxBytesPerPush = 16 << 20
+
+    /// Why a manifest past `maxBytesPerPush` was not read.
+    public static let overPushBudget = "not read: this push's distinct manifests already came to the limit of \(maxBytesPerPush >> 20) MiB in all; push fewer refs at once"
+
     /// Fields Heroku's schema defines for an object entry of `env`.
     static let entryFields: Set<String> = ["description", "value", "required", "generator"]
 
@@ -91,6 +98,7 @@ public enum Manifest: Equatable, Sendable {
         var base: [Requirement] = []
         if let env = top["env"] {
             guard let entries = env.objectValue else { return .unreadable("\"env\" is not a JSON object") }
+            if let problem = overlongName(in: entries, at: "env") { return .unreadable(problem) }
             base = requirements(entries, at: "env", notes: &notes)
         }
         var sections: [String: [Requirement]] = [:]
@@ -98,6 +106,7 @@ public enum Manifest: Equatable, Sendable {
             guard let named = environments.objectValue else {
                 return .unreadable("\"environments\" is not a JSON object")
             }
+            if let problem = overlongName(in: named, at: "environments") { return .unreadable(problem) }
             let counts = nameCounts(named)
             var last: [String: JSONValue] = [:]
             for (name, value) in named.members { last[name] = value }
@@ -116,6 +125,7 @@ public enum Manifest: Equatable, Sendable {
                 // A section without its own `env` leaves the base `env` in force.
                 guard let env = section["env"] else { continue }
                 guard let entries = env.objectValue else { return .unreadable("\(location).env is not a JSON object") }
+                if let problem = overlongName(in: entries, at: location + ".env") { return .unreadable(problem) }
                 sections[name] = requirements(entries, at: location + ".env", notes: &notes)
             }
         }
@@ -183,6 +193,20 @@ public enum Manifest: Equatable, Sendable {
             notes.append("\(location).\(shortened(key)) appears \(counts[key, default: 2]) times (required if any is)")
         }
         return requirements
+    }
+
+    /// Longest name of a variable (or of a section of `environments`) a manifest may declare,
+    /// in bytes: the longest name the code scanner reports, and as long as any real one.
+    public static let maxKeyLength = EnvironmentReadScanner.maxNameLength
+
+    /// Why `object` (at `location`) cannot be used when one of its names is longer than
+    /// `maxKeyLength`: the name's start, quoted and escaped, and its length. Such a name would
+    /// otherwise be carried into every line, record and note of the push.
+    static func overlongName(in object: JSONObject, at location: String) -> String? {
+        guard let name = object.members.first(where: { $0.key.utf8.count > maxKeyLength })?.key else { return nil }
+        let what = location == "environments" ? "a section name" : "a key"
+        return "\(location) has \(what) of \(name.utf8.count) bytes, over the limit of \(maxKeyLength): "
+            + jsonQuoted(shortened(name, to: 40))
     }
 
     /// How many members carry each name (more than one only after a parse with `.keepAll`).

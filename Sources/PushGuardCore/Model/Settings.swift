@@ -159,67 +159,72 @@ public enum PassedEnvironment {
 }
 
 /// Ref globs as git's wildmatch reads them for paths: `*` stays inside one path component,
-/// `**` crosses them, `?` is one character, `[…]` a class.
+/// `**` crosses them, `?` is one character, `[…]` a class. Matched by a `GlobAutomaton`: a few
+/// word operations per byte of the ref, however the pattern's stars fall.
 public enum RefPattern {
     public static func matches(_ pattern: String, _ ref: String) -> Bool {
-        let p = Array(pattern.utf8), s = Array(ref.utf8)
-        if !p.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
-            return p == s
-        }
-        // Recursive matching with a memo of (pattern, ref) positions: at most |p|·|s| states,
-        // each scanning at most |s| bytes for `*`; recursion is at most |p| + |s| deep, and hook
-        // input lines are capped at 8 KiB.
-        var memo = [Int8](repeating: -1, count: (p.count + 1) * (s.count + 1))
-        func match(_ i: Int, _ j: Int) -> Bool {
-            let slot = i * (s.count + 1) + j
-            if memo[slot] >= 0 { return memo[slot] == 1 }
-            let result: Bool
-            if i == p.count {
-                result = j == s.count
-            } else if p[i] == UInt8(ascii: "*") {
-                let double = i + 1 < p.count && p[i + 1] == UInt8(ascii: "*")
-                let next = double ? i + 2 : i + 1
-                var k = j, found = false
-                while true {
-                    if match(next, k) { found = true; break }
-                    if k == s.count || (!double && s[k] == UInt8(ascii: "/")) { break }
-                    k += 1
-                }
-                result = found
-            } else if j == s.count {
-                result = false
-            } else if p[i] == UInt8(ascii: "?") {
-                result = s[j] != UInt8(ascii: "/") && match(i + 1, j + 1)
-            } else if p[i] == UInt8(ascii: "["), let (matched, after) = matchClass(p, i, s[j]) {
-                result = matched && match(after, j + 1)
-            } else {
-                result = p[i] == s[j] && match(i + 1, j + 1)
-            }
-            memo[slot] = result ? 1 : 0
-            return result
-        }
-        return match(0, 0)
+        var steps = 0
+        return matches(pattern, ref, steps: &steps)
     }
 
-    /// Matches one byte against the class starting at p[i] == "["; nil when the class is unclosed.
-    private static func matchClass(_ p: [UInt8], _ i: Int, _ c: UInt8) -> (Bool, Int)? {
+    /// The same, counting the automaton's steps (for tests of the matching's cost).
+    static func matches(_ pattern: String, _ ref: String, steps: inout Int) -> Bool {
+        let p = Array(pattern.utf8)
+        if !p.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
+            return pattern.utf8.elementsEqual(ref.utf8)
+        }
+        return automaton(p).matches(ref.utf8, steps: &steps)
+    }
+
+    /// The pattern's pieces: `*` a run without `/`, `**` any run, `?` a byte other than `/`, a
+    /// closed class a byte of it (never `/`), anything else (an unclosed `[` too) itself.
+    static func automaton(_ p: [UInt8]) -> GlobAutomaton {
+        var pieces: [GlobAutomaton.Piece] = []
+        var i = 0
+        while i < p.count {
+            if p[i] == UInt8(ascii: "*") {
+                let double = i + 1 < p.count && p[i + 1] == UInt8(ascii: "*")
+                pieces.append(.run(double ? .all : .notSlash))
+                i += double ? 2 : 1
+            } else if p[i] == UInt8(ascii: "?") {
+                pieces.append(.one(.notSlash))
+                i += 1
+            } else if p[i] == UInt8(ascii: "["), let (set, after) = byteClass(p, i) {
+                pieces.append(.one(set))
+                i = after
+            } else {
+                pieces.append(.one(.just(p[i])))
+                i += 1
+            }
+        }
+        return GlobAutomaton(pieces)
+    }
+
+    /// The bytes the class starting at p[i] == "[" matches (never `/`) and the index after it;
+    /// nil when the class is unclosed. `!` or `^` first negates; `a-z` is a range; a `]` right
+    /// after the opening (and its `!`) is a member.
+    private static func byteClass(_ p: [UInt8], _ i: Int) -> (GlobAutomaton.ByteSet, Int)? {
         var k = i + 1
         var negate = false
         if k < p.count && (p[k] == UInt8(ascii: "!") || p[k] == UInt8(ascii: "^")) { negate = true; k += 1 }
-        var matched = false
+        var members = GlobAutomaton.ByteSet()
         var first = true
         while k < p.count && (first || p[k] != UInt8(ascii: "]")) {
             first = false
             if k + 2 < p.count && p[k + 1] == UInt8(ascii: "-") && p[k + 2] != UInt8(ascii: "]") {
-                if p[k] <= c && c <= p[k + 2] { matched = true }
+                if p[k] <= p[k + 2] {
+                    for byte in p[k]...p[k + 2] { members.insert(byte) }
+                }
                 k += 3
             } else {
-                if p[k] == c { matched = true }
+                members.insert(p[k])
                 k += 1
             }
         }
         guard k < p.count else { return nil }
-        return (matched != negate && c != UInt8(ascii: "/"), k + 1)
+        var set = GlobAutomaton.ByteSet()
+        for byte in 0...UInt8.max where members.contains(byte) != negate && byte != UInt8(ascii: "/") { set.insert(byte) }
+        return (set, k + 1)
     }
 }
 

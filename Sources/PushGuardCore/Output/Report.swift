@@ -72,6 +72,33 @@ public struct Report: Sendable {
         return out
     }
 
+    /// One line for the other refs of a push that share the evaluation whose block was just
+    /// said for a first ref (same environment, manifest blob and added reads): what was found
+    /// is said once, however many refs deploy it —
+    /// `push to app/production (refs/heads/release/2, … and 1996 more) rejected: the same 30000 keys, for 2000 refs`.
+    /// `findings`: how many keys were out of sync (before a sync in this push, when it synced).
+    public func sameLine(for evaluation: Evaluation, refs: [String], findings: Int) -> String {
+        let shown = refs.prefix(3).map(escapedForTerminal).joined(separator: ", ")
+            + (refs.count > 3 ? " and \(refs.count - 3) more" : "")
+        let target = escapedForTerminal(evaluation.app) + "/" + escapedForTerminal(evaluation.environment) + " (" + shown + ")"
+        let keys = findings == 1 ? "1 key" : "\(findings) keys"
+        var same: [String] = []
+        if evaluation.manifestProblem != nil { same.append(escapedForTerminal(manifestPath) + " problem") }
+        if findings > 0 { same.append(keys) }
+        let what = "the same " + (same.isEmpty ? "result" : same.joined(separator: " and ")) + ", for \(refs.count + 1) refs"
+        let headline: String
+        switch evaluation.decision {
+        case .synced: headline = "accepted after sync: " + what + " (config version \(evaluation.desiredVersion) transmitted in this push)"
+        case .rejected: headline = (beforeUpload ? "would be rejected by the server: " : "rejected: ") + what
+        case .overridden: headline = "accepted by override (recorded): " + what
+        case .warned: headline = (beforeUpload ? "will be accepted with a warning: " : "accepted with warning: ") + what
+        default:
+            headline = (evaluation.mode == .off ? "not checked (mode off)" : "config in sync (version \(evaluation.desiredVersion))")
+                + ", for \(refs.count + 1) refs"
+        }
+        return Report.prefix + "push to " + target + " " + headline
+    }
+
     /// One warning line for a manifest read as Heroku reads it although it is off Heroku's
     /// schema: the first few notes, then how many more.
     public func offSchemaLine(_ notes: [String], commit: String) -> String? {
@@ -165,9 +192,13 @@ public struct Report: Sendable {
         if let problem = evaluation.manifestProblem {
             let manifest = manifestName(commit: commit)
             let position = problem.hasPrefix("line ") ? problem.split(separator: ":", maxSplits: 1).first.map(String.init) : nil
-            let fix = evaluation.manifestAmbiguous
+            let overlong = problem.contains("bytes, over the limit of \(Manifest.maxKeyLength): ")
+            let fix = (evaluation.manifestAmbiguous
                 ? "write the commit again with ordinary git, which sorts trees (git read-tree \(commit.isEmpty ? "HEAD" : escapedForTerminal(String(commit.prefix(12)))), check \(escapedForTerminal(manifestPath)), git commit --amend; git fsck shows the tree), then push again"
-                : position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
+                : nil)
+                ?? position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
+                ?? (overlong ? "shorten that name in \(escapedForTerminal(manifestPath)) to at most \(Manifest.maxKeyLength) bytes, commit, then push again" : nil)
+                ?? (problem == Manifest.overPushBudget ? "push these refs in smaller batches" : nil)
                 ?? "commit \(escapedForTerminal(manifestPath)) as a JSON object in a regular file under 1 MiB, then push again"
             fixes.append((fixes.isEmpty ? "fix " + manifest : "and fix " + manifest, fix))
         }

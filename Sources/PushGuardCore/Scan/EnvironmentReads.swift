@@ -66,8 +66,11 @@ public struct ScanIgnore: Equatable, Sendable {
         let bytes = Array(path.utf8)
         if paths.contains(where: { $0.matches(bytes[...]) }) { return true }
         if names.isEmpty { return false }
-        for component in bytes.split(separator: UInt8(ascii: "/")) where names.contains(where: { $0.matches(component) }) {
-            return true
+        // Each component in place, without an array of them.
+        var start = 0
+        for end in 0...bytes.count where end == bytes.count || bytes[end] == UInt8(ascii: "/") {
+            if end > start && names.contains(where: { $0.matches(bytes[start..<end]) }) { return true }
+            start = end + 1
         }
         return false
     }

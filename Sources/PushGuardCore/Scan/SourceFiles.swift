@@ -138,21 +138,11 @@ enum SourceFiles {
     }
 }
 
-/// One `pushguard.scanIgnore` pattern, compiled; matched by simulating all its positions at once
-/// (time: pattern length × text length, no backtracking).
+/// One `pushguard.scanIgnore` pattern, compiled to a `GlobAutomaton`: matching costs a few word
+/// operations per byte of the path (a pattern is at most 256 bytes: at most 5 words), however
+/// the pattern's stars fall, with no backtracking.
 struct Glob: Equatable, Sendable {
-    enum Piece: Equatable, Sendable {
-        case byte(UInt8)
-        /// `?`: one byte other than `/`.
-        case one
-        /// `*`: any run without `/`.
-        case star
-        /// `**`: any run; `slash`: written `**/`, which may also match nothing at all (the
-        /// following piece is that `/`, skipped with it).
-        case globstar(slash: Bool)
-    }
-
-    let pieces: [Piece]
+    let automaton: GlobAutomaton
     /// The pattern held a `/`: it is matched against whole paths, never names.
     let isPath: Bool
 
@@ -165,66 +155,68 @@ struct Glob: Equatable, Sendable {
             if bytes.last == slash { bytes += Array("**".utf8) }
         }
         if bytes.isEmpty { return nil }
-        var pieces: [Piece] = []
+        var tokens: [Token] = []
         var i = 0
         while i < bytes.count {
             switch bytes[i] {
             case UInt8(ascii: "*"):
                 if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "*") {
-                    let followedBySlash = i + 2 < bytes.count && bytes[i + 2] == slash
-                    pieces.append(.globstar(slash: followedBySlash))
-                    i += 2
+                    if i + 2 < bytes.count && bytes[i + 2] == slash {
+                        Glob.push(.anyDirectories, to: &tokens)
+                        i += 3
+                    } else {
+                        Glob.push(.anyRun, to: &tokens)
+                        i += 2
+                    }
                 } else {
-                    pieces.append(.star)
+                    Glob.push(.run, to: &tokens)
                     i += 1
                 }
             case UInt8(ascii: "?"):
-                pieces.append(.one)
+                tokens.append(.one)
                 i += 1
             default:
-                pieces.append(.byte(bytes[i]))
+                tokens.append(.byte(bytes[i]))
                 i += 1
             }
         }
-        self.pieces = pieces
-    }
-
-    func matches(_ text: ArraySlice<UInt8>) -> Bool {
-        let count = pieces.count
-        var current = [Bool](repeating: false, count: count + 1)
-        var next = current
-        current[0] = true
-        close(&current)
-        let slash = UInt8(ascii: "/")
-        for c in text {
-            var any = false
-            for i in 0..<count where current[i] {
-                switch pieces[i] {
-                case .byte(let b): if b == c { next[i + 1] = true; any = true }
-                case .one: if c != slash { next[i + 1] = true; any = true }
-                case .star: if c != slash { next[i] = true; any = true }
-                case .globstar: next[i] = true; any = true
-                }
-            }
-            if !any { return false }
-            close(&next)
-            swap(&current, &next)
-            for i in 0...count { next[i] = false }
-        }
-        return current[count]
-    }
-
-    /// Adds the positions reachable without consuming a byte: past a star (zero characters),
-    /// past `**/` and its slash.
-    private func close(_ states: inout [Bool]) {
-        for i in 0..<pieces.count where states[i] {
-            switch pieces[i] {
-            case .star: states[i + 1] = true
-            case .globstar(let slash):
-                states[i + 1] = true
-                if slash && i + 2 <= pieces.count { states[i + 2] = true }
-            default: break
+        var pieces: [GlobAutomaton.Piece] = []
+        for token in tokens {
+            switch token {
+            case .byte(let byte): pieces.append(.one(.just(byte)))
+            case .one: pieces.append(.one(.notSlash))
+            case .run: pieces.append(.run(.notSlash))
+            case .anyRun: pieces.append(.run(.all))
+            case .anyDirectories: pieces += [.branch, .run(.all), .one(.just(slash))]
             }
         }
+        automaton = GlobAutomaton(pieces)
     }
+
+    /// A pattern's parts: a byte, `?`, `*`, `**`, and `**/` (any directories, or none).
+    enum Token: Equatable {
+        case byte(UInt8), one, run, anyRun, anyDirectories
+    }
+
+    /// Appends a star token, merging it with a star token before it into the one that matches
+    /// the same (`**` then `*` is `**`; `**` then `**/`, or `**/` then `**`, is `**`; `**/` twice
+    /// is `**/`). What is left never has two stars side by side that could both match nothing,
+    /// so a jump past a `**/` is followed by at most one stretch of runs (`GlobAutomaton.close`).
+    static func push(_ token: Token, to tokens: inout [Token]) {
+        guard let last = tokens.last else { return tokens.append(token) }
+        switch (last, token) {
+        case (.anyRun, .run), (.anyRun, .anyRun), (.anyRun, .anyDirectories), (.anyDirectories, .anyDirectories), (.run, .run):
+            return
+        case (.run, .anyRun), (.anyDirectories, .anyRun):
+            tokens.removeLast()
+            push(.anyRun, to: &tokens)
+        default:
+            tokens.append(token)
+        }
+    }
+
+    func matches(_ text: ArraySlice<UInt8>) -> Bool { automaton.matches(text) }
+
+    /// The same, counting the automaton's steps (for tests of the matching's cost).
+    func matches(_ text: ArraySlice<UInt8>, steps: inout Int) -> Bool { automaton.matches(text, steps: &steps) }
 }
