@@ -193,13 +193,21 @@ public struct Report: Sendable {
             let manifest = manifestName(commit: commit)
             let position = problem.hasPrefix("line ") ? problem.split(separator: ":", maxSplits: 1).first.map(String.init) : nil
             let overlong = problem.contains("bytes, over the limit of \(Manifest.maxKeyLength): ")
-            let fix = (evaluation.manifestAmbiguous
-                ? "write the commit again with ordinary git, which sorts trees (git read-tree \(commit.isEmpty ? "HEAD" : escapedForTerminal(String(commit.prefix(12)))), check \(escapedForTerminal(manifestPath)), git commit --amend; git fsck shows the tree), then push again"
-                : nil)
-                ?? position.map { "correct \(escapedForTerminal(manifestPath)) at \($0), commit, then push again" }
-                ?? (overlong ? "shorten that name in \(escapedForTerminal(manifestPath)) to at most \(Manifest.maxKeyLength) bytes, commit, then push again" : nil)
-                ?? (problem == Manifest.overPushBudget ? "push these refs in smaller batches" : nil)
-                ?? "commit \(escapedForTerminal(manifestPath)) as a JSON object in a regular file under 1 MiB, then push again"
+            let shownPath = escapedForTerminal(manifestPath)
+            let fix: String
+            if evaluation.manifestAmbiguous {
+                let base = commit.isEmpty ? "HEAD" : escapedForTerminal(String(commit.prefix(12)))
+                fix = "write the commit again with ordinary git, which sorts trees (git read-tree " + base + ", check " + shownPath
+                    + ", git commit --amend; git fsck shows the tree), then push again"
+            } else if let position {
+                fix = "correct " + shownPath + " at " + position + ", commit, then push again"
+            } else if overlong {
+                fix = "shorten that name in " + shownPath + " to at most \(Manifest.maxKeyLength) bytes, commit, then push again"
+            } else if problem == Manifest.overPushBudget {
+                fix = "push these refs in smaller batches"
+            } else {
+                fix = "commit " + shownPath + " as a JSON object in a regular file under 1 MiB, then push again"
+            }
             fixes.append((fixes.isEmpty ? "fix " + manifest : "and fix " + manifest, fix))
         }
         if evaluation.decision == .rejected && canOverride {
