@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "PushGuardCore", swiftSettings: hookPathSwift),
         // The only module that calls Glibc for files, processes, time and identity.
         .target(name: "PushGuardSystem", dependencies: ["PushGuardCore"], swiftSettings: hookPathSwift),
-        .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore"], swiftSettings: hookPathSwift,
+        .target(name: "PushGuardGit", dependencies: ["CLibgit2", "PushGuardCore", "PushGuardSystem"], swiftSettings: hookPathSwift,
                 plugins: ["Libgit2NetworkSymbols"]),
         .target(name: "PushGuardStore", dependencies: ["CSQLite3", "CPostgres", "CCurl", "PushGuardCore", "PushGuardSystem"],
                 swiftSettings: hookPathSwift),

@@ -79,8 +79,7 @@ struct StoreOptions: ParsableArguments {
 func otherOwner(of directory: String) -> String? {
     var info = stat()
     guard lstat(directory, &info) == 0, info.st_uid != geteuid() else { return nil }
-    guard let entry = getpwuid(info.st_uid), let name = entry.pointee.pw_name else { return "uid \(info.st_uid)" }
-    return String(cString: name)
+    return Identity.loginName(info.st_uid) ?? "uid \(info.st_uid)"
 }
 
 /// `-a/--app A -e/--env E [--repo PATH]`. Inside a guarded bare repository (the current

@@ -253,8 +253,8 @@ struct DoctorCommand: ParsableCommand {
                     doctor.problem("this user cannot write \(escapedForTerminal(path)) or its directory; hooks running as this user cannot record audits")
                 }
                 var info = stat()
-                if stat(parentDirectory(of: path), &info) == 0, let owner = getpwuid(info.st_uid) {
-                    doctor.ok("store directory owned by \(String(cString: owner.pointee.pw_name))")
+                if stat(parentDirectory(of: path), &info) == 0 {
+                    doctor.ok("store directory owned by \(Identity.userName(info.st_uid))")
                 }
             }
         } catch {

@@ -174,7 +174,7 @@ struct Installation {
     /// executable" and accept pushes unchecked. Nil when it can.
     static func hookCannotRun(_ path: String, binary: String) -> String? {
         if access(path, X_OK) == 0 { return nil }
-        let user = AsUser.userName(geteuid())
+        let user = Identity.userName(geteuid())
         let reason: String
         if let directory = AsUser.firstUnreachable(binary), directory != binary {
             reason = "\(escapedForTerminal(directory)) on the way to \(escapedForTerminal(binary)) cannot be entered by \(user)"

@@ -1,6 +1,7 @@
 import CLibgit2
 import Glibc
 import PushGuardCore
+import PushGuardSystem
 
 /// A libgit2 call that failed, with the C function's name and libgit2's message.
 public struct GitError: Error, CustomStringConvertible, Sendable {
@@ -90,7 +91,7 @@ public final class Repository {
     /// owner and the fix.
     public static func open(path: String) throws(GitError) -> Repository {
         try Libgit2.initialise()
-        if geteuid() == 0 { try check("git_libgit2_opts", pushguard_set_owner_validation(0)) }
+        if Identity.isRoot { try check("git_libgit2_opts", pushguard_set_owner_validation(0)) }
         var pointer: OpaquePointer?
         let code = git_repository_open_ext(&pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
         if code == GIT_EOWNER.rawValue {
@@ -103,15 +104,11 @@ public final class Repository {
     /// "PATH belongs to git, not to you (alice): …", with the fix.
     private static func ownershipProblem(_ path: String) -> String {
         var info = stat()
-        let owner = stat(path, &info) == 0 ? userName(info.st_uid) : "another user"
-        let me = userName(geteuid())
+        let owner = stat(path, &info) == 0 ? Identity.userName(info.st_uid) : "another user"
+        let me = Identity.userName(geteuid())
         return "\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users; run this command as root (the admin) or as \(owner)"
     }
 
-    private static func userName(_ uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
-        return escapedForTerminal(String(cString: name))
-    }
 
     /// The repository's git directory, without a trailing slash.
     public var gitDirectory: String {

@@ -141,9 +141,7 @@ public enum StoreFiles {
     }
 
     private static func userName(_ uid: uid_t?) -> String {
-        guard let uid else { return "nobody known" }
-        if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return escapedForTerminal(String(cString: name)) }
-        return "uid \(uid)"
+        uid.map(Identity.userName) ?? "nobody known"
     }
 
     private static func percentDecoded(_ text: String) -> String {

@@ -51,7 +51,7 @@ public enum AsUser {
         let exited = (status & 0x7f) == 0
         let code = (status >> 8) & 0xff
         guard exited && code == 0, read.failed == nil, read.bytes.count <= resultLimit else {
-            let user = userName(uid)
+            let user = Identity.userName(uid)
             let how = !exited ? "was killed by signal \(status & 0x7f)" : code == 125 ? "could not give up root for \(user)" : "ended with status \(code)"
             throw SystemError("the work done as \(user) \(how); nothing more was done")
         }
@@ -73,12 +73,6 @@ public enum AsUser {
         guard setgid(gid) == 0, setuid(uid) == 0 else { return false }
         if uid != 0 && (setuid(0) == 0 || seteuid(0) == 0) { return false }
         return getuid() == uid && geteuid() == uid && getgid() == gid
-    }
-
-    /// The login name of `uid`, escaped, or "uid N".
-    public static func userName(_ uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
-        return escapedForTerminal(String(cString: name))
     }
 
     /// The directory on the way to `path` (or `path` itself) that the current user cannot
@@ -129,7 +123,7 @@ public enum PathTrust {
         /// Its owner and group.
         public var owner: uid_t
         public var group: gid_t
-        public var ownerName: String { AsUser.userName(owner) }
+        public var ownerName: String { Identity.userName(owner) }
     }
 
     /// The first component of `path` (an absolute path) that someone other than root controls,

@@ -11,9 +11,17 @@ public enum Identity {
     }
 
     /// The login name of the effective user id, if it has one.
-    public static func effectiveUserName() -> String? {
-        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+    public static func effectiveUserName() -> String? { loginName(geteuid()) }
+
+    /// The login name of `uid`, as the system has it, or nil.
+    public static func loginName(_ uid: uid_t) -> String? {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return nil }
         return String(cString: name)
+    }
+
+    /// The login name of `uid` for a message: escaped, or "uid N" when it has none.
+    public static func userName(_ uid: uid_t) -> String {
+        loginName(uid).map(escapedForTerminal) ?? "uid \(uid)"
     }
 
     /// True when running as root (the admin), as opposed to the git user that runs hooks.
