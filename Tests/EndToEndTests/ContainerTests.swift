@@ -221,7 +221,9 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertTrue(push.all.contains("accepted after sync: every container has the config, read again after the sync command"), push.all)
         let audit = try pushRecords(try sandbox.pushguard("audit", "--app", "shop", "--json"))
-        XCTAssertEqual(audit.first?["decision"] as? String, "synced")
+        XCTAssertEqual(audit.first?["decision"] as? String, "deployed")
+        XCTAssertEqual(audit.dropFirst().first?["decision"] as? String, "synced")
+        XCTAssertTrue((audit.dropFirst().first?["reason"] as? String ?? "").contains("containers (compose:shop/web): shop_web_1 ("), "\(audit)")
     }
 
     func testDokkuLabelsAndEnvFileLayout() throws {
