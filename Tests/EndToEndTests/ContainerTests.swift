@@ -195,6 +195,35 @@ final class ContainerTests: XCTestCase {
         XCTAssertNil(sandbox.allBytes(below: sandbox.path("store")).range(of: Data("=two".utf8)))
     }
 
+    func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws {
+        _ = try startPodman()
+        _ = try composeProject("shop", env: "OLD_KEY=one\nNEW_KEY=two\n")
+        try compose("shop", "up", "-d", "--scale", "web=2")
+        let (repo, _) = try guardedRepository("shop")
+        try tool(["podman", "stop", "-t", "0", "shop_web_2"])
+
+        let status = try sandbox.pushguard("status", "--repo", repo)
+        XCTAssertEqual(status.status, 0, status.all)
+        XCTAssertTrue(status.stdout.contains("shop/production: desired config from \(sandbox.path("shop"))/web.env, 1 running container(s) of 2, in sync"), status.all)
+        XCTAssertTrue(status.stdout.contains("containers (compose:shop/web): shop_web_1 ("), status.all)
+        XCTAssertTrue(status.stdout.contains("not counted: shop_web_2 ("), status.all)
+        XCTAssertTrue(status.stdout.range(of: #"NEW_KEY +live +applied on 1 of 1 container"#, options: .regularExpression) != nil, status.all)
+        XCTAssertFalse(status.stdout.contains("two"), "no value: \(status.all)")
+
+        var doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertTrue(doctor.stdout.contains("ok       production: compose:shop/web matches 1 running container(s) on \(podman!.socket): shop_web_1 ("), doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: container shop_web_2 ("), doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("ok       production: desired config: 2 key(s) in "), doctor.all)
+
+        try sandbox.git("config", "pushguard.production.containers", "compose:shpo/web", in: repo)
+        doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertNotEqual(doctor.status, 0, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: compose:shpo/web matches no running container on \(podman!.socket)"), doctor.all)
+        try sandbox.git("config", "pushguard.production.containers", "compse:shop/web", in: repo)
+        doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertTrue(doctor.all.contains("did you mean `compose:shop/web`?"), doctor.all)
+    }
+
     func testSyncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() throws {
         let service = try startPodman()
         let project = try composeProject("shop", env: "OLD_KEY=one\n")
