@@ -38,13 +38,18 @@ CONF
   cp "$(command -v busybox)" "$dir/root/bin/busybox"
   for link in sh sleep env cat; do ln -sf busybox "$dir/root/bin/$link"; done
   tar -C "$dir/root" -cf "$dir/root.tar" .
-  podman_ import "$dir/root.tar" localhost/pushguard-busybox:1 >/dev/null
+  podman_ import -q "$dir/root.tar" localhost/pushguard-busybox:1 >/dev/null
   # setsid: the service outlives this script and is stopped by pid.
   setsid podman --cgroup-manager=cgroupfs --events-backend=file system service --time=0 "unix://$dir/podman.sock" \
     >"$dir/service.log" 2>&1 </dev/null &
   echo $! >"$dir/service.pid"
   for _ in $(seq 100); do
-    if [ -S "$dir/podman.sock" ] && curl -sf --max-time 2 --unix-socket "$dir/podman.sock" http://d/_ping >/dev/null 2>&1; then
+    if [ -S "$dir/podman.sock" ] && python3 - "$dir/podman.sock" <<'PING' 2>/dev/null; then
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])
+s.sendall(b"GET /_ping HTTP/1.0\r\nHost: d\r\n\r\n")
+sys.exit(0 if s.recv(64).startswith(b"HTTP/1.") else 1)
+PING
       echo "$dir/podman.sock"; exit 0
     fi
     sleep 0.1
