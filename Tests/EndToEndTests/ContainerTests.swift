@@ -141,15 +141,16 @@ final class ContainerTests: XCTestCase {
 
     func testComposeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() throws {
         _ = try startPodman()
-        let project = try composeProject("shop", env: "OLD_KEY=one\n")
+        let project = try composeProject("shop", env: "OLD_KEY=one\nTOKEN=first\n")
         try compose("shop", "up", "-d", "--scale", "web=2")
         let (repo, work) = try guardedRepository("shop")
 
         var push = try sandbox.push("main", from: work)
         XCTAssertEqual(push.status, 0, "both containers have OLD_KEY: \(push.all)")
 
-        // NEW_KEY is added to the env file; the containers are untouched.
-        try "OLD_KEY=one\nNEW_KEY=two\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
+        // NEW_KEY is added to the env file and TOKEN gets a new value; the containers are untouched.
+        let newEnv = "OLD_KEY=one\nTOKEN=second\nNEW_KEY=two\n"
+        try newEnv.write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
         try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["OLD_KEY", "NEW_KEY"])], message: "needs NEW_KEY")
         push = try sandbox.push("main", from: work)
         XCTAssertNotEqual(push.status, 0, push.all)
@@ -158,7 +159,9 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.range(of: #"NEW_KEY +staged +applied on 0 of 2 containers +required by app.json"#, options: .regularExpression) != nil, push.all)
         XCTAssertTrue(push.all.contains("apply first:  cd \(project) && docker compose -p shop up -d web"), push.all)
         XCTAssertFalse(push.all.contains("OLD_KEY  "), "OLD_KEY is live on both: \(push.all)")
-        XCTAssertFalse(push.all.contains("two"), "no value is shown: \(push.all)")
+        XCTAssertTrue(push.all.range(of: #"TOKEN +staged +applied on 0 of 2 containers"#, options: .regularExpression) != nil,
+                      "a changed value is not applied where the old one runs: \(push.all)")
+        XCTAssertFalse(push.all.contains("two") || push.all.contains("second"), "no value is shown: \(push.all)")
 
         // One replica recreated from the new env file.
         try tool(["podman", "rm", "-f", "-t", "0", "shop_web_2"])
@@ -173,14 +176,15 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
 
         // Drift: a replica recreated from the old env file. No PushGuard command runs in between.
-        try "OLD_KEY=one\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
+        try "OLD_KEY=one\nTOKEN=first\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
         try tool(["podman", "rm", "-f", "-t", "0", "shop_web_1"])
         try compose("shop", "up", "-d", "--scale", "web=2", "--no-recreate")
-        try "OLD_KEY=one\nNEW_KEY=two\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
+        try newEnv.write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
         try sandbox.commit(in: work, files: ["README": "drift"], message: "after drift")
         push = try sandbox.push("main", from: work)
         XCTAssertNotEqual(push.status, 0, "drift is refused again: \(push.all)")
         XCTAssertTrue(push.all.range(of: #"NEW_KEY +partial +applied on 1 of 2 containers: shop_web_2"#, options: .regularExpression) != nil, push.all)
+        XCTAssertTrue(push.all.range(of: #"TOKEN +partial +applied on 1 of 2 containers: shop_web_2"#, options: .regularExpression) != nil, push.all)
 
         // The audit and the notes name the containers by name and short id.
         let ids = try tool(["podman", "ps", "--format", "{{.Names}} {{.ID}}"]).stdout
@@ -192,7 +196,8 @@ final class ContainerTests: XCTestCase {
         let note = try sandbox.run(["git", "--git-dir", repo, "notes", "--ref=pushguard", "show", "main"])
         XCTAssertTrue(note.stdout.contains("containers (compose:shop/web): shop_web_1 ("), note.all)
         // Nothing of a value anywhere in the store's directory (the cache keeps digests).
-        XCTAssertNil(sandbox.allBytes(below: sandbox.path("store")).range(of: Data("=two".utf8)))
+        let stored = sandbox.allBytes(below: sandbox.path("store"))
+        for value in ["two", "second", "first"] { XCTAssertNil(stored.range(of: Data(value.utf8)), value) }
     }
 
     func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws {
