@@ -1,4 +1,3 @@
-import CCurl
 import Glibc
 import PushGuardCore
 import PushGuardSystem
@@ -14,7 +13,7 @@ import PushGuardSystem
 /// what was read for a container id is kept in a cache file (`cacheDirectory`): a push whose
 /// containers were all seen before costs one list call.
 ///
-/// Everything is bounded: one deadline (`pushguard.timeout`) for all of a reading's requests,
+/// Requests are plain HTTP/1.0 on the socket (`EngineConnection`). Everything is bounded: one deadline (`pushguard.timeout`) for all of a reading's requests,
 /// 4 MiB per answer, at most `maxContainers` containers, 1 MiB of env file.
 public final class ContainerSource {
     public let settings: ContainerSettings
@@ -323,16 +322,18 @@ public final class ContainerSource {
     }
 }
 
-/// A libcurl handle that speaks HTTP on a unix socket (`CURLOPT_UNIX_SOCKET_PATH`), GET only.
+/// HTTP/1.0 GET requests on the engine's unix socket: one connection per request, read to
+/// its end within a deadline, answers at most 4 MiB. A client of its own rather than libcurl:
+/// loading libcurl and the libraries it needs cost a hook 10-15 ms here, more than the whole
+/// list call, and a GET of a JSON document on a local socket needs none of it.
 final class EngineConnection {
-    let handle: UnsafeMutableRawPointer
-    let errorBuffer: UnsafeMutablePointer<CChar>
+    let socket: String
     let label: String
-    private var body = EngineBody()
 
     init(socket: String, label: String, setting: String) throws(StoreError) {
+        self.socket = socket
         self.label = label
-        // Said before any connection, so the admin reads why in words rather than as libcurl's.
+        // Said before any connection, so the admin reads why in words.
         var info = stat()
         if stat(socket, &info) != 0 {
             if errno == ENOENT {
@@ -347,98 +348,143 @@ final class EngineConnection {
             let user = Identity.effectiveUserName() ?? "uid \(getuid())"
             throw StoreError("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see the README's Containers section")
         }
-        var error = [CChar](repeating: 0, count: 512)
-        let loaded = error.withUnsafeMutableBufferPointer { pushguard_curl_load($0.baseAddress, $0.count) }
-        guard loaded == 0 else {
-            throw StoreError("\(label): " + error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        guard socket.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
+            throw StoreError("\(label): the path is longer than a unix socket's path may be (\(setting))")
         }
-        guard let handle = pushguard_curl_easy_init() else {
-            throw StoreError("\(label): libcurl could not start a request")
-        }
-        self.handle = handle
-        errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        var failed: String?
-        func set(_ option: CURLoption, _ value: Int, _ name: String) {
-            if failed == nil, pushguard_curl_easy_setopt_long(handle, option, value) != CURLE_OK { failed = name }
-        }
-        func set(_ option: CURLoption, _ value: String, _ name: String) {
-            if failed == nil, value.withCString({ pushguard_curl_easy_setopt_pointer(handle, option, $0) }) != CURLE_OK { failed = name }
-        }
-        set(CURLOPT_UNIX_SOCKET_PATH, socket, "UNIX_SOCKET_PATH")
-        if "http".withCString({ pushguard_curl_easy_setopt_pointer(handle, CURLOPT_PROTOCOLS_STR, $0) }) != CURLE_OK {
-            set(CURLoption(rawValue: 181), Int(CURLPROTO_HTTP), "PROTOCOLS")
-        }
-        set(CURLOPT_NOPROXY, "*", "NOPROXY")
-        set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
-        set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
-        set(CURLOPT_HTTPGET, 1, "HTTPGET")
-        set(CURLOPT_USERAGENT, "pushguard", "USERAGENT")
-        if failed == nil, pushguard_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) != CURLE_OK {
-            failed = "ERRORBUFFER"
-        }
-        let writeCode = pushguard_curl_easy_setopt_write_function(handle) { data, size, count, context in
-            let total = size &* count
-            guard let context else { return 0 }
-            let body = Unmanaged<EngineBody>.fromOpaque(context).takeUnretainedValue()
-            guard body.bytes.count + total <= ContainerSource.maxResponseBytes else {
-                body.tooLarge = true
-                return 0
-            }
-            if let data, total > 0 {
-                data.withMemoryRebound(to: UInt8.self, capacity: total) { start in
-                    body.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: total))
-                }
-            }
-            return total
-        }
-        if failed == nil, writeCode != CURLE_OK { failed = "WRITEFUNCTION" }
-        if let failed { throw StoreError("\(label): libcurl refused the option \(failed)") }
     }
 
-    deinit {
-        pushguard_curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
-    }
-
-    /// One GET; the status and the body (at most 4 MiB).
+    /// One GET; the status and the body (at most 4 MiB), within `timeoutMilliseconds`.
     func get(_ path: String, timeoutMilliseconds: Int, totalTimeout: Int) throws(StoreError) -> (Int, [UInt8]) {
-        body = EngineBody()
-        errorBuffer[0] = 0
-        var failed = false
-        ("http://localhost" + path).withCString {
-            failed = failed || pushguard_curl_easy_setopt_pointer(handle, CURLOPT_URL, $0) != CURLE_OK
+        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
+        let timedOut = StoreError("\(label): no answer within \(totalTimeout) ms (pushguard.timeout)", timedOut: true)
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw StoreError("\(label): no socket: \(lastErrorText())") }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in socket.utf8.enumerated() { buffer[index] = byte }
         }
-        failed = failed || pushguard_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds) != CURLE_OK
-        failed = failed || pushguard_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeoutMilliseconds) != CURLE_OK
-        if failed { throw StoreError("\(label): libcurl refused the request's options") }
-        let code = withExtendedLifetime(body) { () -> CURLcode in
-            guard pushguard_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(body).toOpaque()) == CURLE_OK else {
-                return CURLE_FAILED_INIT
+        while true {
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
-            let code = pushguard_curl_easy_perform(handle)
-            _ = pushguard_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, nil)
-            return code
-        }
-        guard code == CURLE_OK else {
-            if body.tooLarge { throw StoreError("\(label): an answer larger than 4 MiB") }
-            var text = errorBuffer[0] != 0 ? String(cString: errorBuffer) : ""
-            if text.isEmpty, let description = pushguard_curl_easy_strerror(code) { text = String(cString: description) }
-            if code == CURLE_OPERATION_TIMEDOUT {
-                throw StoreError("\(label): no answer within \(totalTimeout) ms (pushguard.timeout)", timedOut: true)
+            if connected == 0 { break }
+            // A full backlog: the engine is not accepting; try again until the deadline.
+            if errno == EAGAIN || errno == EINTR {
+                guard Clock.monotonicMilliseconds() < deadline else { throw timedOut }
+                usleep(5000)
+                continue
             }
-            throw StoreError("\(label): \(escapedForTerminal(text))")
+            if errno == EINPROGRESS {
+                guard wait(descriptor, for: Int16(POLLOUT), until: deadline) else { throw timedOut }
+                var failure: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &length)
+                if failure == 0 { break }
+                errno = failure
+            }
+            if errno == ECONNREFUSED { throw StoreError("\(label): nothing listens on it (is the Docker or Podman service running?)") }
+            throw StoreError("\(label): cannot connect: \(lastErrorText())")
         }
-        var status = 0
-        _ = pushguard_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (status, body.bytes)
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\nUser-Agent: pushguard\r\nAccept: application/json\r\n\r\n".utf8)
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count > 0 { sent += count; continue }
+            if count < 0 && (errno == EAGAIN || errno == EINTR) {
+                guard wait(descriptor, for: Int16(POLLOUT), until: deadline) else { throw timedOut }
+                continue
+            }
+            throw StoreError("\(label): the request could not be sent: \(lastErrorText())")
+        }
+        let limit = ContainerSource.maxResponseBytes + (64 << 10)
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                answer.append(contentsOf: chunk[0..<count])
+                guard answer.count <= limit else { throw StoreError("\(label): an answer larger than 4 MiB") }
+                continue
+            }
+            if count == 0 { break }
+            if errno == EAGAIN || errno == EINTR {
+                guard wait(descriptor, for: Int16(POLLIN), until: deadline) else { throw timedOut }
+                continue
+            }
+            throw StoreError("\(label): the answer could not be read: \(lastErrorText())")
+        }
+        return try EngineConnection.parse(answer, label: label)
     }
-}
 
-/// Where the write callback collects an answer.
-private final class EngineBody {
-    var bytes: [UInt8] = []
-    var tooLarge = false
+    /// Waits until the descriptor is ready for `events`; false at the deadline.
+    private func wait(_ descriptor: Int32, for events: Int16, until deadline: Int) -> Bool {
+        while true {
+            let remaining = deadline - Clock.monotonicMilliseconds()
+            guard remaining > 0 else { return false }
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(remaining, Int(Int32.max))))
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return true }  // the next call says what failed
+        }
+    }
+
+    /// The status and body of an HTTP/1.x answer (`Content-Length`, chunked, or to the end).
+    /// Parsed as bytes, as the hook parses everything.
+    static func parse(_ answer: [UInt8], label: String) throws(StoreError) -> (Int, [UInt8]) {
+        var end = -1
+        var index = 0
+        while index + 3 < answer.count {
+            if answer[index] == 13 && answer[index + 1] == 10 && answer[index + 2] == 13 && answer[index + 3] == 10 { end = index; break }
+            index += 1
+        }
+        guard end >= 0 else { throw StoreError("\(label): the answer is not HTTP (no end of its headers)") }
+        // Header lines, without their CR.
+        let lines = answer[..<end].split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
+            line.last == 13 ? line.dropLast() : line
+        }
+        let statusParts = (lines.first ?? []).split(separator: 32)
+        guard statusParts.count >= 2, statusParts[0].starts(with: Array("HTTP/1.".utf8)),
+              let status = Int(String(decoding: statusParts[1], as: UTF8.self)) else {
+            throw StoreError("\(label): the answer is not HTTP: \(HTTPStore.firstLine(Array(answer.prefix(200))))")
+        }
+        func text(_ bytes: ArraySlice<UInt8>) -> String {
+            String(decoding: bytes.drop(while: { $0 == 32 || $0 == 9 }), as: UTF8.self).lowercased()
+        }
+        var length: Int?
+        var chunked = false
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = text(line[..<colon]), value = text(line[(colon + 1)...])
+            if name == "content-length" { length = Int(value) }
+            if name == "transfer-encoding" && value.hasSuffix("chunked") { chunked = true }
+        }
+        var body = Array(answer[(end + 4)...])
+        if chunked {
+            var decoded: [UInt8] = []
+            var position = 0
+            while true {
+                guard let lineEnd = body[position...].firstIndex(of: 10) else {
+                    throw StoreError("\(label): a chunked answer that is cut")
+                }
+                let sizeText = body[position..<lineEnd].prefix { $0 != 59 && $0 != 13 && $0 != 32 }
+                guard let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0 else {
+                    throw StoreError("\(label): a malformed chunked answer")
+                }
+                position = lineEnd + 1
+                if size == 0 { break }
+                guard size <= body.count - position else { throw StoreError("\(label): a chunked answer that is cut") }
+                decoded += body[position..<(position + size)]
+                position = min(body.count, position + size + 2)
+            }
+            body = decoded
+        } else if let length {
+            guard body.count >= length else { throw StoreError("\(label): the answer was cut (\(body.count) of \(length) bytes)") }
+            body = Array(body.prefix(length))
+        }
+        return (status, body)
+    }
 }
 
 extension ContainerSource {
