@@ -312,6 +312,28 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.contains(") exited"), push.all)
     }
 
+    func testContainerSettingsMistakesAreNamedWithWhatWasProbablyMeant() throws {
+        let repo = try sandbox.bareRepository("shop", config: [("pushguard.app", "shop")])
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["KEY"])])
+        let cases: [(String, String, String)] = [
+            ("pushguard.production.containers", "compse:shop/web", "did you mean `compose:shop/web`?"),
+            ("pushguard.production.containerSocket", "unix:///run/docker.sock",
+             "pushguard.production.containers is not"),
+            ("pushguard.production.containres", "compose:shop/web", "did you mean pushguard.production.containers?"),
+        ]
+        for (name, value, expected) in cases {
+            try sandbox.git("config", name, value, in: repo)
+            let push = try sandbox.push("main", from: work)
+            XCTAssertNotEqual(push.status, 0, push.all)
+            XCTAssertTrue(push.all.contains(expected), "\(name) = \(value): \(push.all)")
+            try sandbox.git("config", "--unset", name, in: repo)
+        }
+        try sandbox.git("config", "pushguard.production.containers", "compose:shop/web", in: repo)
+        try sandbox.git("config", "pushguard.production.containerSocket", "unix:///run/docker.sock", in: repo)
+        let push = try sandbox.push("main", from: work)
+        XCTAssertTrue(push.all.contains("did you mean `/run/docker.sock`?"), push.all)
+    }
+
     /// A unix socket that accepts connections and never answers (a hung Engine API), or with
     /// `mode` set, one nobody but root may open. The listener exits by itself after 60 s.
     func silentSocket(_ path: String, mode: String? = nil) throws {
