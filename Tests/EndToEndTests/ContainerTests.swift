@@ -200,6 +200,39 @@ final class ContainerTests: XCTestCase {
         for value in ["two", "second", "first"] { XCTAssertNil(stored.range(of: Data(value.utf8)), value) }
     }
 
+    /// Without desiredEnvFile the desired config is PushGuard's store: `config set` digests are
+    /// compared with what the containers have, and an unset key still on them is named.
+    func testDesiredConfigFromTheStoreIsComparedWithTheContainers() throws {
+        _ = try startPodman()
+        _ = try composeProject("shop", env: "OLD_KEY=one\nGONE=bye\n")
+        try compose("shop", "up", "-d", "--scale", "web=2")
+        let repo = try sandbox.bareRepository("shop", config: [
+            ("pushguard.app", "shop"),
+            ("pushguard.production.containers", "compose:shop/web"),
+            ("pushguard.production.containerSocket", podman!.socket),
+        ])
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["OLD_KEY"])])
+        var set = try sandbox.pushguard("config", "import", "--app", "shop", "--env", "production", input: "OLD_KEY=one\nGONE=other\n")
+        XCTAssertEqual(set.status, 0, set.all)
+        var push = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(push.status, 0, "GONE was set to another value than the containers have: \(push.all)")
+        XCTAssertTrue(push.all.range(of: #"GONE +staged +applied on 0 of 2 containers"#, options: .regularExpression) != nil, push.all)
+        XCTAssertFalse(push.all.contains("OLD_KEY  "), "OLD_KEY has the stored value everywhere: \(push.all)")
+        XCTAssertTrue(push.all.contains("apply first:  cd \(sandbox.path("shop")) && docker compose -p shop up -d web"), push.all)
+
+        set = try sandbox.pushguard("config", "unset", "--app", "shop", "--env", "production", "GONE")
+        XCTAssertEqual(set.status, 0, set.all)
+        push = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.all.range(of: #"GONE +staged +unset, still on 2 of 2 containers: shop_web_1, shop_web_2"#, options: .regularExpression) != nil, push.all)
+
+        // The env file without GONE, the containers recreated from it: accepted.
+        try "OLD_KEY=one\n".write(toFile: sandbox.path("shop") + "/web.env", atomically: true, encoding: .utf8)
+        try compose("shop", "up", "-d", "--scale", "web=2")
+        push = try sandbox.push("main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+    }
+
     func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws {
         _ = try startPodman()
         _ = try composeProject("shop", env: "OLD_KEY=one\nNEW_KEY=two\n")
