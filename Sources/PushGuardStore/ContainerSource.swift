@@ -104,6 +104,16 @@ public final class ContainerSource {
             }
         }
         containers.sort { ($0.name, $0.id) < ($1.name, $1.id) }
+        // Docker's status text says "(unhealthy)", Podman's does not: the engine's own health
+        // filter says it for both.
+        if containers.contains(where: { $0.state.lowercased() == "running" }) {
+            let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
+                                                         ("health", .array([.string("unhealthy")]))])).encoded()
+            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),
+                                  what: "GET /containers/json (health)")
+            let ids = Set((answer.arrayValue ?? []).compactMap { $0.objectValue?["Id"]?.stringValue })
+            for index in containers.indices where ids.contains(containers[index].id) { containers[index].unhealthy = true }
+        }
         Trace.mark("containers listed")
 
         var cache = loadCache()

@@ -93,12 +93,17 @@ final class ContainerTests: XCTestCase {
     /// descriptor redirected, since the container's monitor (conmon) keeps what it inherits open
     /// and a Foundation Process would wait for it.
     func podmanStarting(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) {
+        let status = podmanStatus(arguments)
+        XCTAssertEqual(status, 0, "podman \(arguments.joined(separator: " ")): "
+                       + ((try? String(contentsOfFile: sandbox.path("podman-run.err"), encoding: .utf8)) ?? ""), file: file, line: line)
+    }
+
+    /// `podman ARGS` through the shell (see `podmanStarting`); its exit status.
+    func podmanStatus(_ arguments: [String]) -> Int32? {
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let variables = (podman?.environment ?? [:]).map { $0.key + "=" + quoted($0.value) }.joined(separator: " ")
-        let errors = sandbox.path("podman-run.err")
-        let result = shell("env \(variables) podman " + arguments.map(quoted).joined(separator: " ") + " </dev/null >/dev/null 2>\(quoted(errors))")
-        XCTAssertEqual(result?.status, 0, "podman \(arguments.joined(separator: " ")): " + ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""),
-                       file: file, line: line)
+        return shell("env \(variables) podman " + arguments.map(quoted).joined(separator: " ")
+                     + " </dev/null >/dev/null 2>\(quoted(sandbox.path("podman-run.err")))")?.status
     }
 
     /// A Compose project `name` with one service `web` reading `web.env`, in its own directory.
@@ -343,6 +348,21 @@ final class ContainerTests: XCTestCase {
         push = try sandbox.push("main", from: work)
         XCTAssertTrue(push.all.contains("not counted: shop.web.1 ("), push.all)
         XCTAssertTrue(push.all.contains(") exited"), push.all)
+
+        // A container whose health check fails is named, never counted: here it is the only
+        // web container with the new config, so NEW_KEY is on none of the live ones.
+        podmanStarting(["run", "-d", "--name", "shop.web.3", "--network", "none",
+                        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
+                        "--health-cmd", "/bin/sh -c 'exit 1'", "--health-retries", "1", "--health-interval", "0",
+                        "--label", "com.dokku.app-name=shop", "--label", "com.dokku.process-type=web",
+                        "--label", "com.dokku.container-type=deploy", "-e", "DATABASE_URL=postgres://db/shop",
+                        PodmanService.image, "/bin/sleep", "100000"])
+        XCTAssertEqual(podmanStatus(["healthcheck", "run", "shop.web.3"]), 1, "the health check fails")
+        try sandbox.commit(in: work, files: ["README": "y"], message: "unhealthy")
+        push = try sandbox.push("main", from: work)
+        XCTAssertTrue(push.all.contains("shop.web.3 ("), push.all)
+        XCTAssertTrue(push.all.contains(") unhealthy"), "named as unhealthy, not counted: \(push.all)")
+        XCTAssertEqual(push.status, 0, "the unhealthy container without NEW_KEY does not count: \(push.all)")
     }
 
     func testContainerSettingsMistakesAreNamedWithWhatWasProbablyMeant() throws {

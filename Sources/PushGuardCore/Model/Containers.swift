@@ -194,6 +194,8 @@ public struct ContainerSummary: Equatable, Sendable {
     public var status: String
     public var imageID: String
     public var labels: [String: String]
+    /// The engine lists it as unhealthy (its health check fails).
+    public var unhealthy = false
 
     public init(id: String, name: String, state: String, status: String, imageID: String, labels: [String: String]) {
         self.id = id
@@ -213,7 +215,7 @@ public struct ContainerSummary: Equatable, Sendable {
     /// Nil when the container counts as live (running and not unhealthy); else what it is.
     public var notLiveBecause: String? {
         if state.lowercased() != "running" { return state.isEmpty ? "in an unknown state" : escapedForTerminal(state.lowercased()) }
-        if status.lowercased().contains("unhealthy") { return "unhealthy" }
+        if unhealthy || status.lowercased().contains("unhealthy") { return "unhealthy" }
         return nil
     }
 }
