@@ -25,6 +25,8 @@ public final class ContainerSource {
     let cacheDirectory: String?
     private var connection: EngineConnection?
     private var deadline = 0
+    /// Set when the digest key file is missing: an error only if the store holds digests.
+    var missingKey: StoreError?
 
     public static let maxContainers = 200
     static let maxResponseBytes = 4 << 20
@@ -508,11 +510,37 @@ extension ContainerSource {
         // With the desired config in an env file, nothing is compared with the store's digests:
         // the key may be made here (as `config set` would make it). With the store's config it
         // must be the key that made those digests.
-        let key = containers.desiredFile != nil ? try DigestKey.loadOrCreate(path: keyPath) : try DigestKey.load(path: keyPath)
+        // The admin's commands (no cache) create nothing: without a key file, digests made with a
+        // key of their own are compared within the command and forgotten.
+        var key: [UInt8]
+        var missingKey: StoreError?
+        if containers.desiredFile != nil {
+            key = useCache ? try DigestKey.loadOrCreate(path: keyPath) : ((try? DigestKey.load(path: keyPath)) ?? ContainerSource.randomKey())
+        } else if Files.exists(keyPath) {
+            key = try DigestKey.load(path: keyPath)
+        } else {
+            // Without a key the store can hold no digests to compare; said if it does.
+            key = ContainerSource.randomKey()
+            missingKey = StoreError("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it; restore the file from your backup")
+        }
         var cacheDirectory: String?
+        // (A key made up here changes every run: the cache then only misses, it never misleads.)
         if useCache, case .sqlite(let path) = location { cacheDirectory = parentDirectory(of: path) }
-        return ContainerSource(settings: containers, environment: environment.name,
-                               timeoutMilliseconds: settings.timeoutMilliseconds, digestKey: key, cacheDirectory: cacheDirectory)
+        let source = ContainerSource(settings: containers, environment: environment.name,
+                                     timeoutMilliseconds: settings.timeoutMilliseconds, digestKey: key, cacheDirectory: cacheDirectory)
+        source.missingKey = missingKey
+        return source
+    }
+
+    /// 32 random bytes for digests compared only within this process.
+    static func randomKey() -> [UInt8] {
+        var key = [UInt8](repeating: 0, count: 32)
+        let source = Glibc.open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        if source >= 0 {
+            _ = key.withUnsafeMutableBytes { Glibc.read(source, $0.baseAddress, 32) }
+            close(source)
+        }
+        return key
     }
 
     /// Reads the containers and builds the environment's state; `stored` is asked only when the
@@ -520,6 +548,7 @@ extension ContainerSource {
     public func readState(app: String, stored: () throws -> EnvironmentState) throws -> EnvironmentState {
         let reading = try read()
         let storedState = settings.desiredFile == nil ? try stored() : nil
+        if let missingKey, storedState?.config.contains(where: { !$0.deleted }) == true { throw missingKey }
         return try state(app: app, reading: reading, stored: storedState)
     }
 

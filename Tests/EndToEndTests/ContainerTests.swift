@@ -426,6 +426,38 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.contains("accepted with warning: the config store failed, config sync not checked"), push.all)
     }
 
+    /// doctor, run by root, checks the socket for the hook's user: the repository's owner.
+    func testDoctorSaysWhetherTheRepositorysOwnerMayOpenTheSocket() throws {
+        guard getuid() == 0 else { throw XCTSkip("adding users needs root (CI runs as root)") }
+        let name = "pgtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
+        var made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
+        for _ in 0..<20 where made.status != 0 {  // /etc/passwd locked by someone else's useradd
+            Thread.sleep(forTimeInterval: 0.2)
+            made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
+        }
+        XCTAssertEqual(made.status, 0, made.all)
+        addTeardownBlock { [sandbox] in
+            for _ in 0..<50 where (try? sandbox!.run(["userdel", name]))?.status ?? 0 != 0 && getpwnam(name) != nil {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            if getgrnam(name) != nil { _ = try? sandbox!.run(["groupdel", name]) }
+        }
+        let socket = sandbox.path("engine.sock")
+        try silentSocket(socket, mode: "660")
+        let repo = try sandbox.bareRepository("shop", config: [
+            ("pushguard.app", "shop"), ("pushguard.timeout", "500ms"),
+            ("pushguard.production.containers", "compose:shop/web"),
+            ("pushguard.production.containerSocket", socket),
+        ])
+        XCTAssertEqual(try sandbox.run(["chown", "-R", "-h", "\(name):", repo]).status, 0)
+        var doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: the hook's user \(name) (who owns the repository) cannot read and write the container socket \(socket) (mode 660)"), doctor.all)
+        XCTAssertEqual(try sandbox.run(["chgrp", name, socket]).status, 0)
+        doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertTrue(doctor.stdout.contains("ok       production: the hook's user \(name) may use the container socket \(socket)"), doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: the container socket \(socket): no answer within 500 ms"), doctor.all)
+    }
+
     func testASocketTheHooksUserCannotOpenIsNamedWithWhatToDo() throws {
         let socket = sandbox.path("closed.sock")
         try silentSocket(socket, mode: "000")
