@@ -296,6 +296,14 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(audit.first?["decision"] as? String, "deployed")
         XCTAssertEqual(audit.dropFirst().first?["decision"] as? String, "synced")
         XCTAssertTrue((audit.dropFirst().first?["reason"] as? String ?? "").contains("containers (compose:shop/web): shop_web_1 ("), "\(audit)")
+
+        // autoSync: the same without the option, on every push that needs it.
+        try "OLD_KEY=one\nNEW_KEY=two\nTHIRD=3\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
+        try sandbox.commit(in: work, files: ["app.json": manifest(requiring: ["NEW_KEY", "THIRD"])], message: "needs THIRD")
+        try sandbox.git("config", "pushguard.production.autoSync", "true", in: repo)
+        push = try sandbox.push("main", from: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.all.contains("accepted after sync: every container has the config"), push.all)
     }
 
     func testDokkuLabelsAndEnvFileLayout() throws {
