@@ -254,8 +254,16 @@ public final class ContainerSource {
 
     /// The cache's containers, or nothing when it is missing, stale or damaged.
     func loadCache() -> [String: [Variable]] {
-        guard let path = cachePath,
-              let bytes = try? Files.read(path, limit: 8 << 20, followLinks: false) else { return [:] }
+        // A regular file only, opened without following a link or waiting on a FIFO.
+        guard let path = cachePath else { return [:] }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else { return [:] }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return [:] }
+        let read = Files.readAll(descriptor, limit: 8 << 20)
+        guard read.failed == nil, read.bytes.count <= 8 << 20 else { return [:] }
+        let bytes = read.bytes
         var cache: [String: [Variable]] = [:]
         var current: String?
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {

@@ -341,6 +341,18 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.range(of: #"NEW_KEY +staged +applied on 0 of 1 container "#, options: .regularExpression) != nil, push.all)
         XCTAssertTrue(push.all.contains("apply first:  dokku ps:rebuild shop"), push.all)
 
+        // What the push read is cached beside the store (names and digests); a FIFO put in the
+        // cache's place is not waited on, only read past.
+        let caches = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("store")).filter { $0.hasPrefix("containers-") }
+        XCTAssertEqual(caches.count, 1, "\(caches)")
+        let cache = sandbox.path("store/" + (caches.first ?? "none"))
+        XCTAssertTrue((try? String(contentsOfFile: cache, encoding: .utf8))?.contains("E c DATABASE_URL hmac-sha256:") ?? false)
+        XCTAssertEqual(shell("rm -f \(cache) && mkfifo \(cache)")?.status, 0)
+        let started = Date()
+        push = try sandbox.push("main", from: work)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10, push.all)
+        XCTAssertTrue(push.all.range(of: #"NEW_KEY +staged +applied on 0 of 1 container "#, options: .regularExpression) != nil, push.all)
+
         // Every process type: the worker has it, the web container not.
         try sandbox.git("config", "pushguard.production.containers", "dokku:shop", in: repo)
         push = try sandbox.push("main", from: work)
