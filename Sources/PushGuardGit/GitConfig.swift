@@ -288,8 +288,50 @@ public enum SettingsLoader {
                 }
                 environment.manifestEnvironment = section
             }
+            environment.containers = try containers(config, prefix: prefix)
             settings.environments.append(environment)
         }
+    }
+
+    /// `containers`, `containerSocket`, `desiredEnvFile` and `syncCommand` of one environment
+    /// section. The companions without `containers` would silently do nothing: an error.
+    private static func containers(_ config: GitConfig, prefix: String) throws -> ContainerSettings? {
+        let socket = try config.string(prefix + "containerSocket")
+        let envFile = try config.string(prefix + "desiredEnvFile")
+        let sync = try config.string(prefix + "syncCommand")
+        guard let text = try config.string(prefix + "containers") else {
+            if let companion = [socket.map { _ in "containerSocket" }, envFile.map { _ in "desiredEnvFile" },
+                                sync.map { _ in "syncCommand" }].compactMap({ $0 }).first {
+                throw SettingsError("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not; name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
+            }
+            return nil
+        }
+        let selector: ContainerSelector
+        switch ContainerSelector.parse(text, setting: prefix + "containers") {
+        case .success(let parsed): selector = parsed
+        case .failure(let problem): throw SettingsError(problem.description)
+        }
+        var settings = ContainerSettings(selector: selector)
+        if let socket {
+            guard socket.hasPrefix("/") else {
+                let meant = socket.hasPrefix("unix://") ? "; did you mean `\(escapedForTerminal(String(socket.dropFirst(7))))`?" : ""
+                throw SettingsError("\(escapedForTerminal(prefix))containerSocket is \"\(escapedForTerminal(socket))\": give the absolute path of the Engine API's unix socket (/var/run/docker.sock, /run/podman/podman.sock)" + meant)
+            }
+            settings.socket = socket
+        }
+        if let envFile {
+            guard envFile.hasPrefix("/") || envFile == ContainerSettings.storeWord else {
+                throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is \"\(escapedForTerminal(envFile))\": give the absolute path of the env file the containers are created from, or `store` for PushGuard's own config")
+            }
+            settings.desiredEnvFile = envFile
+        }
+        if let sync {
+            guard sync.contains(where: { $0 != " " && $0 != "\t" }) else {
+                throw SettingsError("\(escapedForTerminal(prefix))syncCommand is empty; give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
+            }
+            settings.syncCommand = sync
+        }
+        return settings
     }
 
     /// `on`, `warn` or `off`; anything else is refused, naming the value probably meant

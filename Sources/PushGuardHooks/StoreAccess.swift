@@ -134,6 +134,13 @@ extension PushReaders {
             symbolicTarget: { repository.symbolicTarget(of: $0) },
             state: { environment, named throws(StoreFailure) in
                 do {
+                    // Containers: the truth read from the Engine API, not the store's bookkeeping.
+                    if let source = try ContainerSource.open(settings: settings, environment: settings.environment(named: environment),
+                                                             useCache: true) {
+                        let state = try source.readState(app: app) { try store.get().state(app: app, environment: environment) }
+                        Trace.mark("containers of \(environment) read")
+                        return state.forDecision(named: named)
+                    }
                     let state = try store.get().decisionState(app: app, environment: environment, named: named)
                     Trace.mark("state of \(environment) read")
                     return state
@@ -143,6 +150,14 @@ extension PushReaders {
             },
             transmit: { environment in
                 if let refusal = mayTransmit { return .failed(message: refusal, output: []) }
+                if let containers = settings.environment(named: environment).containers {
+                    guard let command = containers.syncCommand else {
+                        return .failed(message: "pushguard.\(environment).syncCommand is not set, so this server cannot recreate the containers during a push", output: [])
+                    }
+                    let ran = ContainerSource.runSyncCommand(command, settings: settings, app: app, environment: environment, by: pusher)
+                    if let failure = ran.failure { return .failed(message: failure, output: ran.output) }
+                    return .ranSyncCommand(output: ran.output)
+                }
                 do {
                     return transmitDuringPush(store: try store.get(), settings: settings, app: app,
                                               environment: environment, by: pusher)

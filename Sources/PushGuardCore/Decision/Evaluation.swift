@@ -35,6 +35,9 @@ public struct KeyReport: Equatable, Sendable {
     public var requiredByManifest: Bool
     /// Where the pushed code newly reads the key (a read the push adds), if it does.
     public var readBy: EnvironmentRead?
+    /// Where the instances are containers: the names of those that have the key's desired
+    /// value (for an unset key: those still carrying it). Nil for recorded state.
+    public var containers: [String]?
 
     public init(key: String, status: KeyStatus, appliedOn: Int, instanceCount: Int,
                 unset: Bool = false, requiredByManifest: Bool = false, readBy: EnvironmentRead? = nil) {
@@ -82,6 +85,8 @@ public struct Evaluation: Equatable, Sendable {
     /// True when the manifest's problem is a tree git would not write (`Manifest.ambiguous`):
     /// its fix is to write the commit again, not to correct the manifest.
     public var manifestAmbiguous: Bool = false
+    /// Where the instances are containers: which, and the platform's command that applies config.
+    public var platform: PlatformState?
     /// The section of app.json's `environments` whose `env` applied (nil: the base `env`).
     public var manifestSection: String?
     /// What the manifest says off Heroku's schema, read as Heroku reads it (see `Manifest`).
@@ -148,7 +153,15 @@ public enum Evaluator {
             }
             let count: Int
             let status: KeyStatus
-            if active.isEmpty {
+            var containers: [String]?
+            if let appliedOn = entry.appliedOn {
+                // Read from each container: which ones have the value (or no longer carry an unset key).
+                let holding = active.filter { appliedOn.contains($0.id) }
+                count = holding.count
+                status = active.isEmpty ? (entry.deleted ? .live : .staged)
+                    : count == active.count ? .live : (count == 0 ? .staged : .partial)
+                containers = entry.deleted ? active.filter { !appliedOn.contains($0.id) }.map(\.id) : holding.map(\.id)
+            } else if active.isEmpty {
                 count = 0
                 status = state.appliedVersion >= entry.version ? .live : .staged
             } else {
@@ -157,10 +170,12 @@ public enum Evaluator {
             }
             // A key unset everywhere it was applied is gone: nothing left to report.
             if entry.deleted && status == .live { continue }
-            reports.append(KeyReport(key: entry.key, status: status,
-                                     appliedOn: count,
-                                     instanceCount: active.count, unset: entry.deleted,
-                                     requiredByManifest: isRequired, readBy: read))
+            var report = KeyReport(key: entry.key, status: status,
+                                   appliedOn: count,
+                                   instanceCount: active.count, unset: entry.deleted,
+                                   requiredByManifest: isRequired, readBy: read)
+            report.containers = containers
+            reports.append(report)
         }
         for key in required.sorted() where !storedRequired.contains(key) {
             reports.append(KeyReport(key: key, status: .missing, appliedOn: 0,
@@ -209,7 +224,7 @@ public enum Evaluator {
         var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
                                     desiredVersion: state.desiredVersion, keys: keys,
                                     manifestProblem: mode == .off ? nil : problem,
-                                    manifestAmbiguous: mode != .off && ambiguous,
+                                    manifestAmbiguous: mode != .off && ambiguous, platform: state.platform,
                                     manifestSection: manifest.requirements(section: section).section,
                                     manifestNotes: mode == .off ? [] : manifest.offSchema,
                                     decision: .accepted, overrideReason: nil)

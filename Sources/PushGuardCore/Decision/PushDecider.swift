@@ -190,6 +190,8 @@ public struct PushDecider {
         }
         let override = request.options.override
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
+        // Containers are synced by their platform's command, where the environment names one.
+        if let platform = state.platform { report.canSync = platform.canSync && !request.appIsGuessed }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
             lines.append(Report.prefix + "warning: " + escapedControls(note))
@@ -213,10 +215,16 @@ public struct PushDecider {
                 lines.append(Report.prefix + target + ": not synced in this push: " + PushDecider.nothingToTransmit(unsynced, manifestPath: settings.manifestPath))
                 report.canSync = false
             } else {
-                switch readers.transmit(environment.name) {
-                case .transmitted(let version, let output):
-                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                    lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                let outcome = readers.transmit(environment.name)
+                switch outcome {
+                case .transmitted, .ranSyncCommand:
+                    if case .transmitted(let version, let output) = outcome {
+                        lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                        lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                    } else if case .ranSyncCommand(let output) = outcome {
+                        lines += output.map { Report.prefix + "  sync: " + escapedForTerminal($0) }
+                        lines.append(Report.prefix + "\(target): ran pushguard.\(escapedForTerminal(environment.name)).syncCommand; reading the containers again")
+                    }
                     pendingBeforeSync = evaluations.map(SharedFindings.init)
                     report.canSync = false
                     let synced: EnvironmentState
@@ -273,6 +281,7 @@ public struct PushDecider {
                 reason = join(reason, settings.manifestPath + " cannot be read: " + problem)
             }
             if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
+            if let platform = evaluation.platform { reason = join(reason, platform.summary) }
             // A synced decision records what the sync fixed; any other, what is still out of sync.
             let kept = evaluation.decision == .synced ? (pendingBeforeSync?[slot] ?? SharedFindings()) : findings[slot]
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: evaluation,

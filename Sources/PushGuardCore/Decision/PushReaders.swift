@@ -16,6 +16,9 @@ public enum TransmitOutcome: Equatable, Sendable {
     /// Transmitted; `output` is what the transmit command printed (last lines).
     case transmitted(version: Int64, output: [String])
     case failed(message: String, output: [String])
+    /// Where the instances are containers: the environment's `syncCommand` ran and exited 0.
+    /// That proves nothing yet: the containers are read again.
+    case ranSyncCommand(output: [String])
 }
 
 /// A manifest as read from a pushed commit, with what identifies it: commits whose manifests

@@ -15,6 +15,9 @@ public struct EnvironmentSettings: Equatable, Sendable {
     public var manifestEnvironment: String?
     /// Overrides `pushguard.scan` for this environment.
     public var scan: ScanMode?
+    /// `containers` and its companions: the instances are these containers, read from the
+    /// Engine API; nil: PushGuard's own instances (or the HTTP or exec store's).
+    public var containers: ContainerSettings?
 
     public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false,
                 manifestEnvironment: String? = nil, scan: ScanMode? = nil) {

@@ -6,7 +6,8 @@ public enum Vocabulary {
                                   "transmitCommand", "transmitTimeout", "tokenFile", "perRef", "passEnv",
                                   "scan", "scanIgnore"]
     /// `pushguard.ENV.NAME` settings of an environment section.
-    public static let environmentSettings = ["ref", "mode", "autoSync", "verbose", "manifestEnvironment", "scan"]
+    public static let environmentSettings = ["ref", "mode", "autoSync", "verbose", "manifestEnvironment", "scan",
+                                             "containers", "containerSocket", "desiredEnvFile", "syncCommand"]
     /// `git push -o NAME[=VALUE]` options.
     public static let pushOptions = ["pushguard.ack", "pushguard.sync"]
 
