@@ -25,7 +25,7 @@ struct ScanReplay {
         }
         let label = arguments[2]
         let mode = arguments.count > 3 ? ScanMode(rawValue: arguments[3]) ?? .on : .on
-        let ignore = ScanIgnore.none
+        let ignore = ScanIgnore(patterns: [], including: [])
         var commits = 0, refusedCommits = 0, findings = 0, refusing = 0, tooLarge = 0
         while let line = readLine() {
             let fields = line.split(separator: " ").map(String.init)
@@ -37,17 +37,21 @@ struct ScanReplay {
             tooLarge += scan.tooLarge.count
             if let failure = scan.failure { print("#failure\t\(label)\t\(commit)\t\(failure)") }
             if scan.added.isEmpty { continue }
+            // As PushDecider does for reads of variables the environment lacks (here: all).
+            let known = repository.knownReads(in: parent, names: Set(scan.added.map(\.name)), ignore: ignore, budget: &budget)
+            let reads = EnvironmentReadScanner.newToApplication(scan.added, known: known.reads)
+            if reads.isEmpty { continue }
             let state = EnvironmentState(app: label, environment: "production")
             let evaluation = Evaluator.evaluate(state: state, manifest: .absent, mode: .reject,
-                                                reads: scan.added, scan: mode)
+                                                reads: reads, scan: mode)
             let refused = evaluation.decision == .rejected
             if refused { refusedCommits += 1 }
             for key in evaluation.findings {
                 guard let read = key.readBy else { continue }
                 findings += 1
-                let refuses = refused
+                let refuses = refused && key.refuses(scan: mode)
                 if refuses { refusing += 1 }
-                print([label, commit, key.key, read.path + ":" + String(read.line), "read", refuses ? "refuse" : "warn"]
+                print([label, commit, key.key, read.path + ":" + String(read.line), read.insists ? "insists" : "tolerates", refuses ? "refuse" : "warn"]
                         .joined(separator: "\t"))
             }
         }
