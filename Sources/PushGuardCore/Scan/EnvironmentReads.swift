@@ -176,7 +176,8 @@ public enum EnvironmentReadScanner {
     public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
         guard bytes.count <= maxFileSize, let language = scannedLanguage(of: path, ignore: ignore) else { return [] }
         if ByteScan.containsZero(bytes, limit: 8000) { return [] }
-        if !mentionsEnv(bytes) { return [] }
+        // Spring's `@Value("${X}")` is the one read form without "env" in it.
+        if !mentionsEnv(bytes) && !(language == .java && ByteScan.occurs(Substring("@Value").utf8, in: bytes)) { return [] }
         let tokens = SourceLexer.tokens(of: bytes, language: language)
         var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
         return matcher.reads().compactMap { found in

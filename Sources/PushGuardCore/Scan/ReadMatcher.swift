@@ -343,7 +343,10 @@ struct ReadMatcher {
     private mutating func report(_ nameToken: Int, start: Int, end: Int, mayBeWritten: Bool, insists: Bool = false) {
         if mayBeWritten && isAssignment(at: end) { return }
         var chain = afterChain(end)
-        if chain.defaulted { return }
+        if chain.defaulted {
+            noteTested(nameToken)
+            return
+        }
         var after = chain.end
         var op = operatorAt(after)
         if op.isDefault { return }
@@ -570,7 +573,9 @@ struct ReadMatcher {
         // isset($_ENV['X']), unset(…), empty(…) test or remove.
         let tested = isPunct(t - 1, "(") && (isWord(t - 2, "isset", ignoringCase: true) || isWord(t - 2, "unset", ignoringCase: true)
                                               || isWord(t - 2, "empty", ignoringCase: true))
-        let method = isPunct(t - 1, ">") || isPunct(t - 1, ":") || isWord(t - 1, "function", ignoringCase: true)
+        // `->name(` and `::name(` are methods (`=> name(` in an array is not), `function name(` a definition.
+        let method = (isPunct(t - 1, ">") && isPunct(t - 2, "-") && tokens[t - 2].end == tokens[t - 1].start)
+            || isPunct(t - 1, ":") || isWord(t - 1, "function", ignoringCase: true)
         if isWord(t, "getenv", ignoringCase: true) {
             // Not a method (`->getenv(`, `::getenv(`) nor its definition; a second argument is `local_only`.
             guard !method && !tested, let call = literalCall(t + 1) else { return }
