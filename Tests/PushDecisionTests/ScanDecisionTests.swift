@@ -159,7 +159,7 @@ final class ScanDecisionTests: XCTestCase {
         let warned = push([tolerantRead]).decide([update("refs/heads/main")])
         XCTAssertEqual(warned.outcomes[0].decision, .warned)
         XCTAssertEqual(warned.exitStatus, 0)
-        XCTAssertTrue(warned.lines.contains("pushguard:   API_TOKEN  missing  not set  read by cmd/auth.go:3 (new in this push, tolerates absence)"), "\(warned.lines)")
+        XCTAssertTrue(warned.lines.contains("pushguard:   API_TOKEN  missing  not set  read by cmd/auth.go:3 (new in this push), tolerates absence"), "\(warned.lines)")
         XCTAssertTrue(warned.lines.contains("pushguard:   (reads new in this push that tolerate an absent variable warn; pushguard.scan = strict makes them refuse)"), "\(warned.lines)")
         XCTAssertEqual(warned.auditRecords.first?.findings.first?.readBy, "cmd/auth.go:3")
 

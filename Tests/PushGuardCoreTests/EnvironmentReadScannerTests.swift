@@ -653,7 +653,7 @@ final class EnvironmentReadScannerTests: XCTestCase {
             ("benchmarks/load.py", .benchmarks), ("public/js/app.js", .bundles), ("priv/static/assets/app.js", .bundles),
             ("dist/server.js", .bundles), ("static/app.bundle.js", .bundles), ("lib/vendored/client.rb", .vendored),
             ("config/runtime.exs", nil), ("config/environments/production.rb", nil), ("src/lib/kafka.ts", nil),
-            ("app/settings/production.py", nil), ("lib/hexpm/application.ex", nil), ("config/app.php", nil),
+            ("app/settings/production.py", nil), ("src/main/java/com/example/Auth.java", nil), ("lib/hexpm/application.ex", nil), ("config/app.php", nil),
         ]
         for (path, kind) in cases {
             XCTAssertEqual(EnvironmentReadScanner.exclusion(of: path), kind, path)

@@ -107,7 +107,7 @@ public struct Report: Sendable {
             var why: [String] = report.requiredByManifest ? [requiredBy] : []
             if let read = report.readBy {
                 why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line)
-                           + (read.insists ? " (new in this push)" : " (new in this push, tolerates absence)"))
+                           + (read.insists ? " (new in this push)" : " (new in this push), tolerates absence"))
             }
             var line = Report.prefix + "  " + padded(names[index], nameWidth) + "  " + padded(report.status.rawValue, 7)
                 + "  " + padded(applied[index], appliedWidth) + "  " + why.joined(separator: ", ")

@@ -145,7 +145,8 @@ enum SourceFiles {
         ("terraform", .deploy), ("k8s", .deploy), ("kubernetes", .deploy), ("helm", .deploy),
         (".github", .deploy), (".circleci", .deploy), (".buildkite", .deploy),
         ("demo", .demo), ("demos", .demo), ("playground", .demo), (".storybook", .demo), ("stories", .demo),
-        ("example", .examples), ("examples", .examples), ("_examples", .examples), ("sample", .examples), ("samples", .examples),
+        // Not `example`: Java's conventional package `com.example` is a directory `com/example/`.
+        ("examples", .examples), ("_examples", .examples), ("samples", .examples),
         ("bench", .benchmarks), ("benchmark", .benchmarks), ("benchmarks", .benchmarks),
         ("dist", .bundles), (".next", .bundles), (".nuxt", .bundles), (".output", .bundles),
         ("vendored", .vendored),
