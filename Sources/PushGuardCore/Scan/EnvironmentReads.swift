@@ -91,10 +91,13 @@ public struct ScanIgnore: Equatable, Sendable {
 ///
 /// Decisions:
 /// - A read counts unless the code gives a default at the read site (a second argument, a block,
-///   `||`, `??`, `?:`, `or`, `unwrap_or…`), writes the variable, or only tests its presence
-///   (Rust `.is_ok()`/`.is_err()`). Python's `os.environ.get("X")` and `os.getenv("X")` without a
-///   default count: they return None, but code that reads a variable with no default usually
-///   needs it. Go's `os.LookupEnv` and Rust's `env::var("X").ok()` count for the same reason.
+///   `||`, `??`, `?:`, `or`, `unwrap_or…`, also after one wrapping call), writes the variable,
+///   only tests its presence (`if x`, `!x`, `x ? a : b`, `x && …`, `.present?`, `.is_ok()`…) or
+///   compares it with a literal (`x === "true"`, `x in ("1", "yes")`, `case x do`).
+/// - Each read insists (`EnvironmentRead.insists`: the code fails without the variable) or
+///   tolerates absence. Python's `os.environ.get("X")`, Go's `os.Getenv`, `process.env.X`
+///   passed on, `ENV["X"]` tolerate; `os.environ["X"]`, `ENV.fetch("X")`, `System.fetch_env!`,
+///   `.unwrap()`/`.expect()`/`?`, a method called on the value insist.
 /// - `||`/`?:` followed by `raise`, `throw`, `error`, `fail`, `die`, `exit`, `panic` or `abort`
 ///   is no default: the code insists on the variable (Elixir's `System.get_env("X") || raise …`).
 /// - Rust's `env!("X")` is not counted: it is read when the code is compiled, and a missing one
@@ -132,7 +135,8 @@ public enum EnvironmentReadScanner {
     ]
 
     /// True when `path` is a file of a scanned language that is not a test file/directory, not
-    /// vendored (vendor/, node_modules/, …) and not ignored. The push path calls this on every
+    /// vendored (vendor/, node_modules/, …), not under a built-in exclusion that
+    /// `ignore.included` does not lift (`ExcludedPathKind`) and not ignored. The push path calls this on every
     /// changed path BEFORE reading a blob, so it is cheap: no allocation beyond the path's split.
     public static func scans(path: String, ignore: ScanIgnore) -> Bool {
         scannedLanguage(of: path, ignore: ignore) != nil
