@@ -168,23 +168,28 @@ enum SourceFiles {
     /// The built-in exclusion `path` falls under (first that applies, outermost directory
     /// first), or nil. Work: one pass over the path's components.
     static func builtInExclusion(_ path: Bytes, language: SourceLanguage) -> ExcludedPathKind? {
-        var components: [Bytes] = []
+        // One pass over the components, in place: each directory is checked when the next
+        // component is known (for `public/js`-style pairs); the last component is the file.
+        var parent: Bytes?
+        var current: Bytes?
         var start = 0
         for k in 0...path.count where k == path.count || path[k] == UInt8(ascii: "/") {
             defer { start = k + 1 }
             guard k > start else { continue }
-            components.append(Bytes(rebasing: path[start..<k]))
-        }
-        guard let file = components.last else { return nil }
-        for (index, directory) in components.dropLast().enumerated() {
-            if let kind = kindDirectories.first(where: { equals(directory, $0.0) })?.1 { return kind }
-            if index + 1 < components.count - 1 {
-                let next = components[index + 1]
-                if equals(directory, "public") && publicBundleDirectories.contains(where: { equals(next, $0) }) { return .bundles }
-                if equals(directory, "priv") && equals(next, "static") { return .bundles }
-                if equals(directory, "static") && equals(next, "dist") { return .bundles }
+            let component = Bytes(rebasing: path[start..<k])
+            if let directory = current {
+                if let kind = kindDirectories.first(where: { equals(directory, $0.0) })?.1 { return kind }
+                // `component` follows `directory`; a pair counts only when `component` is a directory too.
+                if k < path.count {
+                    if equals(directory, "public") && publicBundleDirectories.contains(where: { equals(component, $0) }) { return .bundles }
+                    if equals(directory, "priv") && equals(component, "static") { return .bundles }
+                    if equals(directory, "static") && equals(component, "dist") { return .bundles }
+                }
             }
+            parent = current
+            current = component
         }
+        guard let file = current else { return nil }
         if toolingFiles.contains(where: { equals(file, $0) }) { return .tooling }
         if language == .ruby && hasSuffix(file, ".rake") { return .tooling }
         if language == .javascript {
@@ -196,7 +201,7 @@ enum SourceFiles {
         if equals(file, "deploy.rb") { return .deploy }
         if hasPrefix(file, "seed.") || hasPrefix(file, "seeds.") || hasPrefix(file, "seed-") || hasPrefix(file, "seed_") { return .seeds }
         if devConfigFiles.contains(where: { equals(file, $0) }) { return .devConfig }
-        if components.count >= 2, configDirectories.contains(where: { equals(components[components.count - 2], $0) }),
+        if let directory = parent, configDirectories.contains(where: { equals(directory, $0) }),
            let dot = file.firstIndex(of: UInt8(ascii: ".")) {
             let stem = Bytes(rebasing: file[..<dot])
             if devConfigStems.contains(where: { equals(stem, $0) }) { return .devConfig }
