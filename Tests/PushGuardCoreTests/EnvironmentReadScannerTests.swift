@@ -565,6 +565,28 @@ final class EnvironmentReadScannerTests: XCTestCase {
         XCTAssertEqual(reads("const ok = password === process.env.PASSWORD;\n", "pages/api/auth.js"), ["PASSWORD:1"])
     }
 
+    func testATestForAbsenceFollowedByAnErrorInsists() {
+        XCTAssertEqual(kinds("""
+            if (!process.env.API_KEY) throw new Error("API_KEY is missing");
+            if (!process.env.SECRET) {
+              throw new Error("SECRET is missing");
+            }
+            if (!process.env.OPTIONAL) { console.warn("no OPTIONAL"); }
+            """, "src/config.ts"), ["API_KEY:1:insists", "SECRET:2:insists"])
+        XCTAssertEqual(kinds("""
+            import os
+            if not os.getenv("TOKEN"):
+                raise RuntimeError("TOKEN is missing")
+            if not os.getenv("OPTIONAL"):
+                print("no OPTIONAL")
+            """, "app/settings.py"), ["TOKEN:2:insists"])
+        XCTAssertEqual(kinds("""
+            raise "KEY is missing" unless ENV["KEY"]
+            unless ENV["OTHER"] then raise "OTHER is missing" end
+            puts "no OPTIONAL" unless ENV["OPTIONAL"]
+            """, "config/initializers/keys.rb"), ["KEY:1:insists", "OTHER:2:insists"])
+    }
+
     func testDefaultsBehindAConversionOrNilSafeCallAreSeen() {
         XCTAssertEqual(reads("""
             const a = Number(process.env.A) || 86400;

@@ -336,6 +336,37 @@ struct ReadMatcher {
         return false
     }
 
+    /// A word that ends the program or raises: what follows a test for a missing variable when
+    /// the code insists on it.
+    private func isRaise(_ t: Int) -> Bool {
+        isWord(t, "raise") || isWord(t, "throw") || isWord(t, "fail") || isWord(t, "abort") || isWord(t, "die")
+            || isWord(t, "panic") || (isWord(t, "process") && isPunct(t + 1, ".") && isWord(t + 2, "exit"))
+            || (isWord(t, "sys") && isPunct(t + 1, ".") && isWord(t + 2, "exit")) || isWord(t, "exit")
+    }
+
+    /// The read is tested for absence and the code then stops: `if (!process.env.X) throw …`,
+    /// `if not os.getenv("X"): raise …`, `raise "…" unless ENV["X"]`, `unless ENV["X"] then raise`.
+    private func failsWhenAbsent(start: Int, after a: Int) -> Bool {
+        let p = start - 1
+        switch language {
+        case .javascript, .php, .java, .kotlin:
+            guard isPunct(p, "!"), isPunct(p - 1, "("), isWord(p - 2, "if"), partner[p - 1] == Int32(a) else { return false }
+            return isRaise(a + 1) || (isPunct(a + 1, "{") && isRaise(a + 2))
+        case .python:
+            guard isWord(p, "not"), isWord(p - 1, "if") else { return false }
+            return isPunct(a, ":") && isRaise(a + 1)
+        case .ruby:
+            guard isWord(p, "unless") else { return false }
+            if isRaise(a) || (isWord(a, "then") && isRaise(a + 1)) { return true }
+            // `raise "…" unless ENV["X"]`: the line's first token raises.
+            var k = p - 1
+            while k > 0 && k > p - 64 && tokens[k - 1].line == tokens[p].line { k -= 1 }
+            return k >= 0 && k < p && tokens[k].line == tokens[p].line && isRaise(k)
+        default:
+            return false
+        }
+    }
+
     /// Records the read whose name is token `nameToken`, whose expression starts at token
     /// `start` and ends before `end`, unless it is written (`mayBeWritten`: an index or property
     /// form), given a default, only tested for presence or compared with a literal. `insists`:
@@ -350,6 +381,11 @@ struct ReadMatcher {
         var after = chain.end
         var op = operatorAt(after)
         if op.isDefault { return }
+        if !insists && !chain.insists && !op.raises && failsWhenAbsent(start: start, after: after) {
+            guard let name = name(nameToken) else { return }
+            found.append(Found(name: name, line: Int(tokens[nameToken].line), insists: true))
+            return
+        }
         if !insists && !chain.insists && !op.raises {
             if isLiteralComparison(start: start, after: after) || isPresenceTest(start: start, after: after) {
                 noteTested(nameToken)
