@@ -273,6 +273,18 @@ public enum SettingsLoader {
             }
             if !settings.scanIgnore.contains(pattern) { settings.scanIgnore.append(pattern) }
         }
+        // Multi-valued; a value may also list several kinds separated by spaces or commas.
+        for value in values("pushguard.scaninclude") {
+            for word in value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
+                let kinds = ExcludedPathKind.allCases.map(\.rawValue)
+                guard let kind = ExcludedPathKind(rawValue: word.lowercased()) else {
+                    let meant = Vocabulary.nearest(to: String(word), among: kinds)
+                    throw SettingsError("pushguard.scanInclude is \"\(escapedForTerminal(String(word)))\""
+                        + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use " + kinds.joined(separator: ", ") + ")")
+                }
+                settings.scanInclude.insert(kind)
+            }
+        }
 
         for name in sectionNames {
             let prefix = "pushguard." + name + "."
@@ -334,7 +346,7 @@ public enum SettingsLoader {
         return settings
     }
 
-    /// `on`, `warn` or `off`; anything else is refused, naming the value probably meant
+    /// `on`, `strict`, `warn` or `off`; anything else is refused, naming the value probably meant
     /// (`of` → `off`; a mode's or a boolean's word → what it would mean here).
     private static func parseScan(_ text: String, _ name: String) throws(SettingsError) -> ScanMode {
         if let scan = ScanMode(rawValue: text.lowercased()) { return scan }
@@ -347,7 +359,7 @@ public enum SettingsLoader {
             meant = values.first { !text.isEmpty && $0.hasPrefix(text.lowercased()) } ?? Vocabulary.nearest(to: text, among: values)
         }
         throw SettingsError("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
-            + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, warn or off)")
+            + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, strict, warn or off)")
     }
 
     private static func parseMode(_ text: String, _ name: String) throws(SettingsError) -> Mode {

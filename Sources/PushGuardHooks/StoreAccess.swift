@@ -167,7 +167,8 @@ extension PushReaders {
             },
             // What a push here could do (`check` shows a push's message, so it asks the same).
             canTransmit: canTransmit(settings),
-            addedReads: { environment, update in scanner.addedReads(environment: environment, update: update) })
+            addedReads: { environment, update in scanner.addedReads(environment: environment, update: update) },
+            knownReads: { environment, update, names in scanner.knownReads(environment: environment, update: update, names: names) })
     }
 
     /// True when a push can transmit with these settings: a transmit command, or a store that
@@ -193,6 +194,7 @@ final class LiveReadScanner {
     let ignore: ScanIgnore
     private var budget = ScanBudget()
     private var scans: [String: AddedReads] = [:]
+    private var known: [String: [EnvironmentRead]] = [:]
     private var lastDeploys: [String: String?] = [:]
 
     init(repository: Repository, store: LazyStore, settings: Settings, app: String) {
@@ -200,7 +202,7 @@ final class LiveReadScanner {
         self.store = store
         self.settings = settings
         self.app = app
-        self.ignore = ScanIgnore(patterns: settings.scanIgnore)
+        self.ignore = ScanIgnore(patterns: settings.scanIgnore, including: settings.scanInclude)
     }
 
     func addedReads(environment: EnvironmentSettings, update: RefUpdate) -> AddedReads {
@@ -213,6 +215,18 @@ final class LiveReadScanner {
         let added = AddedReads(reads: scan.added, notes: scan.notes(range: range))
         scans[pair] = added
         return added
+    }
+
+    /// The reads of `names` anywhere in the scanned code of the base of `update` (see
+    /// `Repository.knownReads`), from the push's one budget; once per base and names.
+    func knownReads(environment: EnvironmentSettings, update: RefUpdate, names: Set<String>) -> [EnvironmentRead] {
+        guard let base = base(environment: environment, update: update), base != update.newID else { return [] }
+        let key = base + " " + names.sorted().joined(separator: " ")
+        if let known = known[key] { return known }
+        let found = repository.knownReads(in: base, names: names, ignore: ignore, budget: &budget)
+        Trace.mark("searched the base for \(names.count) name(s)")
+        known[key] = found.reads
+        return found.reads
     }
 
     /// What a ref's push is compared with: its old commit; for a new ref, the environment's

@@ -174,7 +174,7 @@ public struct PushDecider {
         // scan left out is said once per push, never silently.
         let scan = settings.scan(of: environment)
         let added = refs.map { scan == .off ? AddedReads.none : readers.addedReads(environment, $0) }
-        let reads = added.map(\.reads)
+        var reads = added.map(\.reads)
         // The keys that matter even where they are live: those the pushed manifests require
         // and those the pushed code newly reads. The store may leave out every other live key.
         var named = Set(reads.joined().lazy.map(\.name))
@@ -192,6 +192,16 @@ public struct PushDecider {
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
         // Containers are synced by their platform's command, where the environment names one.
         if let platform = state.platform { report.canSync = platform.canSync && !request.appIsGuessed }
+        // A new read of a variable the environment lacks is new to the push, but the rest of
+        // the application may read it already: then it is not new (only what would be a
+        // finding is looked up, once per ref with such reads).
+        let set = Set(state.config.lazy.filter { !$0.deleted }.map(\.key))
+        for index in reads.indices {
+            let unset = Set(reads[index].lazy.map(\.name).filter { !set.contains($0) })
+            if unset.isEmpty { continue }
+            let known = readers.knownReads(environment, refs[index], unset)
+            reads[index] = EnvironmentReadScanner.newToApplication(reads[index], known: known)
+        }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
             lines.append(Report.prefix + "warning: " + escapedControls(note))

@@ -74,7 +74,9 @@ public struct Report: Sendable {
         }
         out += keyLines(findings, section: evaluation.manifestSection)
         if evaluation.scanWarned {
-            out.append(Report.prefix + "  (pushguard.scan = warn: reads new in this push do not refuse it on their own)")
+            out.append(Report.prefix + (evaluation.scan == .warn
+                ? "  (pushguard.scan = warn: reads new in this push do not refuse it on their own)"
+                : "  (reads new in this push that tolerate an absent variable warn; pushguard.scan = strict makes them refuse)"))
         }
         out += fixLines(evaluation, commit: commit)
         return out
@@ -140,7 +142,8 @@ public struct Report: Sendable {
         for (index, report) in shown.enumerated() {
             var why: [String] = report.requiredByManifest ? [requiredBy] : []
             if let read = report.readBy {
-                why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line) + " (new in this push)")
+                why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line)
+                           + (read.insists ? " (new in this push)" : " (new in this push), tolerates absence"))
             }
             var line = Report.prefix + "  " + padded(names[index], nameWidth) + "  " + padded(report.status.rawValue, 7)
                 + "  " + padded(applied[index], appliedWidth) + "  " + why.joined(separator: ", ")
