@@ -70,6 +70,8 @@ let package = Package(
         .executableTarget(name: "pushguard", dependencies: ["CArguments", "PushGuardHooks", "PushGuardGit", "PushGuardSystem"],
                           exclude: ["link"], swiftSettings: hookPathSwift, linkerSettings: executableLinking),
         .executableTarget(name: "pushguard-cli", dependencies: ["CArguments", "PushGuardCommands"], linkerSettings: executableLinking),
+        // bench/scan-replay: the scanner and the decision replayed on real histories (not installed).
+        .executableTarget(name: "scan-replay", dependencies: ["PushGuardCore", "PushGuardGit"], path: "bench/ScanReplay"),
         .testTarget(name: "PushGuardCoreTests", dependencies: ["PushGuardCore"]),
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),

@@ -114,6 +114,68 @@ struct DoctorCommand: ParsableCommand {
         } else if settings.environments.contains(where: \.autoSync), storeRecordsTransmits(settings.store) {
             doctor.problem("autoSync is on, but pushguard.transmitCommand is not set: with an SQLite or PostgreSQL store every such push fails its sync")
         }
+        for environment in settings.environments where environment.containers != nil {
+            checkContainers(environment, settings: settings, app: app, gitDirectory: gitDirectory, &doctor)
+        }
+    }
+
+    /// An environment whose instances are containers: the socket is there and the hook's user
+    /// (the repository's owner) may use it, the selector matches running containers, the
+    /// desired config can be read, and the sync command can run.
+    private func checkContainers(_ environment: EnvironmentSettings, settings: Settings, app: String, gitDirectory: String,
+                                 _ doctor: inout Doctor) {
+        guard let containers = environment.containers else { return }
+        let name = escapedForTerminal(environment.name)
+        let socket = escapedForTerminal(containers.socket)
+        if let owner = try? Files.info(gitDirectory)?.owner, owner != 0, let info = try? Files.info(containers.socket) {
+            let user = getpwuid(owner).map { String(cString: $0.pointee.pw_name) } ?? "uid \(owner)"
+            if !DoctorCommand.user(owner, mayUse: info) {
+                doctor.problem("\(name): the hook's user \(escapedForTerminal(user)) (who owns the repository) cannot read and write the container socket \(socket) (mode \(String(info.mode & 0o777, radix: 8))): add it to the socket's group (usermod -aG docker \(escapedForTerminal(user))) or give it a read-only socket proxy")
+            } else {
+                doctor.ok("\(name): the hook's user \(escapedForTerminal(user)) may use the container socket \(socket)")
+            }
+        }
+        do {
+            guard let source = try ContainerSource.open(settings: settings, environment: environment, useCache: false) else { return }
+            let reading = try source.read()
+            let live = reading.live
+            if live.isEmpty {
+                doctor.problem("\(name): \(escapedForTerminal(containers.selector.text)) matches no running container on \(socket)"
+                    + (reading.containers.isEmpty ? "; check the project, service or app name (docker ps --filter label=\(escapedForTerminal(containers.selector.labelFilters[0])))"
+                       : "; only: " + reading.containers.map { $0.shown + " " + ($0.notLiveBecause ?? "") }.joined(separator: ", ")))
+            } else {
+                doctor.ok("\(name): \(escapedForTerminal(containers.selector.text)) matches \(live.count) running container(s) on \(socket): "
+                    + live.prefix(10).map(\.shown).joined(separator: ", ") + (live.count > 10 ? ", …" : ""))
+            }
+            for container in reading.containers {
+                if let why = container.notLiveBecause { doctor.problem("\(name): container \(container.shown) is \(why), not counted as an instance") }
+            }
+            if let file = containers.desiredFile {
+                let desired = try source.desiredFromFile(file)
+                doctor.ok("\(name): desired config: \(desired.count) key(s) in \(escapedForTerminal(file))")
+            } else {
+                doctor.ok("\(name): desired config: PushGuard's store")
+            }
+        } catch {
+            doctor.problem("\(name): \(CommandFailure.from(error).description)")
+        }
+        if let command = containers.syncCommand {
+            checkTransmitCommand(command, &doctor, setting: "pushguard.\(environment.name).syncCommand")
+        } else if environment.autoSync {
+            doctor.problem("\(name): autoSync is on, but pushguard.\(name).syncCommand is not set: every such push fails its sync")
+        }
+    }
+
+    /// Whether `uid` may read and write a socket with this owner, group and mode.
+    static func user(_ uid: uid_t, mayUse info: FileInfo) -> Bool {
+        if uid == 0 { return true }
+        if info.owner == uid { return info.mode & 0o600 == 0o600 }
+        guard let entry = getpwuid(uid) else { return info.mode & 0o006 == 0o006 }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: 64)
+        let found = getgrouplist(entry.pointee.pw_name, entry.pointee.pw_gid, &groups, &count) >= 0
+        if found, groups.prefix(Int(count)).contains(info.group) { return info.mode & 0o060 == 0o060 }
+        return info.mode & 0o006 == 0o006
     }
 
     /// Whether git checks every pushed object itself (`receive.fsckObjects`, or when that is
@@ -149,14 +211,14 @@ struct DoctorCommand: ParsableCommand {
 
     /// The transmit command's program exists and may be run (the first word of the command
     /// line, as /bin/sh will find it).
-    private func checkTransmitCommand(_ command: String, _ doctor: inout Doctor) {
+    private func checkTransmitCommand(_ command: String, _ doctor: inout Doctor, setting: String = "pushguard.transmitCommand") {
         let program = String(command.split(separator: " ", maxSplits: 1).first ?? "")
         let candidates = program.contains("/") ? [program]
             : (processEnvironment("PATH") ?? "/usr/bin:/bin").split(separator: ":").map { $0 + "/" + program }
         if candidates.contains(where: { access($0, X_OK) == 0 && !Files.isDirectory($0) }) {
-            doctor.ok("transmit command \(escapedForTerminal(program)) found and executable")
+            doctor.ok("\(setting == "pushguard.transmitCommand" ? "transmit" : "sync") command \(escapedForTerminal(program)) found and executable")
         } else {
-            doctor.problem("pushguard.transmitCommand runs \(escapedForTerminal(program)), which \(program.contains("/") ? "does not exist or is not executable" : "is not on PATH"): -o pushguard.sync and autoSync would fail")
+            doctor.problem("\(escapedForTerminal(setting)) runs \(escapedForTerminal(program)), which \(program.contains("/") ? "does not exist or is not executable" : "is not on PATH"): -o pushguard.sync and autoSync would fail")
         }
     }
 

@@ -34,7 +34,14 @@ struct StatusCommand: ParsableCommand {
         guard let names = try environment.map({ [$0] }) ?? admin?.environments(app: app) else {
             throw CommandFailure.usage("this store cannot list environments; give -e ENV")
         }
-        let states = try names.map { try store.state(app: app, environment: $0) }
+        // Environments whose instances are containers: what each container really has.
+        let settings = try context?.settings ?? storeOptions.settings()
+        let states = try names.map { name -> EnvironmentState in
+            if let source = try ContainerSource.open(settings: settings, environment: settings.environment(named: name), useCache: false) {
+                return try source.readState(app: app) { try store.state(app: app, environment: name) }
+            }
+            return try store.state(app: app, environment: name)
+        }
         if let unknown = states.first(where: { !$0.known }) {
             throw CommandFailure.usage("the platform's store does not know \(escapedForTerminal(app))/\(escapedForTerminal(unknown.environment))")
         }
@@ -117,9 +124,18 @@ struct StatusCommand: ParsableCommand {
         let active = state.activeInstances.count
         let unsynced = keys.filter(\.isFinding).count
         var header = "\(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)): config version \(state.desiredVersion), "
+        if let platform = state.platform {
+            header = "\(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)): desired config from "
+                + (platform.desiredFile.map(escapedForTerminal) ?? "PushGuard's store (config version \(state.desiredVersion))") + ", "
+                + "\(active) running container(s) of \(state.instances.count)"
+            header += unsynced == 0 ? ", in sync" : ", \(unsynced) key(s) not synchronized"
+            header += "\n  " + platform.summary
+            if unsynced > 0, let command = platform.applyCommand { header += "\n  apply with: " + escapedForTerminal(command) }
+        } else {
         header += state.instances.isEmpty ? "no instances (environment at version \(state.appliedVersion))"
             : "\(active) active of \(state.instances.count) instance(s)"
         header += unsynced == 0 ? ", in sync" : ", \(unsynced) key(s) not synchronized"
+        }
         var rows = [["  KEY", "STATUS", "APPLIED", "CHANGED", "BY", "DIGEST"]]
         let entries = Dictionary(state.config.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for report in keys {

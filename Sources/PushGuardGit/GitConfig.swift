@@ -273,6 +273,18 @@ public enum SettingsLoader {
             }
             if !settings.scanIgnore.contains(pattern) { settings.scanIgnore.append(pattern) }
         }
+        // Multi-valued; a value may also list several kinds separated by spaces or commas.
+        for value in values("pushguard.scaninclude") {
+            for word in value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
+                let kinds = ExcludedPathKind.allCases.map(\.rawValue)
+                guard let kind = ExcludedPathKind(rawValue: word.lowercased()) else {
+                    let meant = Vocabulary.nearest(to: String(word), among: kinds)
+                    throw SettingsError("pushguard.scanInclude is \"\(escapedForTerminal(String(word)))\""
+                        + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use " + kinds.joined(separator: ", ") + ")")
+                }
+                settings.scanInclude.insert(kind)
+            }
+        }
 
         for name in sectionNames {
             let prefix = "pushguard." + name + "."
@@ -288,11 +300,53 @@ public enum SettingsLoader {
                 }
                 environment.manifestEnvironment = section
             }
+            environment.containers = try containers(config, prefix: prefix)
             settings.environments.append(environment)
         }
     }
 
-    /// `on`, `warn` or `off`; anything else is refused, naming the value probably meant
+    /// `containers`, `containerSocket`, `desiredEnvFile` and `syncCommand` of one environment
+    /// section. The companions without `containers` would silently do nothing: an error.
+    private static func containers(_ config: GitConfig, prefix: String) throws -> ContainerSettings? {
+        let socket = try config.string(prefix + "containerSocket")
+        let envFile = try config.string(prefix + "desiredEnvFile")
+        let sync = try config.string(prefix + "syncCommand")
+        guard let text = try config.string(prefix + "containers") else {
+            if let companion = [socket.map { _ in "containerSocket" }, envFile.map { _ in "desiredEnvFile" },
+                                sync.map { _ in "syncCommand" }].compactMap({ $0 }).first {
+                throw SettingsError("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not; name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
+            }
+            return nil
+        }
+        let selector: ContainerSelector
+        switch ContainerSelector.parse(text, setting: prefix + "containers") {
+        case .success(let parsed): selector = parsed
+        case .failure(let problem): throw SettingsError(problem.description)
+        }
+        var settings = ContainerSettings(selector: selector)
+        if let socket {
+            guard socket.hasPrefix("/") else {
+                let meant = socket.hasPrefix("unix://") ? "; did you mean `\(escapedForTerminal(String(socket.dropFirst(7))))`?" : ""
+                throw SettingsError("\(escapedForTerminal(prefix))containerSocket is \"\(escapedForTerminal(socket))\": give the absolute path of the Engine API's unix socket (/var/run/docker.sock, /run/podman/podman.sock)" + meant)
+            }
+            settings.socket = socket
+        }
+        if let envFile {
+            guard envFile.hasPrefix("/") || envFile == ContainerSettings.storeWord else {
+                throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is \"\(escapedForTerminal(envFile))\": give the absolute path of the env file the containers are created from, or `store` for PushGuard's own config")
+            }
+            settings.desiredEnvFile = envFile
+        }
+        if let sync {
+            guard sync.contains(where: { $0 != " " && $0 != "\t" }) else {
+                throw SettingsError("\(escapedForTerminal(prefix))syncCommand is empty; give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
+            }
+            settings.syncCommand = sync
+        }
+        return settings
+    }
+
+    /// `on`, `strict`, `warn` or `off`; anything else is refused, naming the value probably meant
     /// (`of` → `off`; a mode's or a boolean's word → what it would mean here).
     private static func parseScan(_ text: String, _ name: String) throws(SettingsError) -> ScanMode {
         if let scan = ScanMode(rawValue: text.lowercased()) { return scan }
@@ -305,7 +359,7 @@ public enum SettingsLoader {
             meant = values.first { !text.isEmpty && $0.hasPrefix(text.lowercased()) } ?? Vocabulary.nearest(to: text, among: values)
         }
         throw SettingsError("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
-            + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, warn or off)")
+            + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, strict, warn or off)")
     }
 
     private static func parseMode(_ text: String, _ name: String) throws(SettingsError) -> Mode {

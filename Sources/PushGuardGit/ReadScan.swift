@@ -239,6 +239,58 @@ extension Repository {
         return scan
     }
 
+    /// The reads of `names` anywhere in the scanned files of `commit` (the base a push is
+    /// compared with): what the application already reads, so that a read the push adds of a
+    /// name it reads elsewhere is not new (`EnvironmentReadScanner.newToApplication`). Asked
+    /// only for names that would otherwise be findings. A file in which none of the names
+    /// occurs as text is not lexed; each blob read is taken from `budget` like a changed file,
+    /// and whatever the budget leaves out is counted in `unsearched` (its names stay new).
+    public func knownReads(in commit: String, names: Set<String>, ignore: ScanIgnore,
+                           budget: inout ScanBudget) -> (reads: [EnvironmentRead], unsearched: Int) {
+        guard !names.isEmpty, let tree = treeID(of: commit) else { return ([], 0) }
+        pushguard_set_strict_hash_verification(0)
+        defer { pushguard_set_strict_hash_verification(1) }
+        guard let (files, more) = try? changedFiles(from: nil, to: tree, limit: max(0, budget.files), wanted: {
+            EnvironmentReadScanner.scans(path: $0, ignore: ignore)
+        }, counted: { _ in true }) else { return ([], 0) }
+        var reads: [EnvironmentRead] = []
+        var unsearched = more
+        var unsettled = names
+        for file in files {
+            guard let id = file.new else { continue }
+            if unsettled.isEmpty { break }
+            if budget.files <= 0 || budget.bytes <= 0 {
+                unsearched += 1
+                continue
+            }
+            var oid = id
+            var blob: OpaquePointer?
+            pushguard_set_allocation_limit(EnvironmentReadScanner.maxFileSize + 1)
+            let status = git_blob_lookup(&blob, handle, &oid)
+            pushguard_set_allocation_limit(0)
+            guard status == 0 else { continue }   // too large (or unreadable): not searched
+            defer { git_blob_free(blob) }
+            let length = Int(git_blob_rawsize(blob))
+            guard length <= EnvironmentReadScanner.maxFileSize else { continue }
+            guard length <= budget.bytes else {
+                unsearched += 1
+                budget.bytes = 0
+                continue
+            }
+            budget.bytes -= length
+            budget.files -= 1
+            guard length > 0, let raw = git_blob_rawcontent(blob) else { continue }
+            let bytes = UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: length)
+            guard EnvironmentReadScanner.mayRead(anyOf: unsettled, in: bytes) else { continue }
+            for read in EnvironmentReadScanner.reads(in: bytes, path: file.path, ignore: ignore) where names.contains(read.name) {
+                reads.append(read)
+                // Settled once read insistingly: nothing the push adds can be new then.
+                if read.insists { unsettled.remove(read.name) }
+            }
+        }
+        return (reads, unsearched)
+    }
+
     /// What reading one changed blob gave.
     enum BlobRead<Result> {
         case read(Result)
@@ -261,7 +313,7 @@ extension Repository {
     /// cost follows what changed, not the size of the tree: libgit2's tree-to-tree diff walks
     /// every file of both trees (about 100 ms for 100,000 files here), for a one-file change
     /// too. Iterative, so a deep directory chain cannot exhaust the stack.
-    func changedFiles(from oldRoot: git_oid, to newRoot: git_oid, limit: Int,
+    func changedFiles(from oldRoot: git_oid?, to newRoot: git_oid, limit: Int,
                       wanted: (String) -> Bool, counted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
         var changed: [ChangedFile] = []
         var more = 0

@@ -134,6 +134,13 @@ extension PushReaders {
             symbolicTarget: { repository.symbolicTarget(of: $0) },
             state: { environment, named throws(StoreFailure) in
                 do {
+                    // Containers: the truth read from the Engine API, not the store's bookkeeping.
+                    if let source = try ContainerSource.open(settings: settings, environment: settings.environment(named: environment),
+                                                             useCache: true) {
+                        let state = try source.readState(app: app) { try store.get().state(app: app, environment: environment) }
+                        Trace.mark("containers of \(environment) read")
+                        return state.forDecision(named: named)
+                    }
                     let state = try store.get().decisionState(app: app, environment: environment, named: named)
                     Trace.mark("state of \(environment) read")
                     return state
@@ -143,6 +150,14 @@ extension PushReaders {
             },
             transmit: { environment in
                 if let refusal = mayTransmit { return .failed(message: refusal, output: []) }
+                if let containers = settings.environment(named: environment).containers {
+                    guard let command = containers.syncCommand else {
+                        return .failed(message: "pushguard.\(environment).syncCommand is not set, so this server cannot recreate the containers during a push", output: [])
+                    }
+                    let ran = ContainerSource.runSyncCommand(command, settings: settings, app: app, environment: environment, by: pusher)
+                    if let failure = ran.failure { return .failed(message: failure, output: ran.output) }
+                    return .ranSyncCommand(output: ran.output)
+                }
                 do {
                     return transmitDuringPush(store: try store.get(), settings: settings, app: app,
                                               environment: environment, by: pusher)
@@ -152,7 +167,8 @@ extension PushReaders {
             },
             // What a push here could do (`check` shows a push's message, so it asks the same).
             canTransmit: canTransmit(settings),
-            addedReads: { environment, update in scanner.addedReads(environment: environment, update: update) })
+            addedReads: { environment, update in scanner.addedReads(environment: environment, update: update) },
+            knownReads: { environment, update, names in scanner.knownReads(environment: environment, update: update, names: names) })
     }
 
     /// True when a push can transmit with these settings: a transmit command, or a store that
@@ -178,6 +194,7 @@ final class LiveReadScanner {
     let ignore: ScanIgnore
     private var budget = ScanBudget()
     private var scans: [String: AddedReads] = [:]
+    private var known: [String: [EnvironmentRead]] = [:]
     private var lastDeploys: [String: String?] = [:]
 
     init(repository: Repository, store: LazyStore, settings: Settings, app: String) {
@@ -185,7 +202,7 @@ final class LiveReadScanner {
         self.store = store
         self.settings = settings
         self.app = app
-        self.ignore = ScanIgnore(patterns: settings.scanIgnore)
+        self.ignore = ScanIgnore(patterns: settings.scanIgnore, including: settings.scanInclude)
     }
 
     func addedReads(environment: EnvironmentSettings, update: RefUpdate) -> AddedReads {
@@ -198,6 +215,18 @@ final class LiveReadScanner {
         let added = AddedReads(reads: scan.added, notes: scan.notes(range: range))
         scans[pair] = added
         return added
+    }
+
+    /// The reads of `names` anywhere in the scanned code of the base of `update` (see
+    /// `Repository.knownReads`), from the push's one budget; once per base and names.
+    func knownReads(environment: EnvironmentSettings, update: RefUpdate, names: Set<String>) -> [EnvironmentRead] {
+        guard let base = base(environment: environment, update: update), base != update.newID else { return [] }
+        let key = base + " " + names.sorted().joined(separator: " ")
+        if let known = known[key] { return known }
+        let found = repository.knownReads(in: base, names: names, ignore: ignore, budget: &budget)
+        Trace.mark("searched the base for \(names.count) name(s)")
+        known[key] = found.reads
+        return found.reads
     }
 
     /// What a ref's push is compared with: its old commit; for a new ref, the environment's

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 /// For each language the scan reads: a real push adding a read (without a default) of a
-/// variable the environment does not have is refused, naming the variable and where it is
-/// read; once the variable is set and transmitted, the same push is accepted.
+/// variable the environment does not have is refused when the read insists on the variable, and
+/// warned when it tolerates absence, naming the variable and where it is read; once the variable
+/// is set and transmitted, the same push is accepted.
 final class EnvironmentReadPushTests: XCTestCase {
     var sandbox: Sandbox!
 
@@ -11,8 +12,10 @@ final class EnvironmentReadPushTests: XCTestCase {
     override func tearDown() { sandbox = nil }
 
     /// Pushes a first commit without the read (deployed), then one adding `file` with the read
-    /// of NEW_AUTH_TOKEN on `line`; expects the refusal, then acceptance after set + transmit.
-    private func assertNewReadRefusedThenAccepted(_ path: String, _ source: String, line: Int,
+    /// of NEW_AUTH_TOKEN on `line`; expects the refusal (`insists`: the code fails without the
+    /// variable) or the warning (it tolerates absence), then a silent acceptance after set +
+    /// transmit.
+    private func assertNewReadRefusedThenAccepted(_ path: String, _ source: String, line: Int, insists: Bool = true,
                                                   file: StaticString = #filePath, testLine: UInt = #line) throws {
         let repo = try sandbox.bareRepository("api")
         let work = try sandbox.workTree("work", remote: repo, files: ["README.md": "api\n"])
@@ -20,11 +23,18 @@ final class EnvironmentReadPushTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.all, file: file, line: testLine)
         try sandbox.commit(in: work, files: [path: source], message: "read the token")
         let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
-        XCTAssertNotEqual(refused.status, 0, refused.all, file: file, line: testLine)
-        XCTAssertTrue(refused.stderr.contains("remote: pushguard: push to api/production (refs/heads/main) rejected: config not synchronized"),
-                      refused.stderr, file: file, line: testLine)
+        if insists {
+            XCTAssertNotEqual(refused.status, 0, refused.all, file: file, line: testLine)
+            XCTAssertTrue(refused.stderr.contains("remote: pushguard: push to api/production (refs/heads/main) rejected: config not synchronized"),
+                          refused.stderr, file: file, line: testLine)
+        } else {
+            XCTAssertEqual(refused.status, 0, refused.all, file: file, line: testLine)
+            XCTAssertTrue(refused.stderr.contains("remote: pushguard: push to api/production (refs/heads/main) accepted with warning: config not synchronized"),
+                          refused.stderr, file: file, line: testLine)
+        }
         XCTAssertTrue(refused.stderr.contains("NEW_AUTH_TOKEN  missing  not set  read by \(path):\(line) (new in this push)"),
                       refused.stderr, file: file, line: testLine)
+        XCTAssertEqual(refused.stderr.contains("tolerates absence"), !insists, refused.stderr, file: file, line: testLine)
         let set = try sandbox.pushguard("config", "set", "--app", "api", "--env", "production", "NEW_AUTH_TOKEN=-", "--transmit",
                                         input: "tok-SECRET-value")
         XCTAssertEqual(set.status, 0, set.all, file: file, line: testLine)
@@ -40,7 +50,7 @@ final class EnvironmentReadPushTests: XCTestCase {
             import "os"
 
             var token = os.Getenv("NEW_AUTH_TOKEN")
-            """, line: 5)
+            """, line: 5, insists: false)
     }
 
     func testGoOsLookupEnv() throws {
@@ -53,7 +63,7 @@ final class EnvironmentReadPushTests: XCTestCase {
             \ttoken, _ := os.LookupEnv("NEW_AUTH_TOKEN")
             \treturn token
             }
-            """, line: 6)
+            """, line: 6, insists: false)
     }
 
     func testJavaScriptProcessEnv() throws {
@@ -62,7 +72,7 @@ final class EnvironmentReadPushTests: XCTestCase {
 
             const token = process.env.NEW_AUTH_TOKEN;
             module.exports = { token };
-            """, line: 3)
+            """, line: 3, insists: false)
     }
 
     func testJavaScriptProcessEnvBracket() throws {
@@ -70,7 +80,7 @@ final class EnvironmentReadPushTests: XCTestCase {
             'use strict';
             const token = process.env["NEW_AUTH_TOKEN"];
             module.exports = { token };
-            """, line: 2)
+            """, line: 2, insists: false)
     }
 
     func testTypeScriptProcessEnv() throws {
@@ -79,7 +89,7 @@ final class EnvironmentReadPushTests: XCTestCase {
               // no fallback: the API refuses without it
               return process.env.NEW_AUTH_TOKEN as string;
             }
-            """, line: 3)
+            """, line: 3, insists: false)
     }
 
     func testPythonOsEnvironSubscript() throws {
@@ -104,7 +114,7 @@ final class EnvironmentReadPushTests: XCTestCase {
             class Auth
               def token = ENV["NEW_AUTH_TOKEN"]
             end
-            """, line: 2)
+            """, line: 2, insists: false)
     }
 
     func testRustEnvVar() throws {
@@ -122,7 +132,7 @@ final class EnvironmentReadPushTests: XCTestCase {
             public class Auth {
                 static final String TOKEN = System.getenv("NEW_AUTH_TOKEN");
             }
-            """, line: 4)
+            """, line: 4, insists: false)
     }
 
     func testPHPGetenv() throws {
@@ -130,14 +140,14 @@ final class EnvironmentReadPushTests: XCTestCase {
             <?php
 
             $token = getenv('NEW_AUTH_TOKEN');
-            """, line: 3)
+            """, line: 3, insists: false)
     }
 
     func testPHPEnvArray() throws {
         try assertNewReadRefusedThenAccepted("public/index.php", """
             <?php
             $token = $_ENV['NEW_AUTH_TOKEN'];
-            """, line: 2)
+            """, line: 2, insists: false)
     }
 
     func testElixirSystemFetchEnv() throws {
@@ -154,6 +164,6 @@ final class EnvironmentReadPushTests: XCTestCase {
             import Config
 
             config :app, token: System.get_env("NEW_AUTH_TOKEN")
-            """, line: 3)
+            """, line: 3, insists: false)
     }
 }

@@ -168,14 +168,15 @@ final class HTTPStoreTests: XCTestCase {
         let (_, work) = try app("good", required: [])
         let synced = try push(from: work, options: ["pushguard.sync"])
         XCTAssertEqual(synced.status, 0, synced.all)
-        try sandbox.commit(in: work, files: ["cmd/auth.go": "package main\n\nimport \"os\"\n\nvar secret = os.Getenv(\"NEW_SECRET\")\n"],
+        // os.environ[…] insists on the variable (KeyError without it): the read refuses.
+        try sandbox.commit(in: work, files: ["app/auth.py": "import os\n\nSECRET = os.environ[\"NEW_SECRET\"]\n"],
                            message: "read a variable the platform does not have")
         let refused = try push(from: work)
         XCTAssertNotEqual(refused.status, 0, refused.all)
-        XCTAssertTrue(refused.stderr.contains("NEW_SECRET  missing  not set  read by cmd/auth.go:5 (new in this push)"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("NEW_SECRET  missing  not set  read by app/auth.py:3 (new in this push)"), refused.stderr)
         let record = try server.audits().compactMap { $0["record"] as? [String: Any] }.last
         XCTAssertEqual(record?["decision"] as? String, "rejected")
-        XCTAssertEqual(record?["findings"] as? [[String: String]], [["key": "NEW_SECRET", "status": "missing", "readBy": "cmd/auth.go:5"]])
+        XCTAssertEqual(record?["findings"] as? [[String: String]], [["key": "NEW_SECRET", "status": "missing", "readBy": "app/auth.py:3"]])
     }
 
     // MARK: 2. 404: nothing set

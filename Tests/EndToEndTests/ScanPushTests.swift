@@ -13,9 +13,12 @@ final class ScanPushTests: XCTestCase {
     private let goRead = "package main\n\nimport \"os\"\n\nvar token = os.Getenv(\"NEW_AUTH_TOKEN\")\n"
     private let rejectedLine = "NEW_AUTH_TOKEN  missing  not set  read by cmd/auth.go:5 (new in this push)"
 
-    /// The repository `api` with a first commit (no read) deployed to production by main.
+    /// The repository `api` with a first commit (no read) deployed to production by main. Its
+    /// `pushguard.scan` is `strict` unless `config` sets it: the reads these tests add
+    /// (`os.Getenv`, `process.env.X`) tolerate absence, and refuse only in `strict`.
     private func deployedRepository(config: [(String, String)] = []) throws -> (repo: String, work: String) {
-        let repo = try sandbox.bareRepository("api", config: config)
+        let scan = config.contains { $0.0 == "pushguard.scan" } ? [] : [("pushguard.scan", "strict")]
+        let repo = try sandbox.bareRepository("api", config: scan + config)
         let work = try sandbox.workTree("work", remote: repo, files: ["README.md": "api\n"])
         let first = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(first.status, 0, first.all)
@@ -74,6 +77,7 @@ final class ScanPushTests: XCTestCase {
         XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo).status, 0)
         try sandbox.git("config", "--add", "pushguard.production.ref", "refs/heads/main", in: repo)
         try sandbox.git("config", "--add", "pushguard.production.ref", "refs/heads/hotfix/*", in: repo)
+        try sandbox.git("config", "pushguard.scan", "strict", in: repo)
         try sandbox.commit(in: work, files: ["src/auth.js": "const token = process.env.NEW_AUTH_TOKEN;\n"], message: "token")
         let refused = try sandbox.push("HEAD:refs/heads/hotfix/1", from: work)
         XCTAssertNotEqual(refused.status, 0)
@@ -82,7 +86,7 @@ final class ScanPushTests: XCTestCase {
     }
 
     func testAFirstPushWithNothingToCompareWithReportsNoRead() throws {
-        let repo = try sandbox.bareRepository("api")
+        let repo = try sandbox.bareRepository("api", config: [("pushguard.scan", "strict")])
         let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(push.status, 0, push.all)
@@ -96,7 +100,7 @@ final class ScanPushTests: XCTestCase {
     }
 
     func testAReadPresentBeforeThePushIsNotReported() throws {
-        let repo = try sandbox.bareRepository("api")
+        let repo = try sandbox.bareRepository("api", config: [("pushguard.scan", "strict")])
         let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
         try sandbox.commit(in: work, files: ["cmd/auth.go": "// changed\n" + goRead + "var flags = os.Getenv(\"FEATURE_FLAGS\")\n",
@@ -120,25 +124,25 @@ final class ScanPushTests: XCTestCase {
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(push.status, 0, push.all)
         let rows = push.stderr.split(separator: "\n").filter { $0.contains("(new in this push)") }
-        XCTAssertEqual(rows.map { $0.trimmingCharacters(in: .whitespaces) }, ["remote: pushguard:   FEATURE_FLAGS  missing  not set  read by src/config.js:3 (new in this push)"],
+        XCTAssertEqual(rows.map { $0.trimmingCharacters(in: .whitespaces) }, ["remote: pushguard:   FEATURE_FLAGS  missing  not set  read by src/config.js:3 (new in this push), tolerates absence"],
                        "only the read without a default, outside tests, of a variable the platform does not set")
     }
 
     func testScanIgnoreSilencesByNameAndByPath() throws {
         let (repo, work) = try deployedRepository()
         try sandbox.git("config", "--add", "pushguard.scanIgnore", "NEW_*", in: repo)
-        try sandbox.git("config", "--add", "pushguard.scanIgnore", "scripts/*", in: repo)
-        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead, "scripts/seed.js": "const key = process.env.SEED_KEY;\n"],
+        try sandbox.git("config", "--add", "pushguard.scanIgnore", "jobs/*", in: repo)
+        try sandbox.commit(in: work, files: ["cmd/auth.go": goRead, "jobs/sync.js": "const key = process.env.SYNC_KEY;\n"],
                            message: "ignored reads")
         let accepted = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertEqual(accepted.status, 0, accepted.all)
         XCTAssertFalse(accepted.stderr.contains("pushguard:"), accepted.stderr)
-        // Without the path glob the script's read counts.
-        try sandbox.git("config", "--unset", "pushguard.scanIgnore", "scripts", in: repo)
-        try sandbox.commit(in: work, files: ["scripts/seed.js": "const key = process.env.SEED_KEY2;\n"], message: "another")
+        // Without the path glob the job's read counts.
+        try sandbox.git("config", "--unset", "pushguard.scanIgnore", "jobs", in: repo)
+        try sandbox.commit(in: work, files: ["jobs/sync.js": "const key = process.env.SYNC_KEY2;\n"], message: "another")
         let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("SEED_KEY2  missing  not set  read by scripts/seed.js:1 (new in this push)"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("SYNC_KEY2  missing  not set  read by jobs/sync.js:1 (new in this push)"), refused.stderr)
     }
 
     func testScanWarnAcceptsNewReadsAloneButNotAppJSONFindings() throws {
@@ -174,7 +178,7 @@ final class ScanPushTests: XCTestCase {
         try sandbox.commit(in: work, files: ["README.md": "api 2\n"], message: "docs")
         let push = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(push.status, 0)
-        XCTAssertTrue(push.stderr.contains("pushguard.scan is \"of\"; did you mean `off`? (use on, warn or off)"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("pushguard.scan is \"of\"; did you mean `off`? (use on, strict, warn or off)"), push.stderr)
         try sandbox.git("config", "pushguard.scan", "reject", in: repo)
         let again = try sandbox.push("HEAD:refs/heads/main", from: work)
         XCTAssertNotEqual(again.status, 0)
@@ -213,7 +217,7 @@ final class ScanPushTests: XCTestCase {
     }
 
     func testAReadMovedToAnotherFileIsNotNew() throws {
-        let repo = try sandbox.bareRepository("api")
+        let repo = try sandbox.bareRepository("api", config: [("pushguard.scan", "strict")])
         let work = try sandbox.workTree("work", remote: repo, files: ["cmd/auth.go": goRead])
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
         try FileManager.default.createDirectory(atPath: work + "/internal/auth", withIntermediateDirectories: true)
@@ -304,5 +308,48 @@ final class ScanPushTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertTrue(push.stderr.contains("remote: pushguard: warning: 1 changed file(s) in ")
                       && push.stderr.contains("not scanned for new environment-variable reads: a push scans at most 10000 files"), push.stderr)
+    }
+
+    // MARK: the default, `on`
+
+    func testByDefaultAnInsistingReadRefusesATolerantOneWarnsAndAReadTheApplicationHasIsNotNew() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: [
+            "README.md": "api\n",
+            "app/db.py": "import os\nDATABASE_URL = os.environ[\"DATABASE_URL\"]\n",
+        ])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        // A tolerant read (os.Getenv gives ""), a presence test, a read in build tooling, and an
+        // insisting read of a variable the application already insists on elsewhere.
+        try sandbox.commit(in: work, files: [
+            "cmd/auth.go": goRead,
+            "src/flags.js": "if (process.env.BETA_FLAG) { enableBeta(); }\n",
+            "scripts/build.js": "const key = process.env.BUILD_KEY.trim();\n",
+            "app/jobs.py": "import os\nURL = os.environ[\"DATABASE_URL\"]\n",
+        ], message: "tolerant reads")
+        let warned = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(warned.status, 0, warned.all)
+        XCTAssertTrue(warned.stderr.contains("accepted with warning: config not synchronized"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains(rejectedLine + ", tolerates absence"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("(reads new in this push that tolerate an absent variable warn; pushguard.scan = strict makes them refuse)"), warned.stderr)
+        for absent in ["BETA_FLAG", "BUILD_KEY", "DATABASE_URL"] {
+            XCTAssertFalse(warned.stderr.contains(absent), "\(absent): \(warned.stderr)")
+        }
+        // An insisting read refuses.
+        try sandbox.commit(in: work, files: ["app/pay.py": "import os\nKEY = os.environ[\"PAYMENT_KEY\"]\n"], message: "payments")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("PAYMENT_KEY  missing  not set  read by app/pay.py:2 (new in this push)"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("tolerates absence"), refused.stderr)
+        // pushguard.scanInclude scans a built-in exclusion anyway; a mistyped kind is named.
+        try sandbox.git("config", "pushguard.scanInclude", "tolling", in: repo)
+        let mistyped = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(mistyped.status, 0)
+        XCTAssertTrue(mistyped.stderr.contains("pushguard.scanInclude is \"tolling\"; did you mean `tooling`?"), mistyped.stderr)
+        try sandbox.git("config", "pushguard.scanInclude", "tooling", in: repo)
+        try sandbox.commit(in: work, files: ["scripts/build.js": "const key = process.env.BUILD_KEY2.trim();\n"], message: "build")
+        let included = try sandbox.push("HEAD:refs/heads/main", from: work, options: ["pushguard.ack=payment key comes tonight"])
+        XCTAssertEqual(included.status, 0, included.all)
+        XCTAssertTrue(included.stderr.contains("BUILD_KEY2   missing  not set  read by scripts/build.js:1 (new in this push)"), included.stderr)
     }
 }

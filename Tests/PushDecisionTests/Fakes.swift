@@ -50,6 +50,15 @@ final class FakeScans {
         asked.append(environment.name + " " + update.newID)
         return byCommit[update.newID] ?? .none
     }
+
+    /// What the rest of the application reads already, by pushed commit; the names asked for.
+    var knownByCommit: [String: [EnvironmentRead]] = [:]
+    private(set) var knownAsked: [Set<String>] = []
+
+    func known(_ environment: EnvironmentSettings, _ update: RefUpdate, _ names: Set<String>) -> [EnvironmentRead] {
+        knownAsked.append(names)
+        return (knownByCommit[update.newID] ?? []).filter { names.contains($0.name) }
+    }
 }
 
 /// A push decision over fakes, with the settings and options a test gives.
@@ -77,7 +86,7 @@ struct Push {
                                   symbolicTarget: { manifests.symbolicRefs[$0] },
                                   state: { environment, named throws(StoreFailure) in try store.state(environment).forDecision(named: named) },
                                   transmit: { store.transmit($0) }, canTransmit: canTransmit,
-                                  addedReads: { scans.added($0, $1) })
+                                  addedReads: { scans.added($0, $1) }, knownReads: { scans.known($0, $1, $2) })
         return PushDecider(request: request, readers: readers).decide(updates)
     }
 }

@@ -152,4 +152,50 @@ final class ScanDecisionTests: XCTestCase {
         XCTAssertEqual(decision.lines.filter { $0.contains("read by cmd/auth.go:3") }.count, 1)
         XCTAssertEqual(decision.lines.filter { $0.contains("rejected: the same 1 key, for 50 refs") }.count, 1, "\(decision.lines)")
     }
+
+    // MARK: insisting and tolerant reads, what the application knows already
+
+    private let tolerantRead = EnvironmentRead(name: "API_TOKEN", path: "cmd/auth.go", line: 3, insists: false)
+
+    func testATolerantNewReadWarnsAndStrictMakesItRefuse() {
+        let warned = push([tolerantRead]).decide([update("refs/heads/main")])
+        XCTAssertEqual(warned.outcomes[0].decision, .warned)
+        XCTAssertEqual(warned.exitStatus, 0)
+        XCTAssertTrue(warned.lines.contains("pushguard:   API_TOKEN  missing  not set  read by cmd/auth.go:3 (new in this push), tolerates absence"), "\(warned.lines)")
+        XCTAssertTrue(warned.lines.contains("pushguard:   (reads new in this push that tolerate an absent variable warn; pushguard.scan = strict makes them refuse)"), "\(warned.lines)")
+        XCTAssertEqual(warned.auditRecords.first?.findings.first?.readBy, "cmd/auth.go:3")
+
+        XCTAssertEqual(push([tolerantRead], scan: .strict).decide([update("refs/heads/main")]).outcomes[0].decision, .rejected)
+        XCTAssertEqual(push([tolerantRead], environmentScan: .strict).decide([update("refs/heads/main")]).outcomes[0].decision, .rejected)
+        // One insisting read among tolerant ones refuses.
+        XCTAssertEqual(push([tolerantRead, EnvironmentRead(name: "DB_URL", path: "a.py", line: 1, insists: true)])
+                        .decide([update("refs/heads/main")]).outcomes[0].decision, .rejected)
+        // warn makes an insisting read warn.
+        XCTAssertEqual(push([authRead], environmentScan: .warn).decide([update("refs/heads/main")]).outcomes[0].decision, .warned)
+    }
+
+    func testAReadTheApplicationAlreadyMakesIsNotNewAndIsLookedUpOnlyForUnsetKeys() {
+        // API_TOKEN is read insistingly elsewhere in the application: no finding.
+        let known = push([authRead])
+        known.scans.knownByCommit[commitA] = [EnvironmentRead(name: "API_TOKEN", path: "cmd/server.go", line: 9, insists: true)]
+        let accepted = known.decide([update("refs/heads/main")])
+        XCTAssertEqual(accepted.outcomes[0].decision, .accepted)
+        XCTAssertEqual(known.scans.knownAsked, [["API_TOKEN"]])
+        // Read only tolerantly elsewhere: the insisting read is new, and refuses.
+        let tolerantBefore = push([authRead])
+        tolerantBefore.scans.knownByCommit[commitA] = [EnvironmentRead(name: "API_TOKEN", path: "cmd/server.go", line: 9, insists: false)]
+        XCTAssertEqual(tolerantBefore.decide([update("refs/heads/main")]).outcomes[0].decision, .rejected)
+        // A read of a key the environment has is never looked up.
+        let live = push([stagedRead])
+        _ = live.decide([update("refs/heads/main")])
+        XCTAssertEqual(live.scans.knownAsked, [])
+    }
+
+    func testAVariableAppJSONDeclaresOptionalIsNoRequirement() {
+        let push = push([authRead])
+        push.manifests.byCommit[commitA] = appJSON(#"{"env": {"API_TOKEN": {"required": false}}}"#)
+        let decision = push.decide([update("refs/heads/main")])
+        XCTAssertEqual(decision.outcomes[0].decision, .accepted)
+        XCTAssertEqual(decision.lines, [])
+    }
 }

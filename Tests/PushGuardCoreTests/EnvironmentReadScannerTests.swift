@@ -30,7 +30,8 @@ final class EnvironmentReadScannerTests: XCTestCase {
         """
         XCTAssertEqual(reads(source, "cmd/auth.go"), ["NEW_AUTH_TOKEN:6", "UPSTREAM_URL:7"])
         let read = EnvironmentReadScanner.reads(in: Array(source.utf8), path: "cmd/auth.go", ignore: .none).first
-        XCTAssertEqual(read, EnvironmentRead(name: "NEW_AUTH_TOKEN", path: "cmd/auth.go", line: 6))
+        // os.Getenv gives "" for an absent variable: the read tolerates absence.
+        XCTAssertEqual(read, EnvironmentRead(name: "NEW_AUTH_TOKEN", path: "cmd/auth.go", line: 6, insists: false))
     }
 
     func testGoCommentsStringsAndRawStringsHoldNoReads() {
@@ -138,7 +139,8 @@ final class EnvironmentReadScannerTests: XCTestCase {
         const h = process.env[name];
         const i = process.env.COMPARED === "production";
         """
-        XCTAssertEqual(reads(source, "src/server.js"), ["API_URL:1", "SECRET:2", "SINGLE:3", "COMPARED:15"])
+        // A comparison with a literal is no requirement (an optional flag).
+        XCTAssertEqual(reads(source, "src/server.js"), ["API_URL:1", "SECRET:2", "SINGLE:3"])
     }
 
     func testJavaScriptCommentsStringsTemplatesAndRegularExpressions() {
@@ -467,6 +469,254 @@ final class EnvironmentReadScannerTests: XCTestCase {
         let old = EnvironmentReadScanner.reads(in: Array("a := os.Getenv(\"A\")\n".utf8), path: "cmd/auth.go", ignore: .none)
         let new = EnvironmentReadScanner.reads(in: Array("a := os.Getenv(\"A\")\nt := os.Getenv(\"NEW_AUTH_TOKEN\")\n// os.Getenv(\"X\")\n".utf8),
                                                path: "cmd/auth.go", ignore: .none)
-        XCTAssertEqual(EnvironmentReadScanner.added(before: old, after: new), [EnvironmentRead(name: "NEW_AUTH_TOKEN", path: "cmd/auth.go", line: 2)])
+        XCTAssertEqual(EnvironmentReadScanner.added(before: old, after: new),
+                       [EnvironmentRead(name: "NEW_AUTH_TOKEN", path: "cmd/auth.go", line: 2, insists: false)])
+    }
+
+    // MARK: insisting and tolerant reads
+
+    /// "NAME:line:insists" or "NAME:line:tolerates" for each read.
+    private func kinds(_ source: String, _ path: String) -> [String] {
+        EnvironmentReadScanner.reads(in: Array(source.utf8), path: path, ignore: .none)
+            .map { "\($0.name):\($0.line):" + ($0.insists ? "insists" : "tolerates") }
+    }
+
+    func testReadsThatFailWhenTheVariableIsAbsentInsistOthersTolerate() {
+        XCTAssertEqual(kinds("""
+            import os
+            a = os.environ["A"]
+            b = os.environ.get("B")
+            c = os.getenv("C").lower()
+            d = os.getenv("D")
+            """, "app/settings.py"), ["A:2:insists", "B:3:tolerates", "C:4:insists", "D:5:tolerates"])
+        XCTAssertEqual(kinds("""
+            A = ENV.fetch("A")
+            B = ENV["B"]
+            C = ENV["C"].split(",")
+            D = ENV["D"].to_i
+            E = ENV["E"] || raise("E is missing")
+            F = ENV["F"]&.split(",")
+            """, "config/initializers/a.rb"), ["A:1:insists", "B:2:tolerates", "C:3:insists", "D:4:tolerates", "E:5:insists", "F:6:tolerates"])
+        XCTAssertEqual(kinds("""
+            const a = process.env.A;
+            const b = process.env.B.split(",");
+            const c = process.env.C?.split(",");
+            """, "src/config.ts"), ["A:1:tolerates", "B:2:insists", "C:3:tolerates"])
+        XCTAssertEqual(kinds("""
+            fn config() -> Result<(), E> {
+                let a = env::var("A").unwrap();
+                let b = env::var("B").expect("B");
+                let c = env::var("C")?;
+                let d = env::var("D").ok();
+                let e = std::env::var("E").ok().map(|v| v.len());
+                Ok(())
+            }
+            """, "src/main.rs"), ["A:2:insists", "B:3:insists", "C:4:insists", "D:5:tolerates", "E:6:tolerates"])
+        XCTAssertEqual(kinds("""
+            config :app,
+              a: System.fetch_env!("A"),
+              b: System.get_env("B"),
+              c: System.get_env("C") || raise("C is missing")
+            """, "config/runtime.exs"), ["A:2:insists", "B:3:tolerates", "C:4:insists"])
+        XCTAssertEqual(kinds("val a = System.getenv(\"A\")!!\nval b = System.getenv(\"B\")\n", "src/main/kotlin/App.kt"),
+                       ["A:1:insists", "B:2:tolerates"])
+        XCTAssertEqual(kinds("String a = System.getenv(\"A\").trim();\nString b = System.getenv(\"B\");\n", "src/main/java/App.java"),
+                       ["A:1:insists", "B:2:tolerates"])
+        XCTAssertEqual(kinds("package main\nvar a = os.Getenv(\"A\")\n", "main.go"), ["A:2:tolerates"])
+    }
+
+    func testPresenceTestsAndComparisonsWithALiteralAreNoFindings() {
+        XCTAssertEqual(reads("""
+            if (process.env.A) {}
+            const b = !process.env.B;
+            const c = !!process.env.C;
+            const d = process.env.D ? "x" : "y";
+            const e = process.env.E && start();
+            const f = process.env.F === "true";
+            const g = "production" !== process.env.G;
+            const h = Boolean(process.env.H);
+            const kept = process.env.KEPT;
+            """, "src/flags.js"), ["KEPT:9"])
+        XCTAssertEqual(reads("""
+            if ENV["A"] == "true"
+            end
+            threshold = ENV["B"].present? ? ENV["B"].to_f : 100
+            plugin :x if ENV["C"]
+            x = ENV["D"].blank?
+            unless ENV["E"]
+            end
+            kept = ENV["KEPT"]
+            """, "config/initializers/flags.rb"), ["B:3", "KEPT:8"])
+        // B's use after its presence test is a read, one that tolerates absence.
+        XCTAssertEqual(kinds("t = ENV[\"B\"].present? ? ENV[\"B\"].split(\",\") : []\n", "config/initializers/flags.rb"), ["B:1:tolerates"])
+        XCTAssertEqual(reads("""
+            import os
+            if os.getenv("A"):
+                pass
+            if v := os.getenv("B"):
+                pass
+            c = os.environ.get("C") in ("1", "true")
+            d = not os.environ.get("D")
+            e = os.getenv("E", "").lower() == "true"
+            f = os.getenv("F") == "1"
+            kept = os.getenv("KEPT")
+            """, "app/settings.py"), ["KEPT:10"])
+        XCTAssertEqual(reads("""
+            mode = case System.get_env("A") do
+              nil -> :web
+              "worker" -> :worker
+            end
+            if System.get_env("B") do
+            end
+            c = System.get_env("C") == "1"
+            if port = System.get_env("D") do
+            end
+            kept = System.get_env("KEPT")
+            """, "config/runtime.exs"), ["KEPT:10"])
+        // A value compared with another value is still a read.
+        XCTAssertEqual(reads("const ok = password === process.env.PASSWORD;\n", "pages/api/auth.js"), ["PASSWORD:1"])
+    }
+
+    func testATestForAbsenceFollowedByAnErrorInsists() {
+        XCTAssertEqual(kinds("""
+            if (!process.env.API_KEY) throw new Error("API_KEY is missing");
+            if (!process.env.SECRET) {
+              throw new Error("SECRET is missing");
+            }
+            if (!process.env.OPTIONAL) { console.warn("no OPTIONAL"); }
+            """, "src/config.ts"), ["API_KEY:1:insists", "SECRET:2:insists"])
+        XCTAssertEqual(kinds("""
+            import os
+            if not os.getenv("TOKEN"):
+                raise RuntimeError("TOKEN is missing")
+            if not os.getenv("OPTIONAL"):
+                print("no OPTIONAL")
+            """, "app/settings.py"), ["TOKEN:2:insists"])
+        XCTAssertEqual(kinds("""
+            raise "KEY is missing" unless ENV["KEY"]
+            unless ENV["OTHER"] then raise "OTHER is missing" end
+            puts "no OPTIONAL" unless ENV["OPTIONAL"]
+            """, "config/initializers/keys.rb"), ["KEY:1:insists", "OTHER:2:insists"])
+    }
+
+    func testDefaultsBehindAConversionOrNilSafeCallAreSeen() {
+        XCTAssertEqual(reads("""
+            const a = Number(process.env.A) || 86400;
+            const b = parseInt(process.env.B) ?? 5;
+            const kept = Number(process.env.KEPT);
+            """, "src/limits.ts"), ["KEPT:3"])
+        XCTAssertEqual(reads("""
+            port = ENV['SMTP_PORT']&.to_i || 587
+            size = ENV['SIZE'].to_i || 5
+            kept = ENV['KEPT']&.to_i
+            """, "config/initializers/mail.rb"), ["KEPT:3"])
+        // What is called on a conversion's result is not called on the absent variable.
+        XCTAssertEqual(kinds("const h = String(process.env.H).toLowerCase();\n", "src/detect.ts"), ["H:1:tolerates"])
+    }
+
+    func testAMethodCalledAfterThePresenceTestOfTheSameVariableTolerates() {
+        XCTAssertEqual(kinds("""
+            if (process.env.IGNORE_IP) {
+              const ips = process.env.IGNORE_IP.split(",");
+            }
+            const brokers = process.env.KAFKA_BROKER.split(",");
+            """, "pages/api/collect.js"), ["IGNORE_IP:2:tolerates", "KAFKA_BROKER:4:insists"])
+    }
+
+    // MARK: framework forms
+
+    func testFrameworkReadersAreRecognised() {
+        // Laravel: env('X') gives null when absent; the second argument is a default.
+        XCTAssertEqual(kinds("""
+            <?php
+            return [
+                'key' => env('APP_KEY'),
+                'debug' => env('APP_DEBUG', false),
+                'secret' => Env::getOrFail('APP_SECRET'),
+                'other' => $config->env('NOT_A_READ'),
+            ];
+            """, "config/app.php"), ["APP_KEY:3:tolerates", "APP_SECRET:5:insists"])
+        // urfave/cli: the flag falls back to the variables.
+        XCTAssertEqual(kinds("""
+            package main
+            var flags = []cli.Flag{
+                &cli.StringFlag{Name: "db", EnvVars: []string{"DATABASE_URL", "DB_URL"}},
+                &cli.StringFlag{Name: "key", Sources: cli.EnvVars("API_KEY")},
+            }
+            """, "cmd/server/main.go"), ["DATABASE_URL:3:tolerates", "DB_URL:3:tolerates", "API_KEY:4:tolerates"])
+        // clap: #[arg(env = "X")].
+        XCTAssertEqual(kinds("""
+            #[derive(Parser)]
+            struct Args {
+                #[arg(long, env = "DATABASE_URL")]
+                database_url: String,
+            }
+            """, "src/main.rs"), ["DATABASE_URL:3:tolerates"])
+        // Spring: @Value("${X}") fails the start; ${X:default} and dotted properties do not count.
+        XCTAssertEqual(kinds("""
+            class Config {
+                @Value("${DATABASE_URL}") String url;
+                @Value("${POOL_SIZE:10}") int pool;
+                @Value("${server.port}") int port;
+            }
+            """, "src/main/java/app/Config.java"), ["DATABASE_URL:2:insists"])
+        // django-environ: env("X") raises ImproperlyConfigured without a default.
+        XCTAssertEqual(kinds("""
+            import environ
+            env = environ.Env()
+            SECRET_KEY = env("SECRET_KEY")
+            DEBUG = env.bool("DEBUG", default=False)
+            DATABASE_URL = env.str("DATABASE_URL")
+            """, "app/settings.py"), ["SECRET_KEY:3:insists", "DATABASE_URL:5:insists"])
+        XCTAssertEqual(reads("x = env(\"NOT_DJANGO_ENVIRON\")\n", "app/other.py"), [])
+    }
+
+    // MARK: built-in exclusions
+
+    func testBuiltInExclusionsByKindAndScanIncludeLiftsThem() {
+        let cases: [(String, ExcludedPathKind?)] = [
+            ("scripts/build-geo.js", .tooling), ("next.config.mjs", .tooling), ("ui/vite.config.ts", .tooling),
+            ("rollup.tracker.config.js", .tooling), ("webpack.config.js", .tooling), ("mix.exs", .tooling),
+            ("lib/tasks/cleanup.rake", .tooling), ("client/cypress/cypress.js", .tooling),
+            ("config/dev.exs", .devConfig), ("config/test.exs", .devConfig), ("config/environments/development.rb", .devConfig),
+            ("app/settings/local.py", .devConfig), ("local_settings.py", .devConfig),
+            ("db/seeds.rb", .seeds), ("priv/repo/seeds.exs", .seeds), ("database/seeders/UserSeeder.php", .seeds),
+            ("db/migrate/001_init.rb", .seeds),
+            ("config/deploy.rb", .deploy), ("config/deploy/production.rb", .deploy), (".github/scripts/release.js", .deploy),
+            ("demo/app.js", .demo), ("src/Button.stories.tsx", .demo), ("examples/basic/main.go", .examples),
+            ("benchmarks/load.py", .benchmarks), ("public/js/app.js", .bundles), ("priv/static/assets/app.js", .bundles),
+            ("dist/server.js", .bundles), ("static/app.bundle.js", .bundles), ("lib/vendored/client.rb", .vendored),
+            ("config/runtime.exs", nil), ("config/environments/production.rb", nil), ("src/lib/kafka.ts", nil),
+            ("app/settings/production.py", nil), ("src/main/java/com/example/Auth.java", nil), ("lib/hexpm/application.ex", nil), ("config/app.php", nil),
+        ]
+        for (path, kind) in cases {
+            XCTAssertEqual(EnvironmentReadScanner.exclusion(of: path), kind, path)
+            XCTAssertEqual(EnvironmentReadScanner.scans(path: path, ignore: .none), kind == nil, path)
+            if let kind {
+                XCTAssertTrue(EnvironmentReadScanner.scans(path: path, ignore: ScanIgnore(patterns: [], including: [kind])), path)
+            }
+        }
+        let source = Array("const key = process.env.SEED_KEY.trim();\n".utf8)
+        XCTAssertEqual(EnvironmentReadScanner.reads(in: source, path: "scripts/seed.js", ignore: .none), [])
+        XCTAssertEqual(EnvironmentReadScanner.reads(in: source, path: "scripts/seed.js", ignore: ScanIgnore(patterns: [], including: [.tooling])).map(\.name),
+                       ["SEED_KEY"])
+    }
+
+    // MARK: new to the application
+
+    func testAReadTolerantBeforeAndInsistingNowIsNewAndAnInsistingOneBeforeSettlesIt() {
+        let tolerant = EnvironmentRead(name: "X", path: "a.ex", line: 1, insists: false)
+        let insisting = EnvironmentRead(name: "X", path: "b.ex", line: 2, insists: true)
+        XCTAssertEqual(EnvironmentReadScanner.added(before: [tolerant], after: [insisting]), [insisting])
+        XCTAssertEqual(EnvironmentReadScanner.added(before: [insisting], after: [tolerant, insisting]), [])
+        XCTAssertEqual(EnvironmentReadScanner.added(before: [tolerant], after: [tolerant]), [])
+        // The insisting site is reported before an earlier tolerant one of the same name.
+        let earlier = EnvironmentRead(name: "X", path: "a.ex", line: 9, insists: false)
+        XCTAssertEqual(EnvironmentReadScanner.added(before: [], after: [earlier, insisting]), [insisting])
+
+        XCTAssertEqual(EnvironmentReadScanner.newToApplication([insisting], known: [tolerant]), [insisting])
+        XCTAssertEqual(EnvironmentReadScanner.newToApplication([tolerant], known: [tolerant]), [])
+        XCTAssertEqual(EnvironmentReadScanner.newToApplication([insisting, EnvironmentRead(name: "Y", path: "c.ex", line: 1)],
+                                                               known: [insisting]).map(\.name), ["Y"])
     }
 }

@@ -35,6 +35,9 @@ public struct KeyReport: Equatable, Sendable {
     public var requiredByManifest: Bool
     /// Where the pushed code newly reads the key (a read the push adds), if it does.
     public var readBy: EnvironmentRead?
+    /// Where the instances are containers: the names of those that have the key's desired
+    /// value (for an unset key: those still carrying it). Nil for recorded state.
+    public var containers: [String]?
 
     public init(key: String, status: KeyStatus, appliedOn: Int, instanceCount: Int,
                 unset: Bool = false, requiredByManifest: Bool = false, readBy: EnvironmentRead? = nil) {
@@ -53,6 +56,17 @@ public struct KeyReport: Equatable, Sendable {
     /// True when only a read the push adds makes this key a finding: not set, and not
     /// required by the manifest. `pushguard.scan = warn` never rejects for these alone.
     public var isScanOnly: Bool { status == .missing && readBy != nil && !requiredByManifest }
+
+    /// True when this finding refuses a push under `scan` (in mode `reject`): any finding but a
+    /// scan-only one; a scan-only one with `strict`, or with `on` when its read insists.
+    public func refuses(scan: ScanMode) -> Bool {
+        guard isScanOnly else { return true }
+        switch scan {
+        case .strict: return true
+        case .on: return readBy?.insists ?? true
+        case .warn, .off: return false
+        }
+    }
 }
 
 /// What happens to a push (and what the audit log records). The first five are decisions,
@@ -82,6 +96,8 @@ public struct Evaluation: Equatable, Sendable {
     /// True when the manifest's problem is a tree git would not write (`Manifest.ambiguous`):
     /// its fix is to write the commit again, not to correct the manifest.
     public var manifestAmbiguous: Bool = false
+    /// Where the instances are containers: which, and the platform's command that applies config.
+    public var platform: PlatformState?
     /// The section of app.json's `environments` whose `env` applied (nil: the base `env`).
     public var manifestSection: String?
     /// What the manifest says off Heroku's schema, read as Heroku reads it (see `Manifest`).
@@ -89,9 +105,12 @@ public struct Evaluation: Equatable, Sendable {
     public var decision: Decision
     /// The reason given with `-o pushguard.ack=REASON`, when the push was overridden.
     public var overrideReason: String?
-    /// True when `pushguard.scan = warn` turned what would have been a rejection into a
-    /// warning: every finding was a new read of a key that is not set.
+    /// True when the scan's setting turned what would have been a rejection into a warning:
+    /// every finding was a new read of a key that is not set, and none refuses under `scan`
+    /// (`warn`, or `on` with reads that tolerate absence).
     public var scanWarned: Bool = false
+    /// The environment's `pushguard.scan`.
+    public var scan: ScanMode = .on
 
     /// The keys that make the environment unsynchronized.
     public var findings: [KeyReport] { keys.filter(\.isFinding) }
@@ -116,9 +135,13 @@ public enum Evaluator {
     /// both facts).
     public static func keyReports(state: EnvironmentState, manifest: Manifest, section: String? = nil,
                                   reads: [EnvironmentRead] = []) -> [KeyReport] {
-        let required = manifest.requiredKeys(section: section ?? state.environment)
+        let requirements = manifest.requirements(section: section ?? state.environment).requirements
+        let required = Set(requirements.lazy.filter(\.required).map(\.key))
+        // A variable app.json declares optional (`"required": false`) is known to the app: a
+        // new read of it is not a requirement.
+        let optional = reads.isEmpty ? [] : Set(requirements.lazy.filter { !$0.required }.map(\.key))
         var readBy: [String: EnvironmentRead] = [:]
-        for read in reads where readBy[read.name] == nil { readBy[read.name] = read }
+        for read in reads where readBy[read.name] == nil && !optional.contains(read.name) { readBy[read.name] = read }
         let active = state.activeInstances
         // Sorted once, so each key's count is a binary search: O(keys · log instances).
         let applied = active.map(\.appliedVersion).sorted()
@@ -148,7 +171,15 @@ public enum Evaluator {
             }
             let count: Int
             let status: KeyStatus
-            if active.isEmpty {
+            var containers: [String]?
+            if let appliedOn = entry.appliedOn {
+                // Read from each container: which ones have the value (or no longer carry an unset key).
+                let holding = active.filter { appliedOn.contains($0.id) }
+                count = holding.count
+                status = active.isEmpty ? (entry.deleted ? .live : .staged)
+                    : count == active.count ? .live : (count == 0 ? .staged : .partial)
+                containers = entry.deleted ? active.filter { !appliedOn.contains($0.id) }.map(\.id) : holding.map(\.id)
+            } else if active.isEmpty {
                 count = 0
                 status = state.appliedVersion >= entry.version ? .live : .staged
             } else {
@@ -157,10 +188,12 @@ public enum Evaluator {
             }
             // A key unset everywhere it was applied is gone: nothing left to report.
             if entry.deleted && status == .live { continue }
-            reports.append(KeyReport(key: entry.key, status: status,
-                                     appliedOn: count,
-                                     instanceCount: active.count, unset: entry.deleted,
-                                     requiredByManifest: isRequired, readBy: read))
+            var report = KeyReport(key: entry.key, status: status,
+                                   appliedOn: count,
+                                   instanceCount: active.count, unset: entry.deleted,
+                                   requiredByManifest: isRequired, readBy: read)
+            report.containers = containers
+            reports.append(report)
         }
         for key in required.sorted() where !storedRequired.contains(key) {
             reports.append(KeyReport(key: key, status: .missing, appliedOn: 0,
@@ -194,8 +227,9 @@ public enum Evaluator {
     /// Without that section in the manifest, the base `env` applies.
     ///
     /// `reads` are the environment-variable reads the push adds (ignored with `scan` off).
-    /// With `scan` warn, an environment whose only findings are such reads of keys that are not
-    /// set is warned, never rejected; other findings still follow the mode.
+    /// An environment whose only findings are such reads of keys that are not set is warned, not
+    /// rejected, unless one of them refuses under `scan` (`KeyReport.refuses(scan:)`: with `on`
+    /// a read that insists, with `strict` any); other findings still follow the mode.
     public static func evaluate(state: EnvironmentState, manifest: Manifest, mode: Mode,
                                 override: Override? = nil, manifestEnvironment: String? = nil,
                                 reads: [EnvironmentRead] = [], scan: ScanMode = .on) -> Evaluation {
@@ -209,17 +243,18 @@ public enum Evaluator {
         var evaluation = Evaluation(app: state.app, environment: state.environment, mode: mode,
                                     desiredVersion: state.desiredVersion, keys: keys,
                                     manifestProblem: mode == .off ? nil : problem,
-                                    manifestAmbiguous: mode != .off && ambiguous,
+                                    manifestAmbiguous: mode != .off && ambiguous, platform: state.platform,
                                     manifestSection: manifest.requirements(section: section).section,
                                     manifestNotes: mode == .off ? [] : manifest.offSchema,
                                     decision: .accepted, overrideReason: nil)
+        evaluation.scan = scan
         if evaluation.inSync || mode == .off { return evaluation }
         if let override {
             evaluation.decision = .overridden
             evaluation.overrideReason = override.reason
         } else if mode == .warn {
             evaluation.decision = .warned
-        } else if scan == .warn && problem == nil && evaluation.findings.allSatisfy(\.isScanOnly) {
+        } else if problem == nil && evaluation.findings.allSatisfy({ !$0.refuses(scan: scan) }) {
             evaluation.decision = .warned
             evaluation.scanWarned = true
         } else {

@@ -174,7 +174,7 @@ public struct PushDecider {
         // scan left out is said once per push, never silently.
         let scan = settings.scan(of: environment)
         let added = refs.map { scan == .off ? AddedReads.none : readers.addedReads(environment, $0) }
-        let reads = added.map(\.reads)
+        var reads = added.map(\.reads)
         // The keys that matter even where they are live: those the pushed manifests require
         // and those the pushed code newly reads. The store may leave out every other live key.
         var named = Set(reads.joined().lazy.map(\.name))
@@ -190,6 +190,18 @@ public struct PushDecider {
         }
         let override = request.options.override
         guard state.known else { return unregistered(environment, refs: refs, mode: mode) }
+        // Containers are synced by their platform's command, where the environment names one.
+        if let platform = state.platform { report.canSync = platform.canSync && !request.appIsGuessed }
+        // A new read of a variable the environment lacks is new to the push, but the rest of
+        // the application may read it already: then it is not new (only what would be a
+        // finding is looked up, once per ref with such reads).
+        let set = Set(state.config.lazy.filter { !$0.deleted }.map(\.key))
+        for index in reads.indices {
+            let unset = Set(reads[index].lazy.map(\.name).filter { !set.contains($0) })
+            if unset.isEmpty { continue }
+            let known = readers.knownReads(environment, refs[index], unset)
+            reads[index] = EnvironmentReadScanner.newToApplication(reads[index], known: known)
+        }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
             lines.append(Report.prefix + "warning: " + escapedControls(note))
@@ -213,10 +225,16 @@ public struct PushDecider {
                 lines.append(Report.prefix + target + ": not synced in this push: " + PushDecider.nothingToTransmit(unsynced, manifestPath: settings.manifestPath))
                 report.canSync = false
             } else {
-                switch readers.transmit(environment.name) {
-                case .transmitted(let version, let output):
-                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                    lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                let outcome = readers.transmit(environment.name)
+                switch outcome {
+                case .transmitted, .ranSyncCommand:
+                    if case .transmitted(let version, let output) = outcome {
+                        lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
+                        lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                    } else if case .ranSyncCommand(let output) = outcome {
+                        lines += output.map { Report.prefix + "  sync: " + escapedForTerminal($0) }
+                        lines.append(Report.prefix + "\(target): ran pushguard.\(escapedForTerminal(environment.name)).syncCommand; reading the containers again")
+                    }
                     pendingBeforeSync = evaluations.map(SharedFindings.init)
                     report.canSync = false
                     let synced: EnvironmentState
@@ -273,6 +291,7 @@ public struct PushDecider {
                 reason = join(reason, settings.manifestPath + " cannot be read: " + problem)
             }
             if let syncFailure { reason = join(reason, "sync failed: " + syncFailure) }
+            if let platform = evaluation.platform { reason = join(reason, platform.summary) }
             // A synced decision records what the sync fixed; any other, what is still out of sync.
             let kept = evaluation.decision == .synced ? (pendingBeforeSync?[slot] ?? SharedFindings()) : findings[slot]
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: evaluation,

@@ -16,6 +16,9 @@ public enum TransmitOutcome: Equatable, Sendable {
     /// Transmitted; `output` is what the transmit command printed (last lines).
     case transmitted(version: Int64, output: [String])
     case failed(message: String, output: [String])
+    /// Where the instances are containers: the environment's `syncCommand` ran and exited 0.
+    /// That proves nothing yet: the containers are read again.
+    case ranSyncCommand(output: [String])
 }
 
 /// A manifest as read from a pushed commit, with what identifies it: commits whose manifests
@@ -62,14 +65,21 @@ public struct PushReaders {
     /// ref, the environment's last deploy or the merge base with the ref it deploys). Asked
     /// only where the environment's `pushguard.scan` is not `off`.
     public var addedReads: (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads
+    /// The reads of `names` already in the application: anywhere in the scanned code of the
+    /// base `update` was compared with (see `addedReads`). Asked only for new reads of
+    /// variables the environment does not have, so a push adding reads of set variables never
+    /// searches the tree.
+    public var knownReads: (_ environment: EnvironmentSettings, _ update: RefUpdate, _ names: Set<String>) -> [EnvironmentRead]
 
     public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
                 symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
                 state: @escaping (_ environment: String, _ named: Set<String>) throws(StoreFailure) -> EnvironmentState,
                 transmit: @escaping (_ environment: String) -> TransmitOutcome,
                 canTransmit: Bool = true,
-                addedReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads = { _, _ in .none }) {
+                addedReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads = { _, _ in .none },
+                knownReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate, _ names: Set<String>) -> [EnvironmentRead] = { _, _, _ in [] }) {
         self.addedReads = addedReads
+        self.knownReads = knownReads
         self.manifest = manifest
         self.symbolicTarget = symbolicTarget
         self.state = state

@@ -10,9 +10,14 @@ public struct ConfigEntry: Equatable, Sendable {
     /// RFC 3339 UTC time of the latest change.
     public var changedAt: String
     public var changedBy: String
+    /// Where the instances are containers: the ids of the instances whose environment holds
+    /// this value (for an unset key: those that no longer carry it). The truth, read from each
+    /// container, decides instead of the versions PushGuard recorded. Nil for recorded state.
+    public var appliedOn: [String]?
 
     public init(key: String, version: Int64, digest: String, deleted: Bool = false,
-                changedAt: String = "", changedBy: String = "") {
+                changedAt: String = "", changedBy: String = "", appliedOn: [String]? = nil) {
+        self.appliedOn = appliedOn
         self.key = key
         self.version = version
         self.digest = digest
@@ -50,10 +55,13 @@ public struct EnvironmentState: Equatable, Sendable {
     /// False when the store does not know this app and environment (never registered, or a
     /// typo in `pushguard.app` or a ref mapping): then nothing can be said to be in sync.
     public var known: Bool
+    /// Set where the instances are containers read from the Engine API (see `ConfigEntry.appliedOn`).
+    public var platform: PlatformState?
 
     public init(app: String, environment: String, desiredVersion: Int64 = 0,
                 config: [ConfigEntry] = [], instances: [Instance] = [], appliedVersion: Int64 = 0,
-                known: Bool = true) {
+                known: Bool = true, platform: PlatformState? = nil) {
+        self.platform = platform
         self.known = known
         self.app = app
         self.environment = environment
@@ -80,7 +88,12 @@ public struct EnvironmentState: Equatable, Sendable {
     public func forDecision(named: Set<String>) -> EnvironmentState {
         var state = self
         let live = liveThrough
-        state.config = config.filter { $0.version > live || named.contains($0.key) }
+        let active = Set(activeInstances.lazy.map(\.id))
+        state.config = config.filter { entry in
+            if named.contains(entry.key) { return true }
+            if let applied = entry.appliedOn { return active.contains { !applied.contains($0) } }
+            return entry.version > live
+        }
         return state
     }
 }

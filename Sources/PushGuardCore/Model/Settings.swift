@@ -15,6 +15,9 @@ public struct EnvironmentSettings: Equatable, Sendable {
     public var manifestEnvironment: String?
     /// Overrides `pushguard.scan` for this environment.
     public var scan: ScanMode?
+    /// `containers` and its companions: the instances are these containers, read from the
+    /// Engine API; nil: PushGuard's own instances (or the HTTP or exec store's).
+    public var containers: ContainerSettings?
 
     public init(name: String, refs: [String] = [], mode: Mode? = nil, autoSync: Bool = false, verbose: Bool = false,
                 manifestEnvironment: String? = nil, scan: ScanMode? = nil) {
@@ -33,8 +36,12 @@ public struct EnvironmentSettings: Equatable, Sendable {
 
 /// `pushguard.scan`: what the environment-variable reads a push adds to the code count for.
 public enum ScanMode: String, Sendable, CaseIterable {
-    /// A new read of a variable the environment lacks counts like an app.json requirement.
+    /// A new read of a variable the environment lacks counts like an app.json requirement when
+    /// the read insists on the variable (`EnvironmentRead.insists`); a read that tolerates
+    /// absence is shown as a warning.
     case on
+    /// Every new read of a variable the environment lacks counts, insisting or tolerant.
+    case strict
     /// Such reads are shown, but never refuse a push on their own.
     case warn
     /// Nothing is scanned.
@@ -82,6 +89,8 @@ public struct Settings: Equatable, Sendable {
     public var scan: ScanMode = .on
     /// `pushguard.scanIgnore`: globs of variable names and file paths the scan leaves out.
     public var scanIgnore: [String] = []
+    /// `pushguard.scanInclude`: built-in exclusions scanned anyway (`tooling`, `seeds`, …).
+    public var scanInclude: Set<ExcludedPathKind> = []
     public var environments: [EnvironmentSettings] = []
 
     public init() {}

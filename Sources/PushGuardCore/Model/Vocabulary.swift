@@ -4,9 +4,10 @@ public enum Vocabulary {
     /// `pushguard.NAME` settings, as git config spells them (matched without regard to case).
     public static let settings = ["store", "app", "manifest", "mode", "onStoreError", "timeout", "digestKey",
                                   "transmitCommand", "transmitTimeout", "tokenFile", "perRef", "passEnv",
-                                  "scan", "scanIgnore"]
+                                  "scan", "scanIgnore", "scanInclude"]
     /// `pushguard.ENV.NAME` settings of an environment section.
-    public static let environmentSettings = ["ref", "mode", "autoSync", "verbose", "manifestEnvironment", "scan"]
+    public static let environmentSettings = ["ref", "mode", "autoSync", "verbose", "manifestEnvironment", "scan",
+                                             "containers", "containerSocket", "desiredEnvFile", "syncCommand"]
     /// `git push -o NAME[=VALUE]` options.
     public static let pushOptions = ["pushguard.ack", "pushguard.sync"]
 

@@ -36,12 +36,17 @@ public struct Report: Sendable {
         let target = escapedForTerminal(evaluation.app) + "/" + escapedForTerminal(evaluation.environment)
             + " (" + escapedForTerminal(ref) + ")"
         if evaluation.decision == .synced {
+            if let platform = evaluation.platform {
+                return [Report.prefix + "push to " + target + " accepted after sync: every container has the config, read again after the sync command",
+                        Report.prefix + "  " + platform.summary]
+            }
             return [Report.prefix + "push to " + target + " accepted after sync: config version \(evaluation.desiredVersion) transmitted in this push"]
         }
         if evaluation.inSync || evaluation.mode == .off {
             guard verbose else { return [] }
             let what = evaluation.mode == .off ? "not checked (mode off)"
-                : "config in sync (version \(evaluation.desiredVersion))"
+                : evaluation.platform.map { "config in sync on \($0.live.count) container(s): " + $0.summary }
+                ?? "config in sync (version \(evaluation.desiredVersion))"
             return [Report.prefix + target + ": " + what]
         }
         // Out of sync from here on: the evaluation rejected, warned or was overridden. An
@@ -61,12 +66,17 @@ public struct Report: Sendable {
             out.append(Report.prefix + "  override reason: " + escapedForTerminal(reason))
         }
         let findings = evaluation.findings
+        if let platform = evaluation.platform {
+            out.append(Report.prefix + "  " + platform.summary)
+        }
         if evaluation.manifestProblem != nil && !findings.isEmpty {
             out.append(Report.prefix + "  and config not synchronized:")
         }
         out += keyLines(findings, section: evaluation.manifestSection)
         if evaluation.scanWarned {
-            out.append(Report.prefix + "  (pushguard.scan = warn: reads new in this push do not refuse it on their own)")
+            out.append(Report.prefix + (evaluation.scan == .warn
+                ? "  (pushguard.scan = warn: reads new in this push do not refuse it on their own)"
+                : "  (reads new in this push that tolerate an absent variable warn; pushguard.scan = strict makes them refuse)"))
         }
         out += fixLines(evaluation, commit: commit)
         return out
@@ -132,7 +142,8 @@ public struct Report: Sendable {
         for (index, report) in shown.enumerated() {
             var why: [String] = report.requiredByManifest ? [requiredBy] : []
             if let read = report.readBy {
-                why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line) + " (new in this push)")
+                why.append("read by " + escapedForTerminal(read.path) + ":" + String(read.line)
+                           + (read.insists ? " (new in this push)" : " (new in this push), tolerates absence"))
             }
             var line = Report.prefix + "  " + padded(names[index], nameWidth) + "  " + padded(report.status.rawValue, 7)
                 + "  " + padded(applied[index], appliedWidth) + "  " + why.joined(separator: ", ")
@@ -148,6 +159,17 @@ public struct Report: Sendable {
     /// "applied on 2 of 3 instances", "not set", "unset, still on 1 of 3 instances", …
     public static func appliedText(_ report: KeyReport) -> String {
         if report.status == .missing { return report.unset ? "unset" : "not set" }
+        if let containers = report.containers {
+            // Read from the containers themselves: say which.
+            let noun = report.instanceCount == 1 ? "container" : "containers"
+            let names = containers.isEmpty ? "" : ": " + containers.prefix(5).map(escapedForTerminal).joined(separator: ", ")
+                + (containers.count > 5 ? ", … and \(containers.count - 5) more" : "")
+            if report.instanceCount == 0 { return report.unset ? "unset, no container running" : "no container running" }
+            if report.unset {
+                return "unset, still on \(report.instanceCount - report.appliedOn) of \(report.instanceCount) \(noun)" + names
+            }
+            return "applied on \(report.appliedOn) of \(report.instanceCount) \(noun)" + (report.appliedOn == report.instanceCount ? "" : names)
+        }
         if report.instanceCount == 0 {
             let done = report.status == .live
             if report.unset { return done ? "unset, transmitted" : "unset, not transmitted (no instances)" }
@@ -170,12 +192,15 @@ public struct Report: Sendable {
         let missing = findings.filter { $0.status == .missing }
         let deployed = evaluation.decision.allowsPush && !beforeUpload
         var fixes: [(label: String, command: String)] = []
+        if let platform = evaluation.platform {
+            fixes = platformFixes(evaluation, platform: platform, deployed: deployed)
+        }
         // `config set … --transmit` transmits all pending config, so it also fixes staged keys.
-        for report in missing.prefix(maxKeys) {
+        for report in missing.prefix(maxKeys) where evaluation.platform == nil {
             fixes.append(("set " + report.key,
                           "pushguard config set " + scope + " " + shellQuoted(report.key + "=-") + " --transmit"))
         }
-        if missing.isEmpty && !findings.isEmpty {
+        if missing.isEmpty && !findings.isEmpty && evaluation.platform == nil {
             fixes.append((deployed ? "transmit now" : "transmit first", "pushguard config transmit " + scope))
             if !deployed && evaluation.manifestProblem == nil && pushOptionsEnabled && canSync {
                 fixes.append(("or sync in this push", "git push -o pushguard.sync …"))
@@ -220,6 +245,28 @@ public struct Report: Sendable {
         }
         // Built from escaped and shell-quoted parts (`'\\''`): controls escaped, backslashes kept.
         return fixes.map { Report.prefix + escapedControls($0.label) + ":  " + escapedControls($0.command) }
+    }
+
+    /// Where the instances are containers: the config is applied by recreating them with the
+    /// platform's own command (the env file or store first, for a key that is not set).
+    private func platformFixes(_ evaluation: Evaluation, platform: PlatformState, deployed: Bool) -> [(label: String, command: String)] {
+        let findings = evaluation.findings
+        let missing = findings.filter { $0.status == .missing }
+        let apply = platform.applyCommand ?? "recreate the containers of \(platform.selector) from the desired config"
+        var fixes: [(label: String, command: String)] = []
+        if !missing.isEmpty {
+            let keys = missing.prefix(maxKeys).map(\.key)
+            let set = platform.desiredFile.map { "add " + keys.joined(separator: ", ") + " to " + $0 }
+                ?? "pushguard config set --app " + shellQuoted(evaluation.app) + " --env " + shellQuoted(evaluation.environment) + " "
+                + keys.map { shellQuoted($0 + "=-") }.joined(separator: " ")
+            fixes.append(("set " + keys.joined(separator: ", "), set + ", then " + apply))
+        } else if !findings.isEmpty {
+            fixes.append((deployed ? "apply now" : "apply first", apply))
+            if !deployed && evaluation.manifestProblem == nil && pushOptionsEnabled && canSync && platform.canSync {
+                fixes.append(("or sync in this push", "git push -o pushguard.sync … (runs pushguard.\(evaluation.environment).syncCommand, then reads the containers again)"))
+            }
+        }
+        return fixes
     }
 
     private func padded(_ text: String, _ width: Int) -> String {

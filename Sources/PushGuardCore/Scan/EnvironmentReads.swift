@@ -6,11 +6,17 @@ public struct EnvironmentRead: Equatable, Hashable, Sendable {
     public var path: String
     /// 1-based line of the read (the line of the variable's name when a call spans lines).
     public var line: Int
+    /// The code fails when the variable is absent (`os.environ["X"]`, `ENV.fetch("X")`,
+    /// `System.fetch_env!`, `.unwrap()`, `|| raise`, a method called on the value…). False: it
+    /// tolerates absence (the value is passed on as nil, "" or undefined). With `pushguard.scan
+    /// = on` only an insisting read refuses a push; a tolerant one warns.
+    public var insists: Bool
 
-    public init(name: String, path: String, line: Int) {
+    public init(name: String, path: String, line: Int, insists: Bool = true) {
         self.name = name
         self.path = path
         self.line = line
+        self.insists = insists
     }
 }
 
@@ -31,8 +37,12 @@ public struct ScanIgnore: Equatable, Sendable {
     /// Longest pattern `problem(in:)` accepts, in bytes.
     public static let maxPatternLength = 256
 
-    public init(patterns: [String]) {
+    /// Built-in exclusions scanned anyway (`pushguard.scanInclude`).
+    public let included: Set<ExcludedPathKind>
+
+    public init(patterns: [String], including included: Set<ExcludedPathKind> = []) {
         self.patterns = patterns
+        self.included = included
         var names: [Glob] = []
         var paths: [Glob] = []
         for pattern in patterns {
@@ -84,10 +94,13 @@ public struct ScanIgnore: Equatable, Sendable {
 ///
 /// Decisions:
 /// - A read counts unless the code gives a default at the read site (a second argument, a block,
-///   `||`, `??`, `?:`, `or`, `unwrap_or…`), writes the variable, or only tests its presence
-///   (Rust `.is_ok()`/`.is_err()`). Python's `os.environ.get("X")` and `os.getenv("X")` without a
-///   default count: they return None, but code that reads a variable with no default usually
-///   needs it. Go's `os.LookupEnv` and Rust's `env::var("X").ok()` count for the same reason.
+///   `||`, `??`, `?:`, `or`, `unwrap_or…`, also after one wrapping call), writes the variable,
+///   only tests its presence (`if x`, `!x`, `x ? a : b`, `x && …`, `.present?`, `.is_ok()`…) or
+///   compares it with a literal (`x === "true"`, `x in ("1", "yes")`, `case x do`).
+/// - Each read insists (`EnvironmentRead.insists`: the code fails without the variable) or
+///   tolerates absence. Python's `os.environ.get("X")`, Go's `os.Getenv`, `process.env.X`
+///   passed on, `ENV["X"]` tolerate; `os.environ["X"]`, `ENV.fetch("X")`, `System.fetch_env!`,
+///   `.unwrap()`/`.expect()`/`?`, a method called on the value insist.
 /// - `||`/`?:` followed by `raise`, `throw`, `error`, `fail`, `die`, `exit`, `panic` or `abort`
 ///   is no default: the code insists on the variable (Elixir's `System.get_env("X") || raise …`).
 /// - Rust's `env!("X")` is not counted: it is read when the code is compiled, and a missing one
@@ -125,7 +138,8 @@ public enum EnvironmentReadScanner {
     ]
 
     /// True when `path` is a file of a scanned language that is not a test file/directory, not
-    /// vendored (vendor/, node_modules/, …) and not ignored. The push path calls this on every
+    /// vendored (vendor/, node_modules/, …), not under a built-in exclusion that
+    /// `ignore.included` does not lift (`ExcludedPathKind`) and not ignored. The push path calls this on every
     /// changed path BEFORE reading a blob, so it is cheap: no allocation beyond the path's split.
     public static func scans(path: String, ignore: ScanIgnore) -> Bool {
         scannedLanguage(of: path, ignore: ignore) != nil
@@ -135,10 +149,19 @@ public enum EnvironmentReadScanner {
     private static func scannedLanguage(of path: String, ignore: ScanIgnore) -> SourceLanguage? {
         let language = SourceFiles.withBytes(of: path) { bytes -> SourceLanguage? in
             guard let language = SourceFiles.language(of: bytes), SourceFiles.isProductCode(bytes, language: language) else { return nil }
+            if let kind = SourceFiles.builtInExclusion(bytes, language: language), !ignore.included.contains(kind) { return nil }
             return language
         }
         guard let language, !ignore.ignores(path: path) else { return nil }
         return language
+    }
+
+    /// The built-in exclusion `path` falls under (tooling, dev/test config, seeds, deploy, demo,
+    /// examples, benchmarks, bundles, vendored), whether or not `pushguard.scanInclude` lifts it.
+    public static func exclusion(of path: String) -> ExcludedPathKind? {
+        SourceFiles.withBytes(of: path) { bytes in
+            SourceFiles.language(of: bytes).flatMap { SourceFiles.builtInExclusion(bytes, language: $0) }
+        }
     }
 
     /// The language `path` is scanned as (nil: not a scanned language), whether or not it is a
@@ -161,12 +184,13 @@ public enum EnvironmentReadScanner {
     /// The same, on bytes the caller holds (a blob in libgit2's memory: no copy).
     public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
         guard bytes.count <= maxFileSize, let language = scannedLanguage(of: path, ignore: ignore) else { return [] }
-        if !mentionsEnv(bytes) { return [] }
+        // Spring's `@Value("${X}")` is the one read form without "env" in it.
+        if !mentionsEnv(bytes) && !(language == .java && ByteScan.occurs(Substring("@Value").utf8, in: bytes)) { return [] }
         let tokens = SourceLexer.tokens(of: bytes, language: language)
         var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
         return matcher.reads().compactMap { found in
             if platformVariables.contains(found.name) || ignore.ignores(name: found.name) { return nil }
-            return EnvironmentRead(name: found.name, path: path, line: found.line)
+            return EnvironmentRead(name: found.name, path: path, line: found.line, insists: found.insists)
         }
     }
 
@@ -178,17 +202,38 @@ public enum EnvironmentReadScanner {
         return names.contains { ByteScan.occurs(Substring($0).utf8, in: bytes) }
     }
 
-    /// The reads in `after` (the changed files' new versions) whose names are read in none of
-    /// `before` (the same files' old versions): what the push adds. One entry per name: its
-    /// first site in path order (bytewise), then line order; the result is in that order.
+    /// The reads in `after` (the changed files' new versions) that `before` (the same files' old
+    /// versions, and whatever else of the application was searched) does not already make: a
+    /// name read nowhere in `before`, or read insistingly in `after` and only tolerantly in
+    /// `before`. One entry per name: its first site in path order (bytewise), then line order,
+    /// an insisting read before a tolerant one of the same name; the result is in that order.
     public static func added(before: [EnvironmentRead], after: [EnvironmentRead]) -> [EnvironmentRead] {
-        let old = Set(before.lazy.map(\.name))
-        let new = after.filter { !old.contains($0.name) }.sorted { a, b in
+        var old: [String: Bool] = [:]
+        for read in before { old[read.name] = (old[read.name] ?? false) || read.insists }
+        let new = after.filter { read in
+            guard let insisted = old[read.name] else { return true }
+            return read.insists && !insisted
+        }.sorted { a, b in
             if a.path != b.path { return a.path.utf8.lexicographicallyPrecedes(b.path.utf8) }
             return a.line < b.line
         }
+        // The first insisting site of each name, else its first site.
+        let insisting = Set(new.lazy.filter(\.insists).map(\.name))
         var seen = Set<String>()
-        return new.filter { seen.insert($0.name).inserted }
+        return new.filter { ($0.insists || !insisting.contains($0.name)) && seen.insert($0.name).inserted }
+    }
+
+    /// `added` less what the rest of the application already reads (`known`: reads found in
+    /// the base commit's other files): a name it reads insistingly is not new, nor a tolerant
+    /// read of a name it reads at all.
+    public static func newToApplication(_ added: [EnvironmentRead], known: [EnvironmentRead]) -> [EnvironmentRead] {
+        if known.isEmpty { return added }
+        var old: [String: Bool] = [:]
+        for read in known { old[read.name] = (old[read.name] ?? false) || read.insists }
+        return added.filter { read in
+            guard let insisted = old[read.name] else { return true }
+            return read.insists && !insisted
+        }
     }
 
     /// Every read form contains "env" in some case (`Getenv`, `environ`, `ENV`, `get_env`, …): a

@@ -1,3 +1,25 @@
+/// The kinds of paths the scan leaves out by default, because their code is not the deployed
+/// service's (`pushguard.scanInclude` names the kinds to scan anyway). See the README's
+/// "Environment reads in the pushed code" for the names each kind covers.
+public enum ExcludedPathKind: String, CaseIterable, Sendable {
+    /// Build and development tooling: `scripts/`, `tools/`, `next.config.*`, `vite.config.*`,
+    /// `webpack.*`, `rollup.*`, `mix.exs`, `*.rake`, end-to-end test folders…
+    case tooling
+    /// Development and test configuration: `config/dev.exs`, `config/environments/test.rb`, …
+    case devConfig = "dev-config"
+    /// Seeds, fixtures and migrations.
+    case seeds
+    /// Deploy tooling and CI: `deploy/`, `config/deploy.rb`, `.github/`, `terraform/`, …
+    case deploy
+    case demo
+    case examples
+    case benchmarks
+    /// Compiled front-end bundles: `dist/`, `.next/`, `public/js/`, `priv/static/`, `*.bundle.js`…
+    case bundles
+    /// `vendored/` folders.
+    case vendored
+}
+
 /// The languages the scanner reads.
 enum SourceLanguage: Sendable {
     case go, python, ruby, javascript, rust, java, kotlin, php, elixir
@@ -109,6 +131,91 @@ enum SourceFiles {
         case .elixir:
             return hasSuffix(file, "_test.exs")
         }
+    }
+
+    // MARK: built-in exclusions
+
+    /// Directories whose code is not the deployed service, by kind (any depth, exact names).
+    private static let kindDirectories: [(StaticString, ExcludedPathKind)] = [
+        ("scripts", .tooling), ("script", .tooling), ("tools", .tooling), ("tooling", .tooling),
+        ("cypress", .tooling), ("e2e", .tooling), ("playwright", .tooling),
+        ("seeds", .seeds), ("seeders", .seeds), ("seed", .seeds), ("migrations", .seeds), ("migrate", .seeds),
+        ("factories", .seeds), ("fixtures", .seeds),
+        ("deploy", .deploy), ("deployment", .deploy), ("deployments", .deploy), ("ansible", .deploy),
+        ("terraform", .deploy), ("k8s", .deploy), ("kubernetes", .deploy), ("helm", .deploy),
+        (".github", .deploy), (".circleci", .deploy), (".buildkite", .deploy),
+        ("demo", .demo), ("demos", .demo), ("playground", .demo), (".storybook", .demo), ("stories", .demo),
+        // Not `example`: Java's conventional package `com.example` is a directory `com/example/`.
+        ("examples", .examples), ("_examples", .examples), ("samples", .examples),
+        ("bench", .benchmarks), ("benchmark", .benchmarks), ("benchmarks", .benchmarks),
+        ("dist", .bundles), (".next", .bundles), (".nuxt", .bundles), (".output", .bundles),
+        ("vendored", .vendored),
+    ]
+    /// `public/<one of these>/` and `priv/static/`, `static/dist/`: compiled front-end bundles.
+    private static let publicBundleDirectories: [StaticString] = ["js", "build", "assets", "packs", "dist", "bundles"]
+    /// Build and tool configuration files, by exact name.
+    private static let toolingFiles: [StaticString] = [
+        "mix.exs", "setup.py", "noxfile.py", "fabfile.py", "magefile.go", "tools.go", "Gruntfile.js", "gulpfile.js",
+        "Gulpfile.js", "Dangerfile.js",
+    ]
+    /// Development and test configuration: `<config|environments|settings>/<stem>.<ext>`.
+    private static let devConfigStems: [StaticString] = ["dev", "development", "test", "testing", "local"]
+    private static let configDirectories: [StaticString] = ["config", "environments", "settings"]
+    private static let devConfigFiles: [StaticString] = [
+        "local_settings.py", "settings_dev.py", "settings_local.py", "settings_test.py", "dev_settings.py", "test_settings.py",
+    ]
+
+    /// The built-in exclusion `path` falls under (first that applies, outermost directory
+    /// first), or nil. Work: one pass over the path's components.
+    static func builtInExclusion(_ path: Bytes, language: SourceLanguage) -> ExcludedPathKind? {
+        // One pass over the components, in place: each directory is checked when the next
+        // component is known (for `public/js`-style pairs); the last component is the file.
+        var parent: Bytes?
+        var current: Bytes?
+        var start = 0
+        for k in 0...path.count where k == path.count || path[k] == UInt8(ascii: "/") {
+            defer { start = k + 1 }
+            guard k > start else { continue }
+            let component = Bytes(rebasing: path[start..<k])
+            if let directory = current {
+                if let kind = kindDirectories.first(where: { equals(directory, $0.0) })?.1 { return kind }
+                // `component` follows `directory`; a pair counts only when `component` is a directory too.
+                if k < path.count {
+                    if equals(directory, "public") && publicBundleDirectories.contains(where: { equals(component, $0) }) { return .bundles }
+                    if equals(directory, "priv") && equals(component, "static") { return .bundles }
+                    if equals(directory, "static") && equals(component, "dist") { return .bundles }
+                }
+            }
+            parent = current
+            current = component
+        }
+        guard let file = current else { return nil }
+        if toolingFiles.contains(where: { equals(file, $0) }) { return .tooling }
+        if language == .ruby && hasSuffix(file, ".rake") { return .tooling }
+        if language == .javascript {
+            // next.config.js, vite.config.ts, rollup.tracker.config.js, webpack.prod.js, *.bundle.js, *.stories.tsx
+            if contains(file, ".config.") || hasPrefix(file, "webpack.") || hasPrefix(file, "rollup.") { return .tooling }
+            if contains(file, ".bundle.") || contains(file, ".chunk.") { return .bundles }
+            if contains(file, ".stories.") { return .demo }
+        }
+        if equals(file, "deploy.rb") { return .deploy }
+        if hasPrefix(file, "seed.") || hasPrefix(file, "seeds.") || hasPrefix(file, "seed-") || hasPrefix(file, "seed_") { return .seeds }
+        if devConfigFiles.contains(where: { equals(file, $0) }) { return .devConfig }
+        if let directory = parent, configDirectories.contains(where: { equals(directory, $0) }),
+           let dot = file.firstIndex(of: UInt8(ascii: ".")) {
+            let stem = Bytes(rebasing: file[..<dot])
+            if devConfigStems.contains(where: { equals(stem, $0) }) { return .devConfig }
+        }
+        return nil
+    }
+
+    private static func contains(_ bytes: Bytes, _ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        for offset in 0...(bytes.count - count) where hasPrefix(Bytes(rebasing: bytes[(bytes.startIndex + offset)...]), word) {
+            return true
+        }
+        return false
     }
 
     // MARK: bytes

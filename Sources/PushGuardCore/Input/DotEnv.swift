@@ -1,25 +1,25 @@
 /// Reads dotenv text (`KEY=VALUE` lines, as `.env` files and `heroku config -s` write them)
 /// into variables. Nothing it reports ever contains a value: a malformed line is named by
 /// its number only, since the line may be a secret pasted on its own.
-enum DotEnv {
-    struct Variable {
-        var key: String
-        var value: [UInt8]
+public enum DotEnv {
+    public struct Variable: Sendable {
+        public var key: String
+        public var value: [UInt8]
         /// The line the assignment starts on.
-        var line: Int
+        public var line: Int
     }
 
-    struct Malformed: Error, CustomStringConvertible {
-        var line: Int
-        var problem: String
-        var description: String { "line \(line): \(problem) (the line is not shown)" }
+    public struct Malformed: Error, CustomStringConvertible, Sendable {
+        public var line: Int
+        public var problem: String
+        public var description: String { "line \(line): \(problem) (the line is not shown)" }
     }
 
     /// Every assignment in order; the first malformed line throws. Understood: blank lines,
     /// `#` comments (whole lines, and after a space in an unquoted value), an `export ` prefix,
     /// 'single quotes' (taken as they are), "double quotes" (with \n \r \t \" \\ \$ escapes),
     /// and quoted values running over several lines.
-    static func parse(_ bytes: [UInt8]) throws(Malformed) -> [Variable] {
+    public static func parse(_ bytes: [UInt8]) throws(Malformed) -> [Variable] {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
             line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
         }

@@ -1,0 +1,589 @@
+import Glibc
+import PushGuardCore
+import PushGuardSystem
+
+/// The truth of an environment whose instances are containers (`pushguard.<env>.containers`):
+/// which containers run, read from the Docker Engine API (Docker, or Podman's compatible
+/// service) on its unix socket, and what config each one really has, compared with the desired
+/// config of an env file or of PushGuard's store.
+///
+/// Only GET requests are made: it never starts, stops or changes a container. No value leaves
+/// this type: a container's variables become names and keyed digests (`DigestKey.digest`) as
+/// soon as they are read. A container's environment never changes after it is created, so
+/// what was read for a container id is kept in a cache file (`cacheDirectory`): a push whose
+/// containers were all seen before costs one list call.
+///
+/// Requests are plain HTTP/1.0 on the socket (`EngineConnection`). Everything is bounded: one deadline (`pushguard.timeout`) for all of a reading's requests,
+/// 4 MiB per answer, at most `maxContainers` containers, 1 MiB of env file.
+public final class ContainerSource {
+    public let settings: ContainerSettings
+    /// The environment section, for messages (`pushguard.production.containerSocket`).
+    let environment: String
+    let timeoutMilliseconds: Int
+    let digestKey: [UInt8]
+    /// Where the cache of container configs is kept; nil: every container is inspected.
+    let cacheDirectory: String?
+    private var connection: EngineConnection?
+    private var deadline = 0
+    /// Set when the digest key file is missing: an error only if the store holds digests.
+    var missingKey: StoreError?
+
+    public static let maxContainers = 200
+    static let maxResponseBytes = 4 << 20
+    static let maxEnvFileBytes = 1 << 20
+    /// The oldest API version PushGuard asks for: Docker 19.03 and Podman 3 serve it.
+    static let apiPrefix = "/v1.40"
+    /// Variables the runtime sets in every container, not config: left out of a container's
+    /// applied config (a desired key of that name is still compared).
+    public static let platformNames: Set<String> = ["PATH", "HOSTNAME", "HOME", "TERM", "container"]
+
+    public init(settings: ContainerSettings, environment: String, timeoutMilliseconds: Int, digestKey: [UInt8],
+                cacheDirectory: String?) {
+        self.settings = settings
+        self.environment = environment
+        self.timeoutMilliseconds = max(1, timeoutMilliseconds)
+        self.digestKey = digestKey
+        self.cacheDirectory = cacheDirectory
+    }
+
+    /// One variable of a container: its name and the keyed digest of its value.
+    public struct Variable: Equatable, Sendable {
+        public enum Origin: String, Sendable {
+            /// Set for this container: config.
+            case config = "c"
+            /// The same entry is in the image's own `Config.Env`.
+            case image = "i"
+            /// Set by the runtime in every container (`platformNames`).
+            case platform = "p"
+        }
+        public var name: String
+        public var digest: String
+        public var origin: Origin
+    }
+
+    /// What one reading found: every container the selector matches (live or not), and the
+    /// variables of each live one, by container id.
+    public struct Reading: Sendable {
+        public var containers: [ContainerSummary]
+        public var variables: [String: [Variable]]
+        /// How many containers had to be inspected (not found in the cache).
+        public var inspected: Int
+
+        public var live: [ContainerSummary] { containers.filter { $0.notLiveBecause == nil } }
+    }
+
+    var socketLabel: String { "the container socket " + escapedForTerminal(settings.socket) }
+    var socketSetting: String { "pushguard." + escapedForTerminal(environment) + ".containerSocket" }
+
+    // MARK: Reading the containers
+
+    /// Lists the containers, then inspects those the cache does not know.
+    public func read() throws(StoreError) -> Reading {
+        deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
+        let filters = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) }))])).encoded()
+        let listPath = ContainerSource.apiPrefix + "/containers/json?all=1&filters=" + ContainerSource.queryEncoded(filters)
+        let listed = try json(get(listPath), what: "GET /containers/json")
+        guard let array = listed.arrayValue else {
+            throw StoreError("\(socketLabel): GET /containers/json did not answer a JSON array")
+        }
+        var containers: [ContainerSummary] = []
+        for item in array {
+            guard let object = item.objectValue, let id = object["Id"]?.stringValue, ContainerSource.isID(id) else {
+                throw StoreError("\(socketLabel): GET /containers/json listed a container without a usable Id")
+            }
+            var labels: [String: String] = [:]
+            if let members = object["Labels"]?.objectValue?.members {
+                for (key, value) in members { if let text = value.stringValue { labels[key] = text } }
+            }
+            guard settings.selector.matches(labels: labels) else { continue }
+            var name = object["Names"]?.arrayValue?.first?.stringValue ?? String(id.prefix(12))
+            if name.hasPrefix("/") { name.removeFirst() }
+            containers.append(ContainerSummary(id: id, name: name, state: object["State"]?.stringValue ?? "",
+                                               status: object["Status"]?.stringValue ?? "",
+                                               imageID: object["ImageID"]?.stringValue ?? "", labels: labels))
+            guard containers.count <= ContainerSource.maxContainers else {
+                throw StoreError("\(escapedForTerminal(settings.selector.text)) matches more than \(ContainerSource.maxContainers) containers; name fewer (a service or process type)")
+            }
+        }
+        containers.sort { ($0.name, $0.id) < ($1.name, $1.id) }
+        // Docker's status text says "(unhealthy)", Podman's does not: the engine's own health
+        // filter says it for both.
+        if containers.contains(where: { $0.state.lowercased() == "running" }) {
+            let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
+                                                         ("health", .array([.string("unhealthy")]))])).encoded()
+            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),
+                                  what: "GET /containers/json (health)")
+            let ids = Set((answer.arrayValue ?? []).compactMap { $0.objectValue?["Id"]?.stringValue })
+            for index in containers.indices where ids.contains(containers[index].id) { containers[index].unhealthy = true }
+        }
+        Trace.mark("containers listed")
+
+        var cache = loadCache()
+        var variables: [String: [Variable]] = [:]
+        var imageEnvironments: [String: Set<String>] = [:]
+        var inspected = 0
+        for container in containers where container.notLiveBecause == nil {
+            if let known = cache[container.id] {
+                variables[container.id] = known
+                continue
+            }
+            inspected += 1
+            let inspection = try json(get(ContainerSource.apiPrefix + "/containers/" + container.id + "/json"),
+                                      what: "GET /containers/\(container.shortID)/json")
+            guard let config = inspection.objectValue?["Config"]?.objectValue else {
+                throw StoreError("\(socketLabel): GET /containers/\(container.shortID)/json has no Config")
+            }
+            let entries = (config["Env"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let image = inspection.objectValue?["Image"]?.stringValue ?? container.imageID
+            if imageEnvironments[image] == nil {
+                imageEnvironments[image] = try imageEnvironment(image)
+            }
+            let fromImage = imageEnvironments[image] ?? []
+            var found: [Variable] = []
+            for entry in entries {
+                let bytes = Array(entry.utf8)
+                let equals = bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.count
+                let name = String(decoding: bytes[..<equals], as: UTF8.self)
+                guard ContainerSource.isCachedName(name) else { continue }
+                let value = equals < bytes.count ? Array(bytes[(equals + 1)...]) : []
+                let origin: Variable.Origin = ContainerSource.platformNames.contains(name) ? .platform
+                    : fromImage.contains(entry) ? .image : .config
+                found.append(Variable(name: name, digest: DigestKey.digest(key: digestKey, name: name, value: value), origin: origin))
+            }
+            variables[container.id] = found
+            cache[container.id] = found
+        }
+        if inspected > 0 || cache.count != variables.count { saveCache(cache.filter { variables[$0.key] != nil }) }
+        Trace.mark("\(inspected) of \(variables.count) containers inspected")
+        return Reading(containers: containers, variables: variables, inspected: inspected)
+    }
+
+    /// The image's own `Config.Env` entries (`KEY=VALUE`), which are not config. Only compared
+    /// with a container's entries in memory, never kept.
+    private func imageEnvironment(_ image: String) throws(StoreError) -> Set<String> {
+        guard !image.isEmpty else { return [] }
+        let name = image.hasPrefix("sha256:") ? String(image.dropFirst(7)) : image
+        guard ContainerSource.isID(name) else { return [] }
+        let response = try fetch(ContainerSource.apiPrefix + "/images/" + name + "/json", allowNotFound: true)
+        guard let response else { return [] }  // removed since: nothing of it is left out
+        let value = try json(response, what: "GET /images/\(name.prefix(12))/json")
+        let entries = value.objectValue?["Config"]?.objectValue?["Env"]?.arrayValue ?? []
+        return Set(entries.compactMap(\.stringValue))
+    }
+
+    // MARK: The state of an environment
+
+    /// The desired config from the env file: each key and the digest of its value. The file is
+    /// the platform's (Compose's `env_file`, Dokku's ENV); a line that is not `KEY=VALUE` is
+    /// named by its number only.
+    public func desiredFromFile(_ path: String) throws(StoreError) -> [(key: String, digest: String)] {
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(path, limit: ContainerSource.maxEnvFileBytes)
+        } catch {
+            throw StoreError("cannot read the desired config \(escapedForTerminal(path)) (pushguard.\(escapedForTerminal(environment)).desiredEnvFile): \(error.code != 0 ? error.reason : error.description)")
+        }
+        do {
+            return try DotEnv.parse(bytes).map { ($0.key, DigestKey.digest(key: digestKey, name: $0.key, value: $0.value)) }
+        } catch {
+            throw StoreError("the desired config \(escapedForTerminal(path)) cannot be read as an env file: \(error.description)")
+        }
+    }
+
+    /// The environment's state for a push or `status`: the live containers are its instances
+    /// (those that do not count are draining), each desired key applied on the containers whose
+    /// value has its digest. `stored`: PushGuard's store's state, when the desired config is
+    /// kept there (`desiredEnvFile` not set; `store`).
+    public func state(app: String, reading: Reading, stored: EnvironmentState?) throws(StoreError) -> EnvironmentState {
+        let live = reading.live
+        func holders(_ key: String, _ digest: String) -> [String] {
+            live.filter { container in reading.variables[container.id]?.contains { $0.name == key && $0.digest == digest } ?? false }.map(\.name)
+        }
+        func carriers(_ key: String) -> [String] {
+            live.filter { container in reading.variables[container.id]?.contains { $0.name == key && $0.origin == .config } ?? false }.map(\.name)
+        }
+        var state: EnvironmentState
+        let file = settings.desiredFile
+        if let file {
+            let desired = try desiredFromFile(file)
+            state = EnvironmentState(app: app, environment: environment, desiredVersion: 0,
+                                     config: desired.sorted { $0.key < $1.key }.map {
+                                         ConfigEntry(key: $0.key, version: 0, digest: $0.digest, appliedOn: holders($0.key, $0.digest))
+                                     })
+        } else {
+            state = stored ?? EnvironmentState(app: app, environment: environment)
+            state.config = state.config.map { entry in
+                var entry = entry
+                if entry.deleted {
+                    let still = Set(carriers(entry.key))
+                    entry.appliedOn = live.map(\.name).filter { !still.contains($0) }
+                } else {
+                    entry.appliedOn = holders(entry.key, entry.digest)
+                }
+                return entry
+            }
+        }
+        state.instances = reading.containers.map {
+            Instance(id: $0.name, appliedVersion: state.desiredVersion, state: $0.notLiveBecause == nil ? .active : .draining)
+        }
+        let workingDirectory = reading.containers.lazy.compactMap { $0.labels[ContainerSelector.composeWorkingDirectory] }.first
+        state.platform = PlatformState(selector: settings.selector.text, live: live.map(\.shown),
+                                       notLive: reading.containers.compactMap { container in
+                                           container.notLiveBecause.map { container.shown + " " + $0 }
+                                       },
+                                       applyCommand: settings.syncCommand ?? settings.selector.applyCommand(workingDirectory: workingDirectory),
+                                       desiredFile: file, canSync: settings.syncCommand != nil)
+        return state
+    }
+
+    // MARK: The cache
+
+    /// One file per socket and selector, beside an SQLite store: `containers-HASH.cache`.
+    var cachePath: String? {
+        guard let cacheDirectory else { return nil }
+        let identity = hexString(SHA256.hash(Array((settings.socket + "\n" + settings.selector.text).utf8)))
+        return cacheDirectory + "/containers-" + identity.prefix(16) + ".cache"
+    }
+
+    /// Which digest key made the cache's digests: a new key makes it stale.
+    var keyMark: String {
+        hexString(HMACSHA256.authenticationCode(key: digestKey, message: Array("pushguard container cache".utf8))).prefix(16).description
+    }
+
+    static let cacheHeader = "pushguard-container-cache 1 "
+
+    /// The cache's containers, or nothing when it is missing, stale or damaged.
+    func loadCache() -> [String: [Variable]] {
+        // A regular file only, opened without following a link or waiting on a FIFO.
+        guard let path = cachePath else { return [:] }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else { return [:] }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return [:] }
+        let read = Files.readAll(descriptor, limit: 8 << 20)
+        guard read.failed == nil, read.bytes.count <= 8 << 20 else { return [:] }
+        let bytes = read.bytes
+        var cache: [String: [Variable]] = [:]
+        var current: String?
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+            let fields = line.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+            if index == 0 {
+                guard String(decoding: line, as: UTF8.self) == ContainerSource.cacheHeader + keyMark else { return [:] }
+                continue
+            }
+            if fields.count == 2, fields[0] == "C", ContainerSource.isID(fields[1]) {
+                current = fields[1]
+                cache[fields[1]] = []
+            } else if fields.count == 4, fields[0] == "E", let id = current, let origin = Variable.Origin(rawValue: fields[1]),
+                      ContainerSource.isCachedName(fields[2]), fields[3].hasPrefix("hmac-sha256:") {
+                cache[id]?.append(Variable(name: fields[2], digest: fields[3], origin: origin))
+            } else {
+                return [:]
+            }
+        }
+        return cache
+    }
+
+    /// Keeps only the containers of this reading; a cache that cannot be written is only slower.
+    func saveCache(_ cache: [String: [Variable]]) {
+        guard let path = cachePath else { return }
+        var text = ContainerSource.cacheHeader + keyMark + "\n"
+        for (id, variables) in cache.sorted(by: { $0.key < $1.key }) {
+            text += "C " + id + "\n"
+            for variable in variables { text += "E " + variable.origin.rawValue + " " + variable.name + " " + variable.digest + "\n" }
+        }
+        try? Files.writeAtomically(path, Array(text.utf8), mode: 0o600)
+    }
+
+    // MARK: Requests
+
+    /// `GET path` on the socket; nil for a 404 when `allowNotFound`.
+    private func fetch(_ path: String, allowNotFound: Bool) throws(StoreError) -> [UInt8]? {
+        let remaining = deadline - Clock.monotonicMilliseconds()
+        guard remaining > 0 else {
+            throw StoreError("\(socketLabel): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
+        }
+        if connection == nil { connection = try EngineConnection(socket: settings.socket, label: socketLabel, setting: socketSetting) }
+        let (status, body) = try connection!.get(path, timeoutMilliseconds: remaining, totalTimeout: timeoutMilliseconds)
+        if status == 404 && allowNotFound { return nil }
+        guard status == 200 else {
+            let line = HTTPStore.firstLine(body)
+            throw StoreError("\(socketLabel): GET \(escapedForTerminal(String(path.prefix { $0 != "?" }))) answered HTTP \(status)" + (line.isEmpty ? "" : ": " + line))
+        }
+        return body
+    }
+
+    private func get(_ path: String) throws(StoreError) -> [UInt8] {
+        try fetch(path, allowNotFound: false) ?? []
+    }
+
+    private func json(_ body: [UInt8], what: String) throws(StoreError) -> JSONValue {
+        do {
+            return try JSONParser.parse(body, maxDepth: 32, duplicateNames: .keepAll)
+        } catch {
+            throw StoreError("\(socketLabel): \(what) answered no JSON: \(error.message)")
+        }
+    }
+
+    /// A container or image id: 12 to 64 lowercase hex digits.
+    static func isID(_ text: String) -> Bool {
+        (12...64).contains(text.utf8.count) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// Names the cache keeps (and so compares): no space, control or line break, at most 256 bytes.
+    static func isCachedName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 256 && name.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
+    }
+
+    /// Percent-encodes a query value (everything but unreserved characters).
+    static func queryEncoded(_ text: String) -> String {
+        HTTPStore.pathSegment(text)
+    }
+}
+
+/// HTTP/1.0 GET requests on the engine's unix socket: one connection per request, read to
+/// its end within a deadline, answers at most 4 MiB. A client of its own rather than libcurl:
+/// loading libcurl and the libraries it needs cost a hook 10-15 ms here, more than the whole
+/// list call, and a GET of a JSON document on a local socket needs none of it.
+final class EngineConnection {
+    let socket: String
+    let label: String
+
+    init(socket: String, label: String, setting: String) throws(StoreError) {
+        self.socket = socket
+        self.label = label
+        // Said before any connection, so the admin reads why in words.
+        var info = stat()
+        if stat(socket, &info) != 0 {
+            if errno == ENOENT {
+                throw StoreError("\(label) does not exist (\(setting)); is the Docker or Podman service running, and is this its socket?")
+            }
+            throw StoreError("\(label) cannot be reached: \(lastErrorText()) (\(setting))")
+        }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw StoreError("\(label) is not a socket (\(setting))")
+        }
+        if access(socket, R_OK | W_OK) != 0 {
+            let user = Identity.effectiveUserName() ?? "uid \(getuid())"
+            throw StoreError("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see the README's Containers section")
+        }
+        guard socket.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
+            throw StoreError("\(label): the path is longer than a unix socket's path may be (\(setting))")
+        }
+    }
+
+    /// One GET; the status and the body (at most 4 MiB), within `timeoutMilliseconds`.
+    func get(_ path: String, timeoutMilliseconds: Int, totalTimeout: Int) throws(StoreError) -> (Int, [UInt8]) {
+        let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
+        let timedOut = StoreError("\(label): no answer within \(totalTimeout) ms (pushguard.timeout)", timedOut: true)
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw StoreError("\(label): no socket: \(lastErrorText())") }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in socket.utf8.enumerated() { buffer[index] = byte }
+        }
+        while true {
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            if connected == 0 { break }
+            // A full backlog: the engine is not accepting; try again until the deadline.
+            if errno == EAGAIN || errno == EINTR {
+                guard Clock.monotonicMilliseconds() < deadline else { throw timedOut }
+                usleep(5000)
+                continue
+            }
+            if errno == EINPROGRESS {
+                guard wait(descriptor, for: Int16(POLLOUT), until: deadline) else { throw timedOut }
+                var failure: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &length)
+                if failure == 0 { break }
+                errno = failure
+            }
+            if errno == ECONNREFUSED { throw StoreError("\(label): nothing listens on it (is the Docker or Podman service running?)") }
+            throw StoreError("\(label): cannot connect: \(lastErrorText())")
+        }
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\nUser-Agent: pushguard\r\nAccept: application/json\r\n\r\n".utf8)
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count > 0 { sent += count; continue }
+            if count < 0 && (errno == EAGAIN || errno == EINTR) {
+                guard wait(descriptor, for: Int16(POLLOUT), until: deadline) else { throw timedOut }
+                continue
+            }
+            throw StoreError("\(label): the request could not be sent: \(lastErrorText())")
+        }
+        let limit = ContainerSource.maxResponseBytes + (64 << 10)
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                answer.append(contentsOf: chunk[0..<count])
+                guard answer.count <= limit else { throw StoreError("\(label): an answer larger than 4 MiB") }
+                continue
+            }
+            if count == 0 { break }
+            if errno == EAGAIN || errno == EINTR {
+                guard wait(descriptor, for: Int16(POLLIN), until: deadline) else { throw timedOut }
+                continue
+            }
+            throw StoreError("\(label): the answer could not be read: \(lastErrorText())")
+        }
+        return try EngineConnection.parse(answer, label: label)
+    }
+
+    /// Waits until the descriptor is ready for `events`; false at the deadline.
+    private func wait(_ descriptor: Int32, for events: Int16, until deadline: Int) -> Bool {
+        while true {
+            let remaining = deadline - Clock.monotonicMilliseconds()
+            guard remaining > 0 else { return false }
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(remaining, Int(Int32.max))))
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return true }  // the next call says what failed
+        }
+    }
+
+    /// The status and body of an HTTP/1.x answer (`Content-Length`, chunked, or to the end).
+    /// Parsed as bytes, as the hook parses everything.
+    static func parse(_ answer: [UInt8], label: String) throws(StoreError) -> (Int, [UInt8]) {
+        var end = -1
+        var index = 0
+        while index + 3 < answer.count {
+            if answer[index] == 13 && answer[index + 1] == 10 && answer[index + 2] == 13 && answer[index + 3] == 10 { end = index; break }
+            index += 1
+        }
+        guard end >= 0 else { throw StoreError("\(label): the answer is not HTTP (no end of its headers)") }
+        // Header lines, without their CR.
+        let lines = answer[..<end].split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
+            line.last == 13 ? line.dropLast() : line
+        }
+        let statusParts = (lines.first ?? []).split(separator: 32)
+        guard statusParts.count >= 2, statusParts[0].starts(with: Array("HTTP/1.".utf8)),
+              let status = Int(String(decoding: statusParts[1], as: UTF8.self)) else {
+            throw StoreError("\(label): the answer is not HTTP: \(HTTPStore.firstLine(Array(answer.prefix(200))))")
+        }
+        func text(_ bytes: ArraySlice<UInt8>) -> String {
+            String(decoding: bytes.drop(while: { $0 == 32 || $0 == 9 }), as: UTF8.self).lowercased()
+        }
+        var length: Int?
+        var chunked = false
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = text(line[..<colon]), value = text(line[(colon + 1)...])
+            if name == "content-length" { length = Int(value) }
+            if name == "transfer-encoding" && value.hasSuffix("chunked") { chunked = true }
+        }
+        var body = Array(answer[(end + 4)...])
+        if chunked {
+            var decoded: [UInt8] = []
+            var position = 0
+            while true {
+                guard let lineEnd = body[position...].firstIndex(of: 10) else {
+                    throw StoreError("\(label): a chunked answer that is cut")
+                }
+                let sizeText = body[position..<lineEnd].prefix { $0 != 59 && $0 != 13 && $0 != 32 }
+                guard let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0 else {
+                    throw StoreError("\(label): a malformed chunked answer")
+                }
+                position = lineEnd + 1
+                if size == 0 { break }
+                guard size <= body.count - position else { throw StoreError("\(label): a chunked answer that is cut") }
+                decoded += body[position..<(position + size)]
+                position = min(body.count, position + size + 2)
+            }
+            body = decoded
+        } else if let length {
+            guard body.count >= length else { throw StoreError("\(label): the answer was cut (\(body.count) of \(length) bytes)") }
+            body = Array(body.prefix(length))
+        }
+        return (status, body)
+    }
+}
+
+extension ContainerSource {
+    /// The source of an environment with `containers` set, as the settings give it: the digest
+    /// key (read, never created: the store's), and the cache beside an SQLite store when
+    /// `useCache` (hooks; the admin's commands read the truth every time).
+    public static func open(settings: Settings, environment: EnvironmentSettings, useCache: Bool) throws(StoreError) -> ContainerSource? {
+        guard let containers = environment.containers else { return nil }
+        let location = try? StoreLocation.parse(settings.store)
+        let keyPath = settings.digestKeyPath ?? location?.defaultDigestKeyPath ?? "/etc/pushguard/digest.key"
+        // With the desired config in an env file, nothing is compared with the store's digests:
+        // the key may be made here (as `config set` would make it). With the store's config it
+        // must be the key that made those digests.
+        // The admin's commands (no cache) create nothing: without a key file, digests made with a
+        // key of their own are compared within the command and forgotten.
+        var key: [UInt8]
+        var missingKey: StoreError?
+        if containers.desiredFile != nil {
+            key = useCache ? try DigestKey.loadOrCreate(path: keyPath) : ((try? DigestKey.load(path: keyPath)) ?? ContainerSource.randomKey())
+        } else if Files.exists(keyPath) {
+            key = try DigestKey.load(path: keyPath)
+        } else {
+            // Without a key the store can hold no digests to compare; said if it does.
+            key = ContainerSource.randomKey()
+            missingKey = StoreError("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it; restore the file from your backup")
+        }
+        var cacheDirectory: String?
+        // (A key made up here changes every run: the cache then only misses, it never misleads.)
+        if useCache, case .sqlite(let path) = location { cacheDirectory = parentDirectory(of: path) }
+        let source = ContainerSource(settings: containers, environment: environment.name,
+                                     timeoutMilliseconds: settings.timeoutMilliseconds, digestKey: key, cacheDirectory: cacheDirectory)
+        source.missingKey = missingKey
+        return source
+    }
+
+    /// 32 random bytes for digests compared only within this process.
+    static func randomKey() -> [UInt8] {
+        var key = [UInt8](repeating: 0, count: 32)
+        let source = Glibc.open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        if source >= 0 {
+            _ = key.withUnsafeMutableBytes { Glibc.read(source, $0.baseAddress, 32) }
+            close(source)
+        }
+        return key
+    }
+
+    /// Reads the containers and builds the environment's state; `stored` is asked only when the
+    /// desired config is PushGuard's own.
+    public func readState(app: String, stored: () throws -> EnvironmentState) throws -> EnvironmentState {
+        let reading = try read()
+        let storedState = settings.desiredFile == nil ? try stored() : nil
+        if let missingKey, storedState?.config.contains(where: { !$0.deleted }) == true { throw missingKey }
+        return try state(app: app, reading: reading, stored: storedState)
+    }
+
+    /// Runs `syncCommand` (through `/bin/sh -c`, with the scrubbed environment of PushGuard's
+    /// children and `PUSHGUARD_APP`/`_ENV`/`_USER`), bounded by `pushguard.transmitTimeout`.
+    /// Its exit status alone proves nothing: the caller reads the containers again.
+    public static func runSyncCommand(_ command: String, settings: Settings, app: String, environment: String,
+                                      by: String) -> (failure: String?, output: [String]) {
+        do {
+            let result = try Subprocess.run(["/bin/sh", "-c", command],
+                                            environment: .scrubbed(passing: settings.passEnvironment,
+                                                                   setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
+                                                                             "PUSHGUARD_USER": by]),
+                                            captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
+                                            timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
+            let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
+                String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
+            }
+            if result.timedOut {
+                return ("the sync command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)", Array(lines.suffix(10)))
+            }
+            if result.status != 0 {
+                return ("the sync command exited with status \(result.status)", Array(lines.suffix(10)))
+            }
+            return (nil, Array(lines.suffix(20)))
+        } catch {
+            return ("the sync command could not be started: \(error.description)", [])
+        }
+    }
+}
