@@ -4,6 +4,8 @@
 #   ./generate-docs.sh BINARY SHARE_DIR [ZSH_DIR]
 # writes, in the layout of PREFIX/share:
 #   SHARE_DIR/man/man1/pushguard.1                        (swift-argument-parser's generate-manual)
+#   SHARE_DIR/man/man5/pushguard-config.5                 (docs/settings.md, the settings reference,
+#                                                          through docs/settings-to-man.awk)
 #   SHARE_DIR/bash-completion/completions/pushguard       (BINARY --generate-completion-script)
 #   SHARE_DIR/ZSH_DIR/_pushguard                          (ZSH_DIR: zsh/site-functions, or
 #                                                          zsh/vendor-completions for /usr/share)
@@ -30,9 +32,11 @@ generator="$(swift build --package-path "$checkout" --scratch-path "$tools" --sh
 pages=$(mktemp -d)
 trap 'rm -rf "$pages"' EXIT
 "$generator" "$binary" --output-directory "$pages" >/dev/null
-install -d "$share/man/man1" "$share/bash-completion/completions" "$share/$zsh" \
+install -d "$share/man/man1" "$share/man/man5" "$share/bash-completion/completions" "$share/$zsh" \
   "$share/fish/vendor_completions.d"
 install -m 0644 "$pages/pushguard.1" "$share/man/man1/pushguard.1"
+awk -f docs/settings-to-man.awk docs/settings.md > "$pages/pushguard-config.5"
+install -m 0644 "$pages/pushguard-config.5" "$share/man/man5/pushguard-config.5"
 # Without the generator's #!/bin/bash line: bash-completion sources the file, never runs it.
 "$binary" --generate-completion-script bash | sed '1{/^#!/d}' > "$share/bash-completion/completions/pushguard"
 "$binary" --generate-completion-script zsh > "$share/$zsh/_pushguard"

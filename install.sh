@@ -225,7 +225,7 @@ if [ $mode = deb ]; then
 fi
 
 install_files "" "$PREFIX" zsh/site-functions
-echo "install.sh: installed $PREFIX/bin/pushguard, $PREFIX/lib/pushguard/pushguard-cli, its man page $PREFIX/share/man/man1/pushguard.1 and shell completions"
+echo "install.sh: installed $PREFIX/bin/pushguard, $PREFIX/lib/pushguard/pushguard-cli, its man pages $PREFIX/share/man/man1/pushguard.1 and man5/pushguard-config.5 and shell completions"
 
 if (($#)); then
   "$PREFIX/bin/pushguard" install "$@"

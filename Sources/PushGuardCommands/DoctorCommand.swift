@@ -128,11 +128,11 @@ struct DoctorCommand: ParsableCommand {
         let name = escapedForTerminal(environment.name)
         let socket = escapedForTerminal(containers.socket)
         if let owner = try? Files.info(gitDirectory)?.owner, owner != 0, let info = try? Files.info(containers.socket) {
-            let user = getpwuid(owner).map { String(cString: $0.pointee.pw_name) } ?? "uid \(owner)"
+            let user = Identity.userName(owner)
             if !DoctorCommand.user(owner, mayUse: info) {
-                doctor.problem("\(name): the hook's user \(escapedForTerminal(user)) (who owns the repository) cannot read and write the container socket \(socket) (mode \(String(info.mode & 0o777, radix: 8))): add it to the socket's group (usermod -aG docker \(escapedForTerminal(user))) or give it a read-only socket proxy")
+                doctor.problem("\(name): the hook's user \(user) (who owns the repository) cannot read and write the container socket \(socket) (mode \(String(info.mode & 0o777, radix: 8))): add it to the socket's group (usermod -aG docker \(user)) or give it a read-only socket proxy")
             } else {
-                doctor.ok("\(name): the hook's user \(escapedForTerminal(user)) may use the container socket \(socket)")
+                doctor.ok("\(name): the hook's user \(user) may use the container socket \(socket)")
             }
         }
         do {

@@ -366,7 +366,7 @@ final class EngineConnection {
         }
         if access(socket, R_OK | W_OK) != 0 {
             let user = Identity.effectiveUserName() ?? "uid \(getuid())"
-            throw StoreError("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see the README's Containers section")
+            throw StoreError("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see docs/admin-guide.md, \"Containers\"")
         }
         guard socket.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw StoreError("\(label): the path is longer than a unix socket's path may be (\(setting))")

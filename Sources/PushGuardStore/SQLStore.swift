@@ -53,7 +53,7 @@ public final class SQLStore: AdminStore {
             // The git user can write the file root opens, and a group member's hook may open
             // the owner's: SQLite's defences are on for every connection (defensive mode, no
             // untrusted functions, triggers or views from the schema). Flags only: the hook's
-            // cost did not measurably change (README, "Security and reliability").
+            // cost did not measurably change (docs/security.md).
             try connection.harden()
             let store = SQLStore(kind: "SQLite store", location: location, connection: connection)
             try store.migrateSQLite(connection, create: create)
@@ -360,7 +360,7 @@ public final class SQLStore: AdminStore {
         guard !records.isEmpty else { return }
         // Overrides, syncs, warnings and deploys are on disk before the hook answers; a batch of
         // only plain accepted and rejected decisions is committed without a sync to disk
-        // (SQLite; README: "What a power cut can lose").
+        // (SQLite; docs/security.md: "What a power cut can lose").
         if !records.contains(where: { $0.decision != .accepted && $0.decision != .rejected }) {
             (connection as? SQLiteConnection)?.nextCommitUnsynced = true
         }

@@ -38,7 +38,7 @@ final class SQLiteConnection: SQLConnection {
         }
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: busyTimeoutMilliseconds))
-        // What a commit costs (README, "What a power cut can lose"). Commits are synced to disk
+        // What a commit costs (docs/security.md, "What a power cut can lose"). Commits are synced to disk
         // (FULL, SQLite's default) unless one asks otherwise. Closing does not checkpoint and the
         // WAL file stays, so a hook does not create, sync and delete the WAL and its index on
         // every run. A process that opens the store reads the WAL back (SQLite cannot know what

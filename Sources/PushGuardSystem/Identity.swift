@@ -1,4 +1,5 @@
 import Glibc
+import PushGuardCore
 
 /// Who is acting, and the environment they act in.
 public enum Identity {

@@ -1,4 +1,5 @@
 import Foundation
+import PushGuardCore
 import XCTest
 
 /// The admin CLI's conveniences (issue 13): --version, -a/-e, inference inside a guarded
@@ -244,6 +245,14 @@ final class CLITests: XCTestCase {
         for text in ["config import", "--version", "status", "instances", "-e, --env"] {
             XCTAssertTrue(man.stdout.contains(text), "\(text) not in the man page")
         }
+        // pushguard-config(5): the settings reference, with a paragraph for every setting.
+        let settings = try sandbox.run(["man", "--warnings", "-l", share + "/man/man5/pushguard-config.5"],
+                                       environment: ["MANPAGER": "cat", "MANWIDTH": "100"])
+        XCTAssertEqual(settings.status, 0, settings.all)
+        XCTAssertEqual(settings.stderr, "")
+        for name in Vocabulary.settings.map({ "pushguard." + $0 }) + Vocabulary.environmentSettings.map({ "pushguard.ENV." + $0 }) {
+            XCTAssertTrue(settings.stdout.contains("\n       " + name + "\n"), "\(name) has no paragraph in pushguard-config(5)")
+        }
         let bash = try sandbox.run(["bash", "-c", "set -e; source \"$1\"; complete -p pushguard", "bash",
                                     share + "/bash-completion/completions/pushguard"])
         XCTAssertEqual(bash.status, 0, bash.all)
@@ -270,15 +279,15 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(script.contains("install_files \"$stage\" /usr zsh/vendor-completions"), "in the package")
     }
 
-    /// README's command reference names every command and option `--help` shows: each leaf
+    /// docs/commands.md names every command and option `--help` shows: each leaf
     /// command of the tree the binary describes (`--experimental-dump-help`) has a row, and
     /// that row names each of its options, long or short.
-    func testREADMECommandReferenceMatchesHelp() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let start = readme.range(of: "## Commands"), let end = readme.range(of: "## Settings") else {
-            return XCTFail("README has no Commands section")
+    func testCommandReferenceMatchesHelp() throws {
+        let page = try String(contentsOf: packageRoot.appendingPathComponent("docs/commands.md"), encoding: .utf8)
+        guard let start = page.range(of: "## Commands") else {
+            return XCTFail("docs/commands.md has no Commands section")
         }
-        let reference = String(readme[start.upperBound..<end.lowerBound])
+        let reference = String(page[start.upperBound...])
         // Said once for all: every command takes --store, and --repo wherever it takes -a/-e.
         XCTAssertTrue(reference.contains("Every command takes `--store URL`"), reference)
         XCTAssertTrue(reference.contains("`--repo PATH`"), reference)
@@ -307,14 +316,14 @@ final class CLITests: XCTestCase {
                 let words = row[at.upperBound...].split(separator: " ").first.map(String.init) ?? ""
                 return words.split(separator: "|").map(String.init).contains(leaf) || words == leaf + "`"
             }
-            XCTAssertFalse(mine.isEmpty, "pushguard \(path.joined(separator: " ")) has no row in README's command reference")
+            XCTAssertFalse(mine.isEmpty, "pushguard \(path.joined(separator: " ")) has no row in docs/commands.md")
             for argument in command["arguments"] as? [[String: Any]] ?? [] {
                 guard argument["shouldDisplay"] as? Bool ?? true,
                       let names = argument["names"] as? [[String: String]], !names.isEmpty else { continue }
                 let spelled = names.map { ($0["kind"] == "short" ? "-" : "--") + ($0["name"] ?? "") }
                 if spelled.contains(where: { ["--help", "--version", "--store", "--repo"].contains($0) }) { continue }
                 XCTAssertTrue(mine.contains { row in spelled.contains { row.contains($0 + " ") || row.contains($0 + "`") || row.contains($0 + "]") } },
-                              "pushguard \(path.joined(separator: " ")) \(spelled.joined(separator: "/")) is not in its README row")
+                              "pushguard \(path.joined(separator: " ")) \(spelled.joined(separator: "/")) is not in its docs/commands.md row")
             }
         }
         XCTAssertGreaterThanOrEqual(leaves, 20)

@@ -88,8 +88,8 @@ public struct ScanIgnore: Equatable, Sendable {
 
 /// Finds the environment-variable reads in source files, without Foundation, on bytes: a small
 /// lexer per language skips comments and string contents, then a matcher recognises each
-/// language's read forms with a literal name (see the README's "Environment reads in the pushed
-/// code" for the full rules). Work is linear in the file's size, and files over `maxFileSize`
+/// language's read forms with a literal name (docs/how-a-push-is-decided.md, "Environment
+/// reads in the pushed code", has the full rules). Work is linear in the file's size, and files over `maxFileSize`
 /// are not read at all.
 ///
 /// Decisions:

@@ -1,6 +1,7 @@
 /// The kinds of paths the scan leaves out by default, because their code is not the deployed
-/// service's (`pushguard.scanInclude` names the kinds to scan anyway). See the README's
-/// "Environment reads in the pushed code" for the names each kind covers.
+/// service's (`pushguard.scanInclude` names the kinds to scan anyway). See
+/// docs/how-a-push-is-decided.md, "Environment reads in the pushed code", for the names each
+/// kind covers.
 public enum ExcludedPathKind: String, CaseIterable, Sendable {
     /// Build and development tooling: `scripts/`, `tools/`, `next.config.*`, `vite.config.*`,
     /// `webpack.*`, `rollup.*`, `mix.exs`, `*.rake`, end-to-end test folders…
