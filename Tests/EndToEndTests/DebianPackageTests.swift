@@ -259,7 +259,8 @@ final class DebianPackageTests: XCTestCase {
         XCTAssertFalse(libraries.stdout.contains("swift"), libraries.stdout)
         // The man page, completions and docs.
         let files = try inRoot(root, """
-            ls /usr/share/man/man1/pushguard.1.gz /usr/share/bash-completion/completions/pushguard \
+            ls /usr/share/man/man1/pushguard.1.gz /usr/share/man/man5/pushguard-config.5.gz \
+               /usr/share/bash-completion/completions/pushguard \
                /usr/share/zsh/vendor-completions/_pushguard /usr/share/fish/vendor_completions.d/pushguard.fish \
                /usr/share/doc/pushguard/copyright /usr/share/doc/pushguard/README.md.gz
             """)
