@@ -6,26 +6,21 @@ import PushGuardGit
 import PushGuardStore
 
 /// An outcome with the spec's exit code and one plain sentence for the user.
-struct CommandFailure: Error, CustomStringConvertible {
-    /// 1 check failed/rejected, 2 usage or settings, 3 store.
-    var code: Int32
+struct CommandFailure: Failure {
+    var kind: FailureKind
     var description: String
+    /// The exit status: 1 check failed/rejected, 2 usage or settings, 3 store.
+    var code: Int32 { kind.exitCode }
 
-    static func usage(_ message: String) -> CommandFailure { CommandFailure(code: 2, description: message) }
-    static func store(_ message: String) -> CommandFailure { CommandFailure(code: 3, description: message) }
+    static func usage(_ message: String) -> CommandFailure { CommandFailure(kind: .usage, description: message) }
+    static func store(_ message: String) -> CommandFailure { CommandFailure(kind: .store, description: message) }
 
-    /// Sorts any error into the spec's exit codes.
+    /// Any error as the command's failure: its own kind where it says one, else a store
+    /// failure (exit 3), the cautious reading of an error nothing classified.
     static func from(_ error: any Error) -> CommandFailure {
-        switch error {
-        case let failure as CommandFailure: return failure
-        case let error as StoreError: return .store(error.description)
-        case let error as StoreUsageError: return .usage(error.description)
-        case let error as SettingsError: return .usage(error.description)
-        case let error as GitError: return .usage(error.description)
-        case let error as SpawnError: return .usage(error.description)
-        case let error as SystemError: return .store(error.description)
-        default: return CommandFailure(code: 3, description: "\(error)")
-        }
+        if let failure = error as? CommandFailure { return failure }
+        if let failure = error as? any Failure { return CommandFailure(kind: failure.kind, description: failure.description) }
+        return CommandFailure(kind: .store, description: "\(error)")
     }
 }
 

@@ -406,3 +406,7 @@ public final class LocalConfig {
         try check("git_config_delete_entry(\(name))", code)
     }
 }
+
+extension SettingsError: Failure {
+    public var kind: FailureKind { .settings }
+}

@@ -587,3 +587,7 @@ extension Repository {
         return false
     }
 }
+
+extension GitError: Failure {
+    public var kind: FailureKind { .git }
+}

@@ -82,3 +82,11 @@ public protocol AdminStore: StateStore {
     /// True when the store holds any value digest (so a new digest key would break comparisons).
     func holdsDigests() throws -> Bool
 }
+
+extension StoreError: Failure {
+    public var kind: FailureKind { .store }
+}
+
+extension StoreUsageError: Failure {
+    public var kind: FailureKind { .usage }
+}

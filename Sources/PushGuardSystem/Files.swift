@@ -299,3 +299,7 @@ public func printError(_ lines: [String], terminator: String = "\n") {
         offset += written
     }
 }
+
+extension SystemError: Failure {
+    public var kind: FailureKind { .system }
+}

@@ -215,3 +215,7 @@ public enum Subprocess {
         return body(pointers)
     }
 }
+
+extension SpawnError: Failure {
+    public var kind: FailureKind { .usage }
+}
