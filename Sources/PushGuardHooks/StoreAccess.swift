@@ -282,10 +282,7 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
                                                                          "PUSHGUARD_USER": by]),
                                         captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
                                         timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
-        // Split as bytes: as a Swift string "\r\n" is one character and would not split.
-        let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
-            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
-        }
+        let lines = splitLines(result.output, omittingEmpty: true).map { String(decoding: $0, as: UTF8.self) }
         if result.timedOut {
             return .failed(message: "the transmit command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)",
                            output: Array(lines.suffix(10)))

@@ -461,9 +461,7 @@ final class EngineConnection {
         }
         guard end >= 0 else { throw StoreError("\(label): the answer is not HTTP (no end of its headers)") }
         // Header lines, without their CR.
-        let lines = answer[..<end].split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
-            line.last == 13 ? line.dropLast() : line
-        }
+        let lines = splitLines(answer[..<end])
         let statusParts = (lines.first ?? []).split(separator: 32)
         guard statusParts.count >= 2, statusParts[0].starts(with: Array("HTTP/1.".utf8)),
               let status = Int(String(decoding: statusParts[1], as: UTF8.self)) else {
@@ -572,9 +570,7 @@ extension ContainerSource {
                                                                              "PUSHGUARD_USER": by]),
                                             captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
                                             timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
-            let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
-                String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
-            }
+            let lines = splitLines(result.output, omittingEmpty: true).map { String(decoding: $0, as: UTF8.self) }
             if result.timedOut {
                 return ("the sync command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)", Array(lines.suffix(10)))
             }
