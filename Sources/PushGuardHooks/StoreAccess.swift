@@ -274,27 +274,10 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
         guard let command = settings.transmitCommand, !command.isEmpty else {
             return .failed(message: "pushguard.transmitCommand is not set, so this server cannot transmit during a push; run pushguard config transmit --app \(shellQuoted(app)) --env \(shellQuoted(environment))", output: [])
         }
-        // Only what the command needs of the hook's environment (`pushguard.passEnv` adds
-        // names): its output reaches the pusher, and a hook's environment may hold secrets.
-        let result = try Subprocess.run(["/bin/sh", "-c", command],
-                                        environment: .scrubbed(passing: settings.passEnvironment,
-                                                               setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
-                                                                         "PUSHGUARD_USER": by]),
-                                        captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
-                                        timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
-        // Split as bytes: as a Swift string "\r\n" is one character and would not split.
-        let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
-            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
-        }
-        if result.timedOut {
-            return .failed(message: "the transmit command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)",
-                           output: Array(lines.suffix(10)))
-        }
-        if result.status != 0 {
-            return .failed(message: "the transmit command exited with status \(result.status)", output: Array(lines.suffix(10)))
-        }
+        let ran = try PushCommand.run(command, what: "transmit", settings: settings, app: app, environment: environment, by: by)
+        if let failure = ran.failure { return .failed(message: failure, output: ran.output) }
         let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: Clock.timestamp())
-        return .transmitted(version: version, output: Array(lines.suffix(20)))
+        return .transmitted(version: version, output: ran.output)
     } catch {
         return .failed(message: StoreFailure(error).message, output: [])
     }

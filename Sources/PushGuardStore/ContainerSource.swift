@@ -461,9 +461,7 @@ final class EngineConnection {
         }
         guard end >= 0 else { throw StoreError("\(label): the answer is not HTTP (no end of its headers)") }
         // Header lines, without their CR.
-        let lines = answer[..<end].split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
-            line.last == 13 ? line.dropLast() : line
-        }
+        let lines = splitLines(answer[..<end])
         let statusParts = (lines.first ?? []).split(separator: 32)
         guard statusParts.count >= 2, statusParts[0].starts(with: Array("HTTP/1.".utf8)),
               let status = Int(String(decoding: statusParts[1], as: UTF8.self)) else {
@@ -560,28 +558,12 @@ extension ContainerSource {
         return try state(app: app, reading: reading, stored: storedState)
     }
 
-    /// Runs `syncCommand` (through `/bin/sh -c`, with the scrubbed environment of PushGuard's
-    /// children and `PUSHGUARD_APP`/`_ENV`/`_USER`), bounded by `pushguard.transmitTimeout`.
-    /// Its exit status alone proves nothing: the caller reads the containers again.
+    /// Runs `syncCommand` as `PushCommand` runs a push's commands. Its exit status alone proves
+    /// nothing: the caller reads the containers again.
     public static func runSyncCommand(_ command: String, settings: Settings, app: String, environment: String,
                                       by: String) -> (failure: String?, output: [String]) {
         do {
-            let result = try Subprocess.run(["/bin/sh", "-c", command],
-                                            environment: .scrubbed(passing: settings.passEnvironment,
-                                                                   setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,
-                                                                             "PUSHGUARD_USER": by]),
-                                            captureOutput: true, mergeStandardError: true, outputLimit: 256 << 10,
-                                            timeoutMilliseconds: settings.transmitTimeoutMilliseconds)
-            let lines = result.output.split(separator: UInt8(ascii: "\n")).map {
-                String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
-            }
-            if result.timedOut {
-                return ("the sync command did not finish within \(settings.transmitTimeoutMilliseconds) ms and was killed (pushguard.transmitTimeout)", Array(lines.suffix(10)))
-            }
-            if result.status != 0 {
-                return ("the sync command exited with status \(result.status)", Array(lines.suffix(10)))
-            }
-            return (nil, Array(lines.suffix(20)))
+            return try PushCommand.run(command, what: "sync", settings: settings, app: app, environment: environment, by: by)
         } catch {
             return ("the sync command could not be started: \(error.description)", [])
         }

@@ -116,10 +116,7 @@ public final class ExecStore: StateStore {
     /// a terminal and cut at `relayedLineLength`; the last `relayedLines` of them, after a line
     /// that says how many came before.
     static func relayed(_ bytes: [UInt8], truncated: Bool) -> [String] {
-        // Split as bytes: in a String, "\r\n" is one Character and no "\n" would be found.
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
-        }
+        var lines = splitLines(bytes).map { String(decoding: $0, as: UTF8.self) }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard !lines.isEmpty else { return [] }
         let prefix = Report.prefix + "  helper: "

@@ -20,7 +20,8 @@ public enum StoreFiles {
     public static let keyMode: mode_t = 0o600
 
     /// The file an SQLite store path names: the path, or the path part of a `file:` URI
-    /// (percent-decoded, as SQLite reads it); nil for an in-memory database, which has none.
+    /// (percent-decoded, as SQLite reads it: `%` and two hex digits, anything else kept, and a
+    /// `%00` ends the path); nil for an in-memory database, which has none.
     static func filePath(of path: String) -> String? {
         if path.isEmpty || path == ":memory:" { return nil }
         guard path.hasPrefix("file:") else { return path }
@@ -38,7 +39,7 @@ public enum StoreFiles {
             rest = rest.dropFirst(authority.count)
         }
         if rest.isEmpty || rest == ":memory:" { return nil }
-        return percentDecoded(String(rest))
+        return String(percentDecoded(String(rest)).prefix { $0 != "\0" })
     }
 
     /// The owner root gives files it creates in `directory`: the directory's owner and group,
@@ -142,20 +143,5 @@ public enum StoreFiles {
 
     private static func userName(_ uid: uid_t?) -> String {
         uid.map(Identity.userName) ?? "nobody known"
-    }
-
-    private static func percentDecoded(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

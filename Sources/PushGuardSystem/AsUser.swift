@@ -18,7 +18,7 @@ public enum AsUser {
     /// root, or `uid` already the effective user: runs `body` here. Throws when the child
     /// could not drop root or did not finish.
     public static func run(uid: uid_t, gid: gid_t, _ body: () -> [UInt8]) throws(SystemError) -> [UInt8] {
-        if geteuid() != 0 || uid == geteuid() { return body() }
+        if !Identity.isRoot || uid == geteuid() { return body() }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SystemError("cannot make a pipe: \(lastErrorText())") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

@@ -168,16 +168,7 @@ final class ExecAndClientTests: XCTestCase {
                                                                       ("pushguard.production.ref", "refs/heads/r/*")] + config)
         sandbox.environment["PUSHGUARD_STORE"] = "exec:" + helper
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
-        let made = try sandbox.run(["/bin/sh", "-c", """
-            tree=$(git write-tree) && parent=$(git rev-parse HEAD) || exit 1
-            i=0
-            while [ $i -lt \(count) ]; do
-              echo "$(git commit-tree "$tree" -p "$parent" -m "c$i"):refs/heads/r/$i" || exit 1
-              i=$((i + 1))
-            done
-            """], in: work)
-        XCTAssertEqual(made.status, 0, made.all)
-        return (work, made.stdout.split(separator: "\n").map(String.init))
+        return (work, try sandbox.commitsForRefs(count, in: work))
     }
 
     private func push(_ refspecs: [String], from work: String) throws -> (output: Output, seconds: Double) {

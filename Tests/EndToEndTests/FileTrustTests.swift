@@ -8,7 +8,6 @@ import XCTest
 /// throwaway system accounts, removed after each test.
 final class FileTrustTests: XCTestCase {
     var sandbox: Sandbox!
-    private var users: [String] = []
 
     override func setUpWithError() throws {
         sandbox = try Sandbox()
@@ -17,37 +16,12 @@ final class FileTrustTests: XCTestCase {
     }
 
     override func tearDown() {
-        for name in users {
-            // A process of the user's that is still ending keeps userdel from working: retry.
-            for _ in 0..<50 where (try? sandbox.run(["userdel", name]))?.status ?? 0 != 0 && getpwnam(name) != nil {
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            if getgrnam(name) != nil { _ = try? sandbox.run(["groupdel", name]) }
-        }
-        users = []
         sandbox = nil
     }
 
-    private struct User {
-        var name: String
-        var uid: uid_t
-        var gid: gid_t
-    }
+    private typealias User = ThrowawayUser
 
-    /// A new system account `pgtest-<random>` (and its group), removed in tearDown.
-    private func makeUser() throws -> User {
-        try requireOrSkip(getuid() == 0, "adding users needs root (CI runs as root)")
-        let name = "pgtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
-        var made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
-        for _ in 0..<20 where made.status != 0 {  // /etc/passwd locked by someone else's useradd
-            Thread.sleep(forTimeInterval: 0.2)
-            made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
-        }
-        XCTAssertEqual(made.status, 0, made.all)
-        users.append(name)
-        let entry = try XCTUnwrap(getpwnam(name))
-        return User(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
-    }
+    private func makeUser() throws -> User { try makeThrowawayUser(in: sandbox) }
 
     /// Runs a program as `user`, with the sandbox's HOME and the system PATH.
     @discardableResult

@@ -279,16 +279,7 @@ final class HTTPStoreTests: XCTestCase {
     /// work tree and the refspecs.
     private func manyRefs(_ scenario: String, _ count: Int, config: [(String, String)]) throws -> (work: String, refspecs: [String]) {
         let (_, work) = try app(scenario, config: [("pushguard.production.ref", "refs/heads/r/*")] + config, required: [])
-        let made = try sandbox.run(["/bin/sh", "-c", """
-            tree=$(git write-tree) && parent=$(git rev-parse HEAD) || exit 1
-            i=0
-            while [ $i -lt \(count) ]; do
-              echo "$(git commit-tree "$tree" -p "$parent" -m "c$i"):refs/heads/r/$i" || exit 1
-              i=$((i + 1))
-            done
-            """], in: work)
-        XCTAssertEqual(made.status, 0, made.all)
-        return (work, made.stdout.split(separator: "\n").map(String.init))
+        return (work, try sandbox.commitsForRefs(count, in: work))
     }
 
     private func pushRefs(_ refspecs: [String], from work: String) throws -> (output: Output, seconds: Double) {

@@ -20,33 +20,6 @@ final class LoadAndFaultTests: XCTestCase {
 
     // MARK: load
 
-    /// Starts every command before waiting for any (each its own process, none waiting for
-    /// another to start), then waits for all; output goes to files.
-    private func runAllAtOnce(_ commands: [(arguments: [String], directory: String)]) throws -> [Output] {
-        var running: [(process: Process, out: String, err: String)] = []
-        for (index, command) in commands.enumerated() {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = command.arguments
-            process.environment = sandbox.environment
-            process.currentDirectoryURL = URL(fileURLWithPath: command.directory)
-            let out = sandbox.path("all-at-once-\(index).out"), err = sandbox.path("all-at-once-\(index).err")
-            _ = FileManager.default.createFile(atPath: out, contents: nil)
-            _ = FileManager.default.createFile(atPath: err, contents: nil)
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-            try process.run()
-            running.append((process, out, err))
-        }
-        return running.map { started in
-            started.process.waitUntilExit()
-            return Output(status: started.process.terminationStatus,
-                          stdout: (try? String(contentsOfFile: started.out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: started.err, encoding: .utf8)) ?? "")
-        }
-    }
-
     func testFiftyConcurrentPushesToFiftyRepositoriesOnOneStore() throws {
         let count = 50
         // Each repository's pre-receive first runs a kept hook (pre-receive.before-pushguard)
@@ -79,7 +52,7 @@ final class LoadAndFaultTests: XCTestCase {
             XCTAssertEqual(try sandbox.run([sandbox.binary] + set, input: "v\(index)").status, 0)
             works.append(try sandbox.workTree("work\(index)", remote: repo, files: ["app.json": manifest(requiring: ["K"])]))
         }
-        let outputs = try runAllAtOnce(works.map { (["git", "push", "origin", "HEAD:refs/heads/main"], $0) })
+        let outputs = try sandbox.runAllAtOnce(works.map { (["git", "push", "origin", "HEAD:refs/heads/main"], $0) })
         let marks = try FileManager.default.contentsOfDirectory(atPath: barrier)
         XCTAssertEqual(marks.filter { $0.hasPrefix("started.") }.count, count, "every push reached the barrier")
         XCTAssertEqual(marks.filter { $0.hasPrefix("released.") }.count, count,

@@ -37,37 +37,6 @@ final class NotesIntegrityTests: XCTestCase {
         return try pushRecords(output)
     }
 
-    /// Starts every command at once as its own process, runs `started`, then waits for all of them.
-    private func runAtOnce(_ commands: [[String]], in directory: String, started: () -> Void = {}) throws -> [Output] {
-        var running: [(process: Process, out: String, err: String)] = []
-        for (index, arguments) in commands.enumerated() {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-            process.environment = sandbox.environment
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let out = sandbox.path("at-once-\(index).out"), err = sandbox.path("at-once-\(index).err")
-            _ = FileManager.default.createFile(atPath: out, contents: nil)
-            _ = FileManager.default.createFile(atPath: err, contents: nil)
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-            try process.run()
-            running.append((process, out, err))
-        }
-        started()
-        return running.map { item in
-            item.process.waitUntilExit()
-            defer {
-                try? FileManager.default.removeItem(atPath: item.out)
-                try? FileManager.default.removeItem(atPath: item.err)
-            }
-            return Output(status: item.process.terminationStatus,
-                          stdout: String(decoding: FileManager.default.contents(atPath: item.out) ?? Data(), as: UTF8.self),
-                          stderr: String(decoding: FileManager.default.contents(atPath: item.err) ?? Data(), as: UTF8.self))
-        }
-    }
-
     // MARK: the notes ref belongs to post-receive
 
     func testNoPushCanWriteBesideOrBeneathTheNotesRefAndDeployNotesKeepWorking() throws {
@@ -128,9 +97,9 @@ final class NotesIntegrityTests: XCTestCase {
         // The objects go to the server first (main is not mapped): each push below only moves a ref.
         XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
         // By path, not by remote name: 50 pushes must not contend for the work tree's own refs.
-        let outputs = try runAtOnce(commits.enumerated().map { index, commit in
-            ["git", "push", repo, "\(commit):refs/heads/release/r\(index)"]
-        }, in: work)
+        let outputs = try sandbox.runAllAtOnce(commits.enumerated().map { index, commit in
+            (["git", "push", repo, "\(commit):refs/heads/release/r\(index)"], work)
+        })
         for (index, output) in outputs.enumerated() {
             XCTAssertEqual(output.status, 0, "r\(index): \(output.all)")
             XCTAssertFalse(output.stderr.contains("warning"), "r\(index): \(output.stderr)")
@@ -201,7 +170,7 @@ final class NotesIntegrityTests: XCTestCase {
         }
         let held = open(gate, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         XCTAssertEqual(flock(held, LOCK_EX), 0)
-        let outputs = try runAtOnce(commands, in: work) {
+        let outputs = try sandbox.runAllAtOnce(commands.map { ($0, work) }) {
             Thread.sleep(forTimeInterval: 1)
             close(held)
         }

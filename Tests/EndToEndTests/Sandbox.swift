@@ -191,6 +191,55 @@ final class Sandbox: @unchecked Sendable {
         try run(["git", "push"] + options.flatMap { ["-o", $0] } + ["origin"] + refspecs, in: work)
     }
 
+    /// `count` new commits in `work`, each on its own with HEAD as parent and HEAD's tree, for
+    /// the refs `refPrefix0` … : the refspecs (`COMMIT:REF`) that push them.
+    func commitsForRefs(_ count: Int, in work: String, refPrefix: String = "refs/heads/r/",
+                        file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let made = try run(["/bin/sh", "-c", """
+            tree=$(git write-tree) && parent=$(git rev-parse HEAD) || exit 1
+            i=0
+            while [ $i -lt \(count) ]; do
+              echo "$(git commit-tree "$tree" -p "$parent" -m "c$i"):\(refPrefix)$i" || exit 1
+              i=$((i + 1))
+            done
+            """], in: work)
+        XCTAssertEqual(made.status, 0, made.all, file: file, line: line)
+        return made.stdout.split(separator: "\n").map(String.init)
+    }
+
+    /// Starts every command before waiting for any (each its own process with the sandbox's
+    /// environment, none waiting for another to start), runs `started`, then waits for all.
+    /// Output goes to files, removed once read.
+    func runAllAtOnce(_ commands: [(arguments: [String], directory: String)], started: () -> Void = {}) throws -> [Output] {
+        var running: [(process: Process, out: String, err: String)] = []
+        for (index, command) in commands.enumerated() {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = command.arguments
+            process.environment = environment
+            process.currentDirectoryURL = URL(fileURLWithPath: command.directory)
+            let out = path("all-at-once-\(index).out"), err = path("all-at-once-\(index).err")
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+            try process.run()
+            running.append((process, out, err))
+        }
+        started()
+        return running.map { item in
+            item.process.waitUntilExit()
+            defer {
+                try? FileManager.default.removeItem(atPath: item.out)
+                try? FileManager.default.removeItem(atPath: item.err)
+            }
+            return Output(status: item.process.terminationStatus,
+                          stdout: String(decoding: FileManager.default.contents(atPath: item.out) ?? Data(), as: UTF8.self),
+                          stderr: String(decoding: FileManager.default.contents(atPath: item.err) ?? Data(), as: UTF8.self))
+        }
+    }
+
     /// Every byte of every file below a directory, for secret scans.
     func allBytes(below directory: String) -> Data {
         var data = Data()
@@ -268,6 +317,37 @@ func requireOrSkip(_ condition: Bool, _ reason: @autoclosure () -> String,
 
 /// What `requireOrSkip` throws under CI, after recording the failure.
 struct PreconditionNotMet: Error, CustomStringConvertible { var description: String }
+
+/// A real system account made for one test (a git user, another local user).
+struct ThrowawayUser {
+    var name: String
+    var uid: uid_t
+    var gid: gid_t
+}
+
+extension XCTestCase {
+    /// A new system account `pgtest-<random>` (and its group), removed when the test ends.
+    /// Needs root.
+    func makeThrowawayUser(in sandbox: Sandbox) throws -> ThrowawayUser {
+        try requireOrSkip(getuid() == 0, "adding users needs root (CI runs as root)")
+        let name = "pgtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
+        var made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
+        for _ in 0..<20 where made.status != 0 {  // /etc/passwd locked by someone else's useradd
+            Thread.sleep(forTimeInterval: 0.2)
+            made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
+        }
+        XCTAssertEqual(made.status, 0, made.all)
+        addTeardownBlock {
+            // A process of the user's that is still ending keeps userdel from working: retry.
+            for _ in 0..<50 where (try? sandbox.run(["userdel", name]))?.status ?? 0 != 0 && getpwnam(name) != nil {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            if getgrnam(name) != nil { _ = try? sandbox.run(["groupdel", name]) }
+        }
+        let entry = try XCTUnwrap(getpwnam(name))
+        return ThrowawayUser(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+}
 
 /// Whether `text` (status output, or a pusher's `remote:` lines) has a row for `key` with `status`
 /// (`TOKEN  staged …`, `  A    live …`), whatever the column padding.

@@ -23,6 +23,17 @@ final class StoreFilesTests: DirectoryTestCase {
         XCTAssertNil(StoreFiles.filePath(of: "file:shared?mode=memory&cache=shared"))
     }
 
+    /// Root checks the file SQLite will open, so the path is decoded as SQLite decodes a URI:
+    /// `%` and two hex digits, anything else after a `%` kept (Swift's `UInt8("+f", radix: 16)`
+    /// would read `%+f` as 0x0f), and `%00` ends the path.
+    func testTheFileIsTheOneSQLiteDecodes() {
+        XCTAssertEqual(StoreFiles.filePath(of: "file:/srv/a%+f.db"), "/srv/a%+f.db")
+        XCTAssertEqual(StoreFiles.filePath(of: "file:/srv/a%-0.db"), "/srv/a%-0.db")
+        XCTAssertEqual(StoreFiles.filePath(of: "file:/srv/%41%62.db"), "/srv/Ab.db")
+        XCTAssertEqual(StoreFiles.filePath(of: "file:/srv/state.db%4"), "/srv/state.db%4")
+        XCTAssertEqual(StoreFiles.filePath(of: "file:/srv/c%00d.db?mode=rwc"), "/srv/c")
+    }
+
     func testANewStoreAndKeyGetTheirModesWhateverTheUmask() throws {
         let old = umask(0)
         defer { umask(old) }
@@ -48,7 +59,7 @@ final class StoreFilesTests: DirectoryTestCase {
     }
 
     func testRootRefusesALinkForTheStoreOrTheKeyAndCreatesNothingThrough() throws {
-        try requireOrSkip(geteuid() == 0, "the refusals are root's (CI runs as root)")
+        try requireOrSkip(Identity.isRoot, "the refusals are root's (CI runs as root)")
         let target = directory + "/target"
         let path = directory + "/state.db"
         XCTAssertEqual(symlink(target, path), 0)

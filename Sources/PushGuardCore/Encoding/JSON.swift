@@ -235,8 +235,6 @@ public func jsonQuoted(_ s: String) -> String {
 
 // MARK: - Encoding helpers
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
 private func appendNewline(to out: inout [UInt8], indent: Int) {
     out.append(UInt8(ascii: "\n"))
     out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
@@ -255,8 +253,7 @@ private func appendQuoted(_ s: String, to out: inout [UInt8]) {
         case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
         case 0x00..<0x20, 0x7F:
             out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+            appendHex(byte, to: &out)
         default:
             out.append(byte)
         }
@@ -664,8 +661,7 @@ private struct ParserState {
             return error("\(expecting), found non-ASCII character", at: pos)
         }
         if b < 0x20 || b == 0x7F {
-            let hex = String(decoding: [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0x0F)]], as: UTF8.self)
-            return error("\(expecting), found byte 0x\(hex)", at: pos)
+            return error("\(expecting), found byte 0x\(hexString([b]))", at: pos)
         }
         return error("\(expecting), found \(jsonQuoted(String(UnicodeScalar(b))))", at: pos)
     }

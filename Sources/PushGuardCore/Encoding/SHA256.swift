@@ -163,12 +163,16 @@ public enum HMACSHA256 {
 
 /// Lowercase hex of bytes.
 public func hexString(_ bytes: [UInt8]) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
+    for byte in bytes { appendHex(byte, to: &out) }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Appends the two lowercase hex digits of `byte` (the one hex encoder `hexString` and the
+/// JSON writer share).
+func appendHex(_ byte: UInt8, to out: inout [UInt8]) {
+    let digits: StaticString = "0123456789abcdef"
+    out.append(digits.utf8Start[Int(byte >> 4)])
+    out.append(digits.utf8Start[Int(byte & 0x0f)])
 }

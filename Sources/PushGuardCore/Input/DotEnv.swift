@@ -20,9 +20,7 @@ public enum DotEnv {
     /// 'single quotes' (taken as they are), "double quotes" (with \n \r \t \" \\ \$ escapes),
     /// and quoted values running over several lines.
     public static func parse(_ bytes: [UInt8]) throws(Malformed) -> [Variable] {
-        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
-        }
+        var lines = splitLines(bytes).map(Array.init)
         if lines.last == [] { lines.removeLast() }
         var variables: [Variable] = []
         var index = 0
