@@ -719,4 +719,70 @@ final class EnvironmentReadScannerTests: XCTestCase {
         XCTAssertEqual(EnvironmentReadScanner.newToApplication([insisting, EnvironmentRead(name: "Y", path: "c.ex", line: 1)],
                                                                known: [insisting]).map(\.name), ["Y"])
     }
+
+    // MARK: configuration files
+
+    func testSpringPlaceholdersInApplicationFilesInsistUnlessDefaulted() {
+        // ${X} fails the start; ${X:default} tolerates, and so does a placeholder inside a default;
+        // dotted or lower-case names are properties; comments hold no reads; PORT is the platform's.
+        XCTAssertEqual(kinds("""
+            spring:
+              datasource:
+                url: ${NEW_DB_URL}
+                pool: ${POOL_SIZE:10}
+                user: ${DB_USER:${LEGACY_DB_USER}}
+              port: ${server.port} and ${lower_case}
+            # url: ${COMMENTED_OUT}
+            key: "jdbc:${DB_HOST}:${DB_PORT:5432}" # ${TRAILING_COMMENT}
+            listen: ${PORT}
+            broken: ${UNCLOSED
+            nested: ${9STARTS_WITH_DIGIT}
+            """, "src/main/resources/application.yml"),
+            ["NEW_DB_URL:3:insists", "POOL_SIZE:4:tolerates", "DB_USER:5:tolerates", "LEGACY_DB_USER:5:tolerates",
+             "DB_HOST:8:insists", "DB_PORT:8:tolerates"])
+        XCTAssertEqual(kinds("""
+            ! a comment ${BANG_COMMENT}
+            # a comment ${HASH_COMMENT}
+            app.secret=${APP_SECRET}
+            app.timeout=${TIMEOUT:30s}
+            """, "src/main/resources/application-prod.properties"), ["APP_SECRET:3:insists", "TIMEOUT:4:tolerates"])
+        // Only Spring's application files: any other YAML is not read, nor a test or dev/test profile.
+        let source = "url: ${NEW_DB_URL}\n"
+        XCTAssertEqual(names(source, "config/application.yaml"), ["NEW_DB_URL"])
+        for path in ["docker-compose.yml", "src/main/resources/bootstrap.yml", "src/test/resources/application.yml",
+                     "src/main/resources/application-dev.yml", "src/main/resources/application-test.properties"] {
+            XCTAssertEqual(names(source, path), [], path)
+        }
+        XCTAssertEqual(EnvironmentReadScanner.exclusion(of: "src/main/resources/application-local.yml"), .devConfig)
+        XCTAssertNil(EnvironmentReadScanner.exclusion(of: "src/main/resources/application-prod.yml"))
+    }
+
+    func testRubyInERBTagsOfConfigYAMLIsReadAsRuby() {
+        XCTAssertEqual(kinds("""
+            production:
+              host: <%= ENV.fetch("DB_HOST") %>
+              user: <%= ENV['DB_USER'] %>
+              pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>
+              password: <%= ENV["DB_PASSWORD"] || "secret" %>
+              # not in a tag: ENV.fetch("PLAIN_TEXT")
+              <%# ENV.fetch("ERB_COMMENT") %>
+              <%% ENV.fetch("ESCAPED") %>
+              <% if ENV["FEATURE_ON"] -%>
+              region: <%= ENV.fetch("AWS_REGION") -%><%= ENV.fetch("AWS_ZONE") %>
+              <% end %>
+            """, "config/database.yml"),
+            ["DB_HOST:2:insists", "DB_USER:3:tolerates", "AWS_REGION:10:insists", "AWS_ZONE:10:insists"])
+        let source = "key: <%= ENV.fetch('S3_BUCKET') %>\n"
+        for path in ["config/storage.yml", "config/nginx.conf.erb", "app/config/settings.yml.erb"] {
+            XCTAssertEqual(names(source, path), ["S3_BUCKET"], path)
+        }
+        // Not under config/, a dev/test file, or not YAML/ERB: not read.
+        for path in ["app/views/storage.yml", "locales/en.yml", "config/test.yml", "config/development.yml.erb", "config/storage.txt"] {
+            XCTAssertEqual(names(source, path), [], path)
+        }
+        // A read moved from the code into an ERB YAML file is one the application already makes.
+        let code = EnvironmentReadScanner.reads(in: Array("ENV.fetch('S3_BUCKET')\n".utf8), path: "config/initializers/s3.rb", ignore: .none)
+        let moved = EnvironmentReadScanner.reads(in: Array(source.utf8), path: "config/storage.yml", ignore: .none)
+        XCTAssertEqual(EnvironmentReadScanner.added(before: code, after: moved), [])
+    }
 }

@@ -142,25 +142,40 @@ public enum EnvironmentReadScanner {
     /// `ignore.included` does not lift (`ExcludedPathKind`) and not ignored. The push path calls this on every
     /// changed path BEFORE reading a blob, so it is cheap: no allocation beyond the path's split.
     public static func scans(path: String, ignore: ScanIgnore) -> Bool {
-        scannedLanguage(of: path, ignore: ignore) != nil
+        scanned(path, ignore: ignore) != nil
     }
 
-    /// The language `path` is scanned as when `scans(path:ignore:)` is true, else nil.
-    private static func scannedLanguage(of path: String, ignore: ScanIgnore) -> SourceLanguage? {
-        let language = SourceFiles.withBytes(of: path) { bytes -> SourceLanguage? in
-            guard let language = SourceFiles.language(of: bytes), SourceFiles.isProductCode(bytes, language: language) else { return nil }
-            if let kind = SourceFiles.builtInExclusion(bytes, language: language), !ignore.included.contains(kind) { return nil }
-            return language
+    /// What `path` is scanned as: source code of a language, or a configuration file.
+    private enum Scanned {
+        case source(SourceLanguage)
+        case config(SourceFiles.ConfigFile)
+    }
+
+    /// What `path` is scanned as when `scans(path:ignore:)` is true, else nil.
+    private static func scanned(_ path: String, ignore: ScanIgnore) -> Scanned? {
+        let scanned = SourceFiles.withBytes(of: path) { bytes -> Scanned? in
+            let found: Scanned, pathLanguage: SourceLanguage
+            if let language = SourceFiles.language(of: bytes) {
+                (found, pathLanguage) = (.source(language), language)
+            } else if let config = SourceFiles.configFile(of: bytes) {
+                (found, pathLanguage) = (.config(config), config.pathLanguage)
+            } else {
+                return nil
+            }
+            guard SourceFiles.isProductCode(bytes, language: pathLanguage) else { return nil }
+            if let kind = SourceFiles.builtInExclusion(bytes, language: pathLanguage), !ignore.included.contains(kind) { return nil }
+            return found
         }
-        guard let language, !ignore.ignores(path: path) else { return nil }
-        return language
+        guard let scanned, !ignore.ignores(path: path) else { return nil }
+        return scanned
     }
 
     /// The built-in exclusion `path` falls under (tooling, dev/test config, seeds, deploy, demo,
     /// examples, benchmarks, bundles, vendored), whether or not `pushguard.scanInclude` lifts it.
     public static func exclusion(of path: String) -> ExcludedPathKind? {
         SourceFiles.withBytes(of: path) { bytes in
-            SourceFiles.language(of: bytes).flatMap { SourceFiles.builtInExclusion(bytes, language: $0) }
+            (SourceFiles.language(of: bytes) ?? SourceFiles.configFile(of: bytes)?.pathLanguage)
+                .flatMap { SourceFiles.builtInExclusion(bytes, language: $0) }
         }
     }
 
@@ -183,12 +198,26 @@ public enum EnvironmentReadScanner {
 
     /// The same, on bytes the caller holds (a blob in libgit2's memory: no copy).
     public static func reads(in bytes: UnsafeBufferPointer<UInt8>, path: String, ignore: ScanIgnore) -> [EnvironmentRead] {
-        guard bytes.count <= maxFileSize, let language = scannedLanguage(of: path, ignore: ignore) else { return [] }
-        // Spring's `@Value("${X}")` is the one read form without "env" in it.
-        if !mentionsEnv(bytes) && !(language == .java && ByteScan.occurs(Substring("@Value").utf8, in: bytes)) { return [] }
-        let tokens = SourceLexer.tokens(of: bytes, language: language)
-        var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
-        return matcher.reads().compactMap { found in
+        guard bytes.count <= maxFileSize, let scanned = scanned(path, ignore: ignore) else { return [] }
+        let found: [ReadMatcher.Found]
+        switch scanned {
+        case .config(.spring):
+            // Spring's placeholders are read forms without "env" in them.
+            found = ConfigFileReads.springPlaceholders(bytes)
+        case .config(.erb):
+            guard mentionsEnv(bytes), let ruby = ConfigFileReads.rubyInERB(bytes) else { return [] }
+            found = ruby.withUnsafeBufferPointer { ruby in
+                var matcher = ReadMatcher(bytes: ruby, tokens: SourceLexer.tokens(of: ruby, language: .ruby), language: .ruby)
+                return matcher.reads()
+            }
+        case .source(let language):
+            // Spring's `@Value("${X}")` is the one read form in code without "env" in it.
+            if !mentionsEnv(bytes) && !(language == .java && ByteScan.occurs(Substring("@Value").utf8, in: bytes)) { return [] }
+            let tokens = SourceLexer.tokens(of: bytes, language: language)
+            var matcher = ReadMatcher(bytes: bytes, tokens: tokens, language: language)
+            found = matcher.reads()
+        }
+        return found.compactMap { found in
             if platformVariables.contains(found.name) || ignore.ignores(name: found.name) { return nil }
             return EnvironmentRead(name: found.name, path: path, line: found.line, insists: found.insists)
         }

@@ -134,6 +134,41 @@ enum SourceFiles {
         }
     }
 
+    // MARK: configuration files
+
+    /// Configuration files whose placeholders read environment variables: Spring's
+    /// `application.yml`/`.yaml`/`.properties` and `application-<profile>.*` (`${X}`), and Rails'
+    /// ERB YAML under a `config/` directory (`*.yml`, `*.yml.erb`, `*.erb`: the Ruby in `<% … %>`).
+    /// No other YAML or properties file is read.
+    enum ConfigFile: Sendable {
+        case spring, erb
+
+        /// The language whose path rules (test and vendored directories, built-in exclusions) apply.
+        var pathLanguage: SourceLanguage { self == .spring ? .java : .ruby }
+    }
+
+    private static let springExtensions: [StaticString] = ["yml", "yaml", "properties"]
+
+    static func configFile(of path: Bytes) -> ConfigFile? {
+        var file: Bytes?
+        var underConfig = false
+        var start = 0
+        for k in 0...path.count where k == path.count || path[k] == UInt8(ascii: "/") {
+            defer { start = k + 1 }
+            guard k > start else { continue }
+            if let directory = file, equals(directory, "config") { underConfig = true }
+            file = Bytes(rebasing: path[start..<k])
+        }
+        guard let file, let dot = file.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        let stem = Bytes(rebasing: file[..<dot])
+        let ext = Bytes(rebasing: file[(dot + 1)...])
+        if (equals(stem, "application") || hasPrefix(stem, "application-")) && springExtensions.contains(where: { equals(ext, $0) }) {
+            return .spring
+        }
+        if underConfig && (hasSuffix(file, ".yml") || hasSuffix(file, ".erb")) { return .erb }
+        return nil
+    }
+
     // MARK: built-in exclusions
 
     /// Directories whose code is not the deployed service, by kind (any depth, exact names).
@@ -202,6 +237,11 @@ enum SourceFiles {
         if equals(file, "deploy.rb") { return .deploy }
         if hasPrefix(file, "seed.") || hasPrefix(file, "seeds.") || hasPrefix(file, "seed-") || hasPrefix(file, "seed_") { return .seeds }
         if devConfigFiles.contains(where: { equals(file, $0) }) { return .devConfig }
+        // Spring profiles: application-dev.yml, application-test.properties.
+        if language == .java && hasPrefix(file, "application-"), let dot = file.firstIndex(of: UInt8(ascii: ".")) {
+            let profile = Bytes(rebasing: file[(file.startIndex + 12)..<dot])
+            if devConfigStems.contains(where: { equals(profile, $0) }) { return .devConfig }
+        }
         if let directory = parent, configDirectories.contains(where: { equals(directory, $0) }),
            let dot = file.firstIndex(of: UInt8(ascii: ".")) {
             let stem = Bytes(rebasing: file[..<dot])
