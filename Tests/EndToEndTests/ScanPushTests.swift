@@ -352,4 +352,34 @@ final class ScanPushTests: XCTestCase {
         XCTAssertEqual(included.status, 0, included.all)
         XCTAssertTrue(included.stderr.contains("BUILD_KEY2   missing  not set  read by scripts/build.js:1 (new in this push)"), included.stderr)
     }
+
+    /// Spring's `${X}` in application.yml insists, `${X:default}` tolerates; the Ruby in a Rails
+    /// config/ ERB YAML file is read, so a read the application makes there is not new in code.
+    func testSpringPlaceholdersAndERBYAMLReadsThroughAPush() throws {
+        let repo = try sandbox.bareRepository("api")
+        let work = try sandbox.workTree("work", remote: repo, files: [
+            "README.md": "api\n",
+            "config/storage.yml": "amazon:\n  service: S3\n  bucket: <%= ENV.fetch('S3_BUCKET') %>\n",
+        ])
+        XCTAssertEqual(try sandbox.push("HEAD:refs/heads/main", from: work).status, 0)
+        let yml = "spring:\n  datasource:\n    url: ${NEW_DB_URL:postgres://localhost}\n  port: ${server.port}\n"
+        try sandbox.commit(in: work, files: [
+            "src/main/resources/application.yml": yml,
+            "config/initializers/storage.rb": "BUCKET = ENV.fetch('S3_BUCKET')\n",
+        ], message: "tolerant placeholder; the bucket read also in code")
+        let warned = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertEqual(warned.status, 0, warned.all)
+        XCTAssertTrue(warned.stderr.contains("accepted with warning: config not synchronized"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("NEW_DB_URL  missing  not set  read by src/main/resources/application.yml:3 (new in this push), tolerates absence"),
+                      warned.stderr)
+        XCTAssertFalse(warned.stderr.contains("S3_BUCKET"), "read by config/storage.yml already: \(warned.stderr)")
+        XCTAssertFalse(warned.stderr.contains("server.port"), warned.stderr)
+
+        try sandbox.commit(in: work, files: ["src/main/resources/application.yml": yml.replacingOccurrences(of: ":postgres://localhost}", with: "}")],
+                           message: "the database URL is required")
+        let refused = try sandbox.push("HEAD:refs/heads/main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("NEW_DB_URL  missing  not set  read by src/main/resources/application.yml:3 (new in this push)"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("tolerates absence"), refused.stderr)
+    }
 }
