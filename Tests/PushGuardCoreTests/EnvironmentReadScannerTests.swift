@@ -380,8 +380,10 @@ final class EnvironmentReadScannerTests: XCTestCase {
             Array("<<~A\n<<~B\n".utf8), Array("<<<".utf8), Array("?".utf8), Array("~s".utf8), Array("%w".utf8), Array("'\\".utf8),
             Array("os.Getenv(\"".utf8), Array("process.env.".utf8), Array("ENV.fetch(".utf8), Array("env::var(".utf8),
             [0xC3] + Array("os.Getenv(\"X\")".utf8) + [0xE2, 0x82],
+            Array("${".utf8), Array("<%".utf8), Array("<%=".utf8), Array("<%ENV[".utf8), Array("ENV<%".utf8), Array("ENV<%=ENV[-%".utf8), Array("-%>".utf8), Array("${A:".utf8),
+            Array(String(repeating: "${A:", count: 20000).utf8), Array(String(repeating: "<%# ENV %>}", count: 5000).utf8),
         ]
-        let paths = ["a.go", "a.py", "a.rb", "a.js", "a.rs", "A.java", "A.kt", "a.php", "a.ex"]
+        let paths = ["a.go", "a.py", "a.rb", "a.js", "a.rs", "A.java", "A.kt", "a.php", "a.ex", "application.yml", "config/a.yml"]
         for bytes in hostile {
             for path in paths { _ = EnvironmentReadScanner.reads(in: bytes, path: path, ignore: .none) }
         }
