@@ -415,7 +415,10 @@ final class ContainerTests: XCTestCase {
         _ = shell("python3 \(sandbox.path("silent.py")) \(path) </dev/null >/dev/null 2>&1 & echo $! > \(sandbox.path("silent.pid"))")
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: path) { Thread.sleep(forTimeInterval: 0.05) }
         if let mode { _ = shell("chmod \(mode) \(path)") }
-        addTeardownBlock { [sandbox] in _ = shell("kill $(cat \(sandbox!.path("silent.pid"))) 2>/dev/null") }
+        // The block holds only the path: XCTest keeps teardown blocks as long as the test case,
+        // and a sandbox held there would never be removed.
+        let pidFile = sandbox.path("silent.pid")
+        addTeardownBlock { _ = shell("kill $(cat '\(pidFile)') 2>/dev/null") }
     }
 
     /// A push to an environment whose socket fails: decided by onStoreError within the timeout (+1 s).

@@ -337,12 +337,14 @@ extension XCTestCase {
             made = try sandbox.run(["useradd", "--system", "--no-create-home", name])
         }
         XCTAssertEqual(made.status, 0, made.all)
+        // The block holds only the name: XCTest keeps a test's teardown blocks as long as the
+        // test case, and a sandbox held there would never be removed.
         addTeardownBlock {
             // A process of the user's that is still ending keeps userdel from working: retry.
-            for _ in 0..<50 where (try? sandbox.run(["userdel", name]))?.status ?? 0 != 0 && getpwnam(name) != nil {
+            for _ in 0..<50 where shell("userdel \(name) 2>&1")?.status ?? 0 != 0 && getpwnam(name) != nil {
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            if getgrnam(name) != nil { _ = try? sandbox.run(["groupdel", name]) }
+            if getgrnam(name) != nil { _ = shell("groupdel \(name) 2>&1") }
         }
         let entry = try XCTUnwrap(getpwnam(name))
         return ThrowawayUser(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
