@@ -61,10 +61,7 @@ public enum AsUser {
     /// Gives up root for `uid`/`gid` and that user's supplementary groups; false when any step
     /// failed or root could be taken back.
     private static func drop(to uid: uid_t, gid: gid_t) -> Bool {
-        var groupsSet = false
-        if let entry = getpwuid(uid), let name = entry.pointee.pw_name {
-            groupsSet = initgroups(name, gid) == 0
-        }
+        let groupsSet = Identity.loginName(uid).map { initgroups($0, gid) == 0 } ?? false
         if !groupsSet {
             var only = [gid]
             guard setgroups(1, &only) == 0 else { return false }
