@@ -76,7 +76,7 @@ let package = Package(
         // The push decision over fakes: every rule of the push path without git or a store.
         .testTarget(name: "PushDecisionTests", dependencies: ["PushGuardCore"]),
         // The hooks' own plumbing (the hand-over between hooks) on a real file system.
-        .testTarget(name: "PushGuardHooksTests", dependencies: ["PushGuardHooks", "PushGuardCore", "PushGuardSystem"]),
+        .testTarget(name: "PushGuardHooksTests", dependencies: ["PushGuardHooks", "PushGuardCore", "PushGuardSystem", "PushGuardGit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PushGuardCore"]),
         .testTarget(name: "PushGuardStoreTests", dependencies: ["PushGuardStore", "PushGuardCore", "PushGuardSystem"]),
     ]

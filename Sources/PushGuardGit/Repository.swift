@@ -403,7 +403,7 @@ extension Repository {
     /// many notes) is updated note by note.
     ///
     /// Concurrent pushes each write their own notes commit: the ref is moved by compare-and-swap
-    /// from the tip this commit was built on (created only if it still does not exist). When
+    /// from the tip this commit was built on (created only if it is still absent). When
     /// another push moved it first, or holds its lock, the commit is rebuilt on the new tip
     /// after a short randomised back-off, for at most `timeoutMilliseconds` in all.
     public func appendNotes(_ notes: [(commit: String, text: String)], author: String,
@@ -428,6 +428,7 @@ extension Repository {
             attempts += 1
             var tip = git_oid()
             let found = git_reference_name_to_id(&tip, handle, notesRef)
+            if found == GIT_ENOTFOUND.rawValue { tip = git_oid() }
             if found != 0 && found != GIT_ENOTFOUND.rawValue {
                 lastFailure = GitError("git_reference_name_to_id(\(notesRef))", found)
                 guard Repository.isContention(found) else { throw notesFailure(lastFailure, notesRef: notesRef) }
@@ -435,13 +436,13 @@ extension Repository {
                 let commitID = try notesCommit(on: found == 0 ? tip : nil, order: order, texts: texts, signature: signature)
                 var reference: OpaquePointer?
                 var newID = commitID
-                let message = "PushGuard: deploy notes"
-                let updated = found == 0
-                    ? git_reference_create_matching(&reference, handle, notesRef, &newID, 1, &tip, message)
-                    : git_reference_create(&reference, handle, notesRef, &newID, 0, message)
+                // Compare-and-swap even when the ref is absent: `tip` stays all zeros then, which
+                // libgit2 compares under the ref's lock. (Creating without force checks "absent"
+                // before taking the lock: two pushes both creating the ref lost one's notes.)
+                let updated = git_reference_create_matching(&reference, handle, notesRef, &newID, 1, &tip, "PushGuard: deploy notes")
                 git_reference_free(reference)
                 if updated == 0 { return }
-                lastFailure = GitError("git_reference_create(\(notesRef))", updated)
+                lastFailure = GitError("git_reference_create_matching(\(notesRef))", updated)
                 // Moved since we read it, created meanwhile, or locked by another push: try again.
                 guard Repository.isContention(updated) else { throw notesFailure(lastFailure, notesRef: notesRef) }
             }
@@ -462,7 +463,7 @@ extension Repository {
 
     /// True for the failures another writer of the notes ref causes, which pass once it is done.
     static func isContention(_ code: Int32) -> Bool {
-        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue || code == GIT_EEXISTS.rawValue
+        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue
     }
 
     /// A notes commit holding `texts` added to the notes at `tip` (nil: no notes yet); no ref moved.
