@@ -61,6 +61,26 @@ public final class ContainerSource {
         public var origin: Origin
     }
 
+    /// What inspecting a container found, kept in the cache for the container's lifetime.
+    struct Inspected: Equatable {
+        var variables: [Variable]
+        /// The container has a health check (its own or its image's): its health may need
+        /// asking for (`statusShowsHealth`).
+        var healthCheck: Bool
+    }
+
+    /// True when `Config.Healthcheck` runs a test (`NONE` switches off the image's).
+    static func hasHealthCheck(_ config: JSONObject) -> Bool {
+        guard let test = config["Healthcheck"]?.objectValue?["Test"]?.arrayValue?.first?.stringValue else { return false }
+        return !test.isEmpty && test != "NONE"
+    }
+
+    /// True when the list's status text already says the health (Docker: `Up 2 hours (healthy)`).
+    static func statusShowsHealth(_ status: String) -> Bool {
+        let text = status.lowercased()
+        return text.contains("(healthy)") || text.contains("(unhealthy)") || text.contains("(health: ")
+    }
+
     /// What one reading found: every container the selector matches (live or not), and the
     /// variables of each live one, by container id.
     public struct Reading: Sendable {
@@ -106,25 +126,17 @@ public final class ContainerSource {
             }
         }
         containers.sort { ($0.name, $0.id) < ($1.name, $1.id) }
-        // Docker's status text says "(unhealthy)", Podman's does not: the engine's own health
-        // filter says it for both.
-        if containers.contains(where: { $0.state.lowercased() == "running" }) {
-            let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
-                                                         ("health", .array([.string("unhealthy")]))])).encoded()
-            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),
-                                  what: "GET /containers/json (health)")
-            let ids = Set((answer.arrayValue ?? []).compactMap { $0.objectValue?["Id"]?.stringValue })
-            for index in containers.indices where ids.contains(containers[index].id) { containers[index].unhealthy = true }
-        }
         Trace.mark("containers listed")
 
         var cache = loadCache()
         var variables: [String: [Variable]] = [:]
+        var healthChecked: Set<String> = []
         var imageEnvironments: [String: Set<String>] = [:]
         var inspected = 0
-        for container in containers where container.notLiveBecause == nil {
+        for container in containers where container.state.lowercased() == "running" {
             if let known = cache[container.id] {
-                variables[container.id] = known
+                variables[container.id] = known.variables
+                if known.healthCheck { healthChecked.insert(container.id) }
                 continue
             }
             inspected += 1
@@ -150,11 +162,26 @@ public final class ContainerSource {
                     : fromImage.contains(entry) ? .image : .config
                 found.append(Variable(name: name, digest: DigestKey.digest(key: digestKey, name: name, value: value), origin: origin))
             }
+            let healthCheck = ContainerSource.hasHealthCheck(config)
             variables[container.id] = found
-            cache[container.id] = found
+            cache[container.id] = Inspected(variables: found, healthCheck: healthCheck)
+            if healthCheck { healthChecked.insert(container.id) }
         }
         if inspected > 0 || cache.count != variables.count { saveCache(cache.filter { variables[$0.key] != nil }) }
         Trace.mark("\(inspected) of \(variables.count) containers inspected")
+
+        // Docker's status text says "(unhealthy)", Podman's does not: there the engine's own
+        // health filter says it, asked only when a running container has a health check whose
+        // state its status text leaves out (most have none: one list call in all).
+        if containers.contains(where: { healthChecked.contains($0.id) && !ContainerSource.statusShowsHealth($0.status) }) {
+            let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
+                                                         ("health", .array([.string("unhealthy")]))])).encoded()
+            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),
+                                  what: "GET /containers/json (health)")
+            let ids = Set((answer.arrayValue ?? []).compactMap { $0.objectValue?["Id"]?.stringValue })
+            for index in containers.indices where ids.contains(containers[index].id) { containers[index].unhealthy = true }
+            Trace.mark("unhealthy containers listed")
+        }
         return Reading(containers: containers, variables: variables, inspected: inspected)
     }
 
@@ -250,10 +277,10 @@ public final class ContainerSource {
         hexString(HMACSHA256.authenticationCode(key: digestKey, message: Array("pushguard container cache".utf8))).prefix(16).description
     }
 
-    static let cacheHeader = "pushguard-container-cache 1 "
+    static let cacheHeader = "pushguard-container-cache 2 "
 
     /// The cache's containers, or nothing when it is missing, stale or damaged.
-    func loadCache() -> [String: [Variable]] {
+    func loadCache() -> [String: Inspected] {
         // A regular file only, opened without following a link or waiting on a FIFO.
         guard let path = cachePath else { return [:] }
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
@@ -264,7 +291,7 @@ public final class ContainerSource {
         let read = Files.readAll(descriptor, limit: 8 << 20)
         guard read.failed == nil, read.bytes.count <= 8 << 20 else { return [:] }
         let bytes = read.bytes
-        var cache: [String: [Variable]] = [:]
+        var cache: [String: Inspected] = [:]
         var current: String?
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
             let fields = line.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
@@ -272,12 +299,13 @@ public final class ContainerSource {
                 guard String(decoding: line, as: UTF8.self) == ContainerSource.cacheHeader + keyMark else { return [:] }
                 continue
             }
-            if fields.count == 2, fields[0] == "C", ContainerSource.isID(fields[1]) {
+            if (2...3).contains(fields.count), fields[0] == "C", ContainerSource.isID(fields[1]),
+               fields.count == 2 || fields[2] == "health" {
                 current = fields[1]
-                cache[fields[1]] = []
+                cache[fields[1]] = Inspected(variables: [], healthCheck: fields.count == 3)
             } else if fields.count == 4, fields[0] == "E", let id = current, let origin = Variable.Origin(rawValue: fields[1]),
                       ContainerSource.isCachedName(fields[2]), fields[3].hasPrefix("hmac-sha256:") {
-                cache[id]?.append(Variable(name: fields[2], digest: fields[3], origin: origin))
+                cache[id]?.variables.append(Variable(name: fields[2], digest: fields[3], origin: origin))
             } else {
                 return [:]
             }
@@ -286,12 +314,12 @@ public final class ContainerSource {
     }
 
     /// Keeps only the containers of this reading; a cache that cannot be written is only slower.
-    func saveCache(_ cache: [String: [Variable]]) {
+    func saveCache(_ cache: [String: Inspected]) {
         guard let path = cachePath else { return }
         var text = ContainerSource.cacheHeader + keyMark + "\n"
-        for (id, variables) in cache.sorted(by: { $0.key < $1.key }) {
-            text += "C " + id + "\n"
-            for variable in variables { text += "E " + variable.origin.rawValue + " " + variable.name + " " + variable.digest + "\n" }
+        for (id, inspected) in cache.sorted(by: { $0.key < $1.key }) {
+            text += "C " + id + (inspected.healthCheck ? " health" : "") + "\n"
+            for variable in inspected.variables { text += "E " + variable.origin.rawValue + " " + variable.name + " " + variable.digest + "\n" }
         }
         try? Files.writeAtomically(path, Array(text.utf8), mode: 0o600)
     }

@@ -369,6 +369,12 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.contains("not counted: shop.web.1 ("), push.all)
         XCTAssertTrue(push.all.contains(") exited"), push.all)
 
+        // Every container seen before and none with a health check: one list call, nothing inspected.
+        try sandbox.commit(in: work, files: ["README": "traced"], message: "traced")
+        let traced = try sandbox.run(["git", "push", "origin", "main"], in: work, environment: ["PUSHGUARD_TRACE": "1"])
+        XCTAssertTrue(traced.stderr.contains("pushguard trace: 0 of 2 containers inspected"), traced.stderr)
+        XCTAssertFalse(traced.stderr.contains("unhealthy containers listed"), "no health call: \(traced.stderr)")
+
         // A container whose health check fails is named, never counted: here it is the only
         // web container with the new config, so NEW_KEY is on none of the live ones.
         podmanStarting(["run", "-d", "--name", "shop.web.3", "--network", "none",
@@ -379,7 +385,9 @@ final class ContainerTests: XCTestCase {
                         PodmanService.image, "/bin/sleep", "100000"])
         XCTAssertEqual(podmanStatus(["healthcheck", "run", "shop.web.3"]), 1, "the health check fails")
         try sandbox.commit(in: work, files: ["README": "y"], message: "unhealthy")
-        push = try sandbox.push("main", from: work)
+        push = try sandbox.run(["git", "push", "origin", "main"], in: work, environment: ["PUSHGUARD_TRACE": "1"])
+        XCTAssertTrue(push.stderr.contains("pushguard trace: 1 of 3 containers inspected"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("unhealthy containers listed"), "a health check Podman's status text leaves out: \(push.stderr)")
         XCTAssertTrue(push.all.contains("shop.web.3 ("), push.all)
         XCTAssertTrue(push.all.contains(") unhealthy"), "named as unhealthy, not counted: \(push.all)")
         XCTAssertEqual(push.status, 0, "the unhealthy container without NEW_KEY does not count: \(push.all)")
