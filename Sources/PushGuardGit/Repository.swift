@@ -270,69 +270,34 @@ public final class Repository {
     }
 
     /// One pass over a tree's entries in the object's order: the entry named `name`, or why the
-    /// tree is not one git writes. Each name must sort strictly after the one before in git's
-    /// tree order (bytes compared, a directory's name as if it ended in "/"), and no name may
-    /// appear twice, not even as a file and a directory, which that order does not put side by
-    /// side (deploy, deploy.txt, deploy/). git fsck calls these treeNotSorted and
-    /// duplicateEntries. Linear in the tree's size: each name is compared with the one before
-    /// and with the files it may repeat.
+    /// tree is not one git writes (`TreeOrder`).
     private func scanTree(_ tree: OpaquePointer, for name: [UInt8]) -> TreeScan {
         var found: TreeEntry?
-        var previous: (name: UnsafePointer<CChar>, length: Int, directory: Bool)?
-        // The files that a directory later in the tree could repeat: in a sorted tree only
-        // names that start with a file's name come between it and a directory of that name.
-        // Each file here starts with the one below it.
-        var files: [(name: UnsafePointer<CChar>, length: Int)] = []
+        var order = TreeOrder()
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index), let entryName = git_tree_entry_name(entry) else {
                 return .ambiguous("cannot be read entry by entry")
             }
-            let length = strlen(entryName)
+            let bytes = UnsafeRawBufferPointer(start: entryName, count: strlen(entryName))
             let directory = git_tree_entry_filemode_raw(entry).rawValue & 0o170000 == 0o040000
-            if let previous {
-                let order = Repository.treeOrder(previous.name, previous.length, previous.directory, entryName, length, directory)
-                if order == 0 {
-                    return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
-                }
-                if order > 0 { return .ambiguous("is not sorted as git writes trees (git fsck: treeNotSorted)") }
+            switch order.add(bytes, directory: directory) {
+            case .duplicate?:
+                return .ambiguous("has two entries named \(Repository.shownName(bytes)) (git fsck: duplicateEntries)")
+            case .unsorted?:
+                return .ambiguous("is not sorted as git writes trees (git fsck: treeNotSorted)")
+            case nil:
+                break
             }
-            while let file = files.last, file.length > length || memcmp(file.name, entryName, file.length) != 0 {
-                files.removeLast()
-            }
-            if directory {
-                if let file = files.last, file.length == length {
-                    return .ambiguous("has two entries named \(Repository.shownName(entryName, length)) (git fsck: duplicateEntries)")
-                }
-            } else {
-                files.append((entryName, length))
-            }
-            if length == name.count, name.withUnsafeBytes({ memcmp(entryName, $0.baseAddress!, length) }) == 0 {
+            if bytes.count == name.count, name.withUnsafeBytes({ memcmp(entryName, $0.baseAddress!, bytes.count) }) == 0 {
                 found = TreeEntry(id: git_tree_entry_id(entry).pointee, mode: git_tree_entry_filemode(entry), directory: directory)
             }
-            previous = (entryName, length, directory)
         }
         return found.map { .found($0) } ?? .notFound
     }
 
-    /// git's tree order of two entries: negative, 0 (the same name, whatever the modes) or
-    /// positive. Bytes are compared; where one name ends, a directory's continues with "/".
-    static func treeOrder(_ a: UnsafePointer<CChar>, _ aLength: Int, _ aDirectory: Bool,
-                          _ b: UnsafePointer<CChar>, _ bLength: Int, _ bDirectory: Bool) -> Int {
-        let common = min(aLength, bLength)
-        let bytes = memcmp(a, b, common)
-        if bytes != 0 { return Int(bytes) }
-        if aLength == bLength { return 0 }
-        let slash = UInt8(ascii: "/")
-        let nextA = aLength > common ? UInt8(bitPattern: a[common]) : (aDirectory ? slash : 0)
-        let nextB = bLength > common ? UInt8(bitPattern: b[common]) : (bDirectory ? slash : 0)
-        // Equal only for a name with a "/" in it, which git never writes: out of order.
-        return nextA < nextB ? -1 : 1
-    }
-
     /// An entry's name for a message: escaped, and cut after 60 bytes.
-    private static func shownName(_ name: UnsafePointer<CChar>, _ length: Int) -> String {
-        let bytes = UnsafeRawBufferPointer(start: name, count: min(length, 60))
-        return escapedForTerminal(String(decoding: bytes, as: UTF8.self)) + (length > 60 ? "…" : "")
+    private static func shownName(_ name: UnsafeRawBufferPointer) -> String {
+        escapedForTerminal(String(decoding: name.prefix(60), as: UTF8.self)) + (name.count > 60 ? "…" : "")
     }
 
     /// Reads and parses the manifest blob, its size checked first so a huge blob is never loaded.
