@@ -80,7 +80,7 @@ struct HookCommand: ParsableCommand {
     }
 
     func run() throws {
-        let status = HookDispatch.run(HookName(rawValue: name)!, programPath: "hooks/" + name, arguments: arguments)
+        let status = HookDispatch.run(hookNamed: name, arguments: arguments) ?? 2
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -8,6 +8,13 @@ public enum HookDispatch {
     /// Hook input is small (about 100 bytes a ref); more than 64 MiB is not git talking.
     static let maxInput = 64 << 20
 
+    /// `pushguard hook NAME [ARGS…]` (in both executables): the hook NAME as if git had called
+    /// it from a hooks directory; nil when NAME is not a hook PushGuard acts as.
+    public static func run(hookNamed name: String, arguments: [String]) -> Int32? {
+        guard let hook = HookName(rawValue: name) else { return nil }
+        return run(hook, programPath: "hooks/" + name, arguments: arguments)
+    }
+
     public static func run(_ hook: HookName, programPath: String, arguments: [String]) -> Int32 {
         Trace.mark("start \(hook.rawValue)")
         // The store calls of this hook share pushguard.timeout from here.

@@ -93,7 +93,7 @@ struct PushHandoff {
         // synced: a record lives for the seconds between two hooks of one push, and a machine
         // that crashes in between loses the push itself. A record of an identical earlier push
         // (the same pusher pushing the same lines again) is replaced.
-        let bytes = Array((lines.joinedText(separator: "\n") + "\n").utf8)
+        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
         do {
             try Files.createNew(path, bytes, mode: 0o600, durable: false)
         } catch where error.code == EEXIST {
@@ -106,7 +106,7 @@ struct PushHandoff {
     /// Adds deploys to a record (the update hook decides one ref at a time).
     func append(_ deploys: [DeployRecord], to path: String) throws(SystemError) {
         guard !deploys.isEmpty else { return }
-        let bytes = Array(deploys.map { $0.json.encoded() + "\n" }.joinedText().utf8)
+        let bytes = Array(deploys.map { $0.json.encoded() + "\n" }.joined().utf8)
         let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw .failed("append to", path) }
         defer { close(descriptor) }

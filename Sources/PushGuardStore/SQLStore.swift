@@ -308,7 +308,7 @@ public final class SQLStore: AdminStore {
         if let names {
             values.append(.integer(state.liveThrough))
             condition = " AND (version > $3" + (names.isEmpty ? ")"
-                : " OR key IN (" + names.indices.map { "$\($0 + 4)" }.joinedText(separator: ", ") + "))")
+                : " OR key IN (" + names.indices.map { "$\($0 + 4)" }.joined(separator: ", ") + "))")
             values += names.map { .text($0) }
         }
         state.config = try connection.records("""
@@ -371,8 +371,8 @@ public final class SQLStore: AdminStore {
                 while start < records.count {
                     let chunk = records[start..<min(start + 50, records.count)]
                     let rows = (0..<chunk.count).map { row in
-                        "(" + (1...11).map { "$\(row * 11 + $0)" }.joinedText(separator: ", ") + ")"
-                    }.joinedText(separator: ", ")
+                        "(" + (1...11).map { "$\(row * 11 + $0)" }.joined(separator: ", ") + ")"
+                    }.joined(separator: ", ")
                     var values: [SQLValue] = []
                     values.reserveCapacity(chunk.count * 11)
                     // Stored escaped: whoever reads the table (sqlite3, psql, a copy) may print it.

@@ -18,21 +18,12 @@ enum Program {
         let program = arguments.first ?? "pushguard"
         // A hook by the name it was called with, or `pushguard hook NAME [ARGS…]` with a known
         // NAME (anything else about `hook`, its help or a wrong name, is the CLI's to answer).
-        let called: (HookName, String, [String])?
         if let hook = HookName.from(programPath: program) {
-            called = (hook, program, Array(arguments.dropFirst()))
-        } else if arguments.count >= 3, arguments[1] == "hook", let hook = HookName(rawValue: arguments[2]) {
-            called = (hook, "hooks/" + arguments[2], Array(arguments.dropFirst(3)))
-        } else {
-            called = nil
+            endHook(HookDispatch.run(hook, programPath: program, arguments: Array(arguments.dropFirst())))
         }
-        if let (hook, programPath, hookArguments) = called {
-            let status = HookDispatch.run(hook, programPath: programPath, arguments: hookArguments)
-            // The hook has closed its store and written its output (with write(2); stdio is
-            // flushed here all the same): end without running exit handlers and destructors,
-            // which touched pages for nothing (about 0.08 ms of CPU a hook, measured side by side).
-            fflush(nil)
-            _exit(status)
+        if arguments.count >= 3, arguments[1] == "hook",
+           let status = HookDispatch.run(hookNamed: arguments[2], arguments: Array(arguments.dropFirst(3))) {
+            endHook(status)
         }
         // A test entry point, not a command (it is in no help): clones through the linked
         // libgit2, so Tests/EndToEndTests/StartupTests can show that libgit2's network
@@ -55,5 +46,13 @@ enum Program {
         printError(["pushguard: the admin commands are in \(Executables.cliName), which is not installed beside this binary (looked for "
                     + candidates.map { escapedForTerminal($0) }.joined(separator: " and ") + "); install both with ./install.sh"])
         exit(2)
+    }
+
+    /// The hook has closed its store and written its output (with write(2); stdio is flushed
+    /// here all the same): end without running exit handlers and destructors, which touched
+    /// pages for nothing (about 0.08 ms of CPU a hook, measured side by side).
+    private static func endHook(_ status: Int32) -> Never {
+        fflush(nil)
+        _exit(status)
     }
 }
