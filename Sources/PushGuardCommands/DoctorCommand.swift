@@ -267,10 +267,12 @@ struct DoctorCommand: ParsableCommand {
         } else {
             doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
         }
-        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
-        if Files.exists(saved) {
+        let directory = parentDirectory(of: path)
+        for (saved, when) in [(hook.chainedPath(hooksDirectory: directory), "runs first"),
+                              (hook.chainedAfterPath(hooksDirectory: directory), "runs after PushGuard accepted the push")]
+        where Files.exists(saved) {
             if access(saved, X_OK) == 0 {
-                doctor.ok("the earlier \(hook.rawValue) hook runs first (\(escapedForTerminal(saved)))")
+                doctor.ok("the earlier \(hook.rawValue) hook \(when) (\(escapedForTerminal(saved)))")
             } else {
                 doctor.problem("the earlier \(hook.rawValue) hook \(escapedForTerminal(saved)) has no run bit: it is skipped (chmod +x it, or delete it)")
             }

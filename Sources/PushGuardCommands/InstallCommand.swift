@@ -10,7 +10,7 @@ struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Link PushGuard's hooks into bare repositories (or take them out with --uninstall).",
-        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. Hooks linked to another PushGuard binary (an earlier install from another prefix, such as /usr/local/bin/pushguard before the Debian package's /usr/bin/pushguard) are re-pointed to this one. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
+        discussion: "Existing hooks are kept as <hook>.before-pushguard and run first; their refusal stands. A hook that deploys (Dokku's pre-receive, or any with --existing-hooks-after) is kept as <hook>.after-pushguard and runs only after PushGuard accepted the push. Hooks linked to another PushGuard binary (an earlier install from another prefix, such as /usr/local/bin/pushguard before the Debian package's /usr/bin/pushguard) are re-pointed to this one. Install and uninstall are idempotent; uninstall restores what was there. A server install (bare repositories) and a client install (--client, a developer's clone) are separate: each uninstall takes out only what its kind added.")
 
     @Option(parsing: .upToNextOption, help: "Bare repositories to install into.") var repo: [String] = []
     @Option(help: "Install into every bare repository below this directory (gitolite-admin is skipped; see --exclude).") var root: String?
@@ -21,6 +21,7 @@ struct InstallCommand: ParsableCommand {
     @Flag(help: "Check per ref in the update hook (one refused ref does not block the others) instead of per push.") var perRef = false
     @Flag(help: "Use GitLab's custom_hooks/<hook>.d/ layout.") var gitlab = false
     @Flag(help: "A developer's clone: install the pre-push hook that warns before upload (needs git config remote.NAME.pushguardApp).") var client = false
+    @Flag(help: "Run an existing hook only after PushGuard accepted the push, not before (for a hook that deploys; Dokku's pre-receive is recognised without this).") var existingHooksAfter = false
     @Option(help: "The server's git user: owns the store directory (default: git, where it exists).") var user: String?
     @OptionGroup var storeOptions: StoreOptions
 
@@ -90,6 +91,7 @@ struct InstallCommand: ParsableCommand {
             var installation = Installation(gitDirectory: repository.gitDirectory, binary: binary,
                                             layout: gitlab ? .gitlab : .git, perRef: perRef, dryRun: dryRun)
             installation.client = client
+            installation.existingHooksAfter = existingHooksAfter
             installation.requestedPath = path
             installation.app = app
             if uninstall {

@@ -50,7 +50,8 @@ enum HookLayout: String {
 }
 
 /// Puts PushGuard's hooks into one repository and takes them out again, keeping whatever was
-/// there: an existing hook is renamed `<hook>.before-pushguard` and run first by PushGuard;
+/// there: an existing hook is renamed `<hook>.before-pushguard` and run first by PushGuard (or
+/// `<hook>.after-pushguard`, run once PushGuard accepted, when it deploys: Dokku's pre-receive);
 /// config PushGuard changes is recorded in `<git-dir>/pushguard-install` so uninstall can
 /// restore it exactly.
 ///
@@ -63,6 +64,9 @@ struct Installation {
     var layout: HookLayout
     var perRef: Bool
     var dryRun: Bool
+    /// `--existing-hooks-after`: a hook found in PushGuard's place runs after PushGuard's check
+    /// accepted the push, not before (Dokku's pre-receive is recognised without it).
+    var existingHooksAfter = false
     /// A developer's clone: only the pre-push warning, no server config.
     var client = false
     /// The repository as the admin named it, for the commands suggested in messages.
@@ -88,6 +92,13 @@ struct Installation {
     /// Every variable install may set and record, as it spells them.
     static let managedNames: Set<String> = Set(managedConfig(perRef: true).map(\.0) + ["pushguard.app"])
     /// Config PushGuard sets at install, with the value it sets.
+    /// True when the hook at `path` is Dokku's: a regular file (not followed through a link)
+    /// whose text hands the push to `dokku git-hook`, which builds and deploys the app.
+    static func isDokkuDeployHook(_ path: String) -> Bool {
+        guard let bytes = try? Files.read(path, limit: 64 << 10, followLinks: false) else { return false }
+        return String(decoding: bytes, as: UTF8.self).contains("dokku git-hook")
+    }
+
     static func managedConfig(perRef: Bool) -> [(String, String)] {
         var settings = [("receive.advertisePushOptions", "true")]
         if perRef { settings.append(("pushguard.perRef", "true")) }
@@ -312,14 +323,19 @@ struct Installation {
             }
             return
         }
-        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
+        let directory = parentDirectory(of: path)
+        let deploys = existingHooksAfter || Installation.isDokkuDeployHook(path)
+        let saved = deploys ? hook.chainedAfterPath(hooksDirectory: directory) : hook.chainedPath(hooksDirectory: directory)
         if Files.exists(path) {
-            if Files.exists(saved) {
-                problems.append("\(escapedForTerminal(path)) and \(escapedForTerminal(saved)) both exist; move one away, then install again.")
+            for kept in [hook.chainedPath(hooksDirectory: directory), hook.chainedAfterPath(hooksDirectory: directory)] where Files.exists(kept) {
+                problems.append("\(escapedForTerminal(path)) and \(escapedForTerminal(kept)) both exist; move one away, then install again.")
                 return
             }
             if access(path, X_OK) != 0 {
                 log.append("\(hook.rawValue): the existing hook has no run bit, so git was skipping it; kept as \(escapedForTerminal(saved)), still skipped (chmod +x it to run it)")
+            } else if deploys {
+                log.append("\(hook.rawValue): keeping the existing hook as \(escapedForTerminal(saved)); PushGuard runs it only after its check accepted the push, and its refusal stands"
+                           + (existingHooksAfter ? "" : " (it is Dokku's deploy: a refused push must not deploy)"))
             } else {
                 log.append("\(hook.rawValue): keeping the existing hook as \(escapedForTerminal(saved)); PushGuard runs it first and its refusal stands")
             }
@@ -330,7 +346,6 @@ struct Installation {
         }
         log.append("\(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
         if dryRun { return }
-        let directory = parentDirectory(of: path)
         do {
             try Files.makeDirectory(directory)
         } catch {
@@ -349,7 +364,9 @@ struct Installation {
 
     private mutating func uninstallHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
-        let saved = hook.chainedPath(hooksDirectory: parentDirectory(of: path))
+        let directory = parentDirectory(of: path)
+        let saved = [hook.chainedPath(hooksDirectory: directory), hook.chainedAfterPath(hooksDirectory: directory)]
+            .first(where: Files.exists) ?? hook.chainedPath(hooksDirectory: directory)
         if isOurs(path) {
             log.append("\(hook.rawValue): removing \(escapedForTerminal(path))")
             if !dryRun && unlink(path) != 0 {

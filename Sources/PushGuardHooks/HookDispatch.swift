@@ -3,7 +3,8 @@ import PushGuardCore
 import PushGuardSystem
 
 /// Runs one hook as git calls it: reads its input, runs the hook install kept from before
-/// (its refusal stands), then PushGuard's own hook.
+/// (its refusal stands), then PushGuard's own hook, then a kept hook that must run only after
+/// PushGuard accepted (`<hook>.after-pushguard`: Dokku's deploy).
 public enum HookDispatch {
     /// Hook input is small (about 100 bytes a ref); more than 64 MiB is not git talking.
     static let maxInput = 64 << 20
@@ -40,12 +41,26 @@ public enum HookDispatch {
         // gitolite's administrative repository is how its admin fixes everything, PushGuard's
         // settings included: never guarded, so no store outage or mapping can lock them out
         // (gitolite links its common hooks, PushGuard's among them, into it too).
-        if hook != .prePush, environment("GL_REPO") == "gitolite-admin" { return 0 }
-        switch hook {
-        case .preReceive: return PreReceiveHook.run(input: input, environment: environment, started: started)
-        case .update: return UpdateHook.run(arguments: arguments, environment: environment, started: started)
-        case .postReceive: return PostReceiveHook.run(input: input, environment: environment, started: started)
-        case .prePush: return PrePushHook.run(input: input, arguments: arguments, environment: environment, started: started)
+        let status: Int32
+        if hook != .prePush, environment("GL_REPO") == "gitolite-admin" {
+            status = 0
+        } else {
+            switch hook {
+            case .preReceive: status = PreReceiveHook.run(input: input, environment: environment, started: started)
+            case .update: status = UpdateHook.run(arguments: arguments, environment: environment, started: started)
+            case .postReceive: status = PostReceiveHook.run(input: input, environment: environment, started: started)
+            case .prePush: status = PrePushHook.run(input: input, arguments: arguments, environment: environment, started: started)
+            }
+        }
+        // A kept hook that deploys runs only once PushGuard accepted; its refusal stands too.
+        let after = hook.chainedAfterPath(hooksDirectory: parentDirectory(of: programPath))
+        guard status == 0 || hook == .postReceive, access(after, X_OK) == 0 else { return status }
+        do {
+            let result = try Subprocess.run([after] + arguments, input: input, captureOutput: false)
+            return hook == .postReceive ? status : result.status
+        } catch {
+            printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(after)): \(error)"])
+            return hook == .postReceive ? status : 1
         }
     }
 }

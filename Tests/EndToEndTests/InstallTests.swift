@@ -134,6 +134,76 @@ final class InstallTests: XCTestCase {
         XCTAssertFalse(remote.contains("refs/heads/main"), "nothing reached the server: \(remote)")
     }
 
+    // MARK: a kept hook that deploys (Dokku)
+
+    /// Dokku builds and releases the app from its own pre-receive (`dokku git-hook APP`): kept
+    /// to run first, a refused push would still deploy. Install recognises it and keeps it to
+    /// run only after PushGuard accepted.
+    func testDokkusDeployHookRunsOnlyForAPushPushGuardAccepted() throws {
+        let repo = try sandbox.bareRepository("shop", install: ["none"])
+        let hook = repo + "/hooks/pre-receive"
+        // Dokku's hook as `dokku git-hook` writes it, with `dokku` a stand-in that records the
+        // ref lines it was handed and says it deployed.
+        try """
+            #!/usr/bin/env bash
+            set -e
+            set -o pipefail
+            dokku() { cat >>"$GIT_DIR/deployed"; echo "-----> Releasing $2"; }
+            cat | DOKKU_ROOT="/home/dokku" dokku git-hook shop
+            """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let install = try sandbox.pushguard("install", "--repo", repo)
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertTrue(install.stdout.contains("keeping the existing hook as \(hook).after-pushguard; PushGuard runs it only after its check accepted the push"), install.stdout)
+        XCTAssertTrue(install.stdout.contains("it is Dokku's deploy"), install.stdout)
+        XCTAssertTrue(try sandbox.pushguard("doctor", "--repo", repo).stdout.contains("runs after PushGuard accepted the push"))
+
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["DATABASE_URL"])])
+        let refused = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("DATABASE_URL"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("-----> Releasing"), "a refused push does not deploy: \(refused.stderr)")
+        XCTAssertFalse(exists(repo + "/deployed"), refused.all)
+
+        try sandbox.pushguard("config", "set", "--app", "shop", "--env", "production", "--transmit", "DATABASE_URL=-", input: "postgres://db")
+        let accepted = try sandbox.push("main", from: work)
+        XCTAssertEqual(accepted.status, 0, accepted.all)
+        XCTAssertTrue(accepted.stderr.contains("-----> Releasing shop"), accepted.stderr)
+        let head = try sandbox.git("rev-parse", "HEAD", in: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let handed = try String(contentsOfFile: repo + "/deployed", encoding: .utf8)
+        XCTAssertTrue(handed.hasSuffix(" \(head) refs/heads/main\n"), "Dokku got git's ref lines: \(handed)")
+
+        // Its refusal stands, after PushGuard's check.
+        try "#!/bin/sh\necho 'dokku: build failed' >&2\nexit 1\n".write(toFile: hook + ".after-pushguard", atomically: true, encoding: .utf8)
+        chmod(hook + ".after-pushguard", 0o755)
+        try sandbox.commit(in: work, files: ["README": "x"], message: "next")
+        let failed = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(failed.status, 0, failed.all)
+        XCTAssertTrue(failed.stderr.contains("dokku: build failed"), failed.stderr)
+
+        let uninstall = try sandbox.pushguard("install", "--repo", repo, "--uninstall")
+        XCTAssertEqual(uninstall.status, 0, uninstall.all)
+        XCTAssertFalse(isLink(hook))
+        XCTAssertTrue((try? String(contentsOfFile: hook, encoding: .utf8))?.contains("dokku: build failed") ?? false, "restored")
+    }
+
+    func testAnyExistingHookCanBeKeptToRunAfterTheCheck() throws {
+        let repo = try sandbox.bareRepository("billing-api", install: ["none"])
+        let hook = repo + "/hooks/pre-receive"
+        try "#!/bin/sh\necho deploying >&2\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let plain = try sandbox.pushguard("install", "--repo", repo, "--dry-run")
+        XCTAssertTrue(plain.stdout.contains("as \(hook).before-pushguard; PushGuard runs it first"), "not Dokku's: first, as before: \(plain.stdout)")
+        let install = try sandbox.pushguard("install", "--repo", repo, "--existing-hooks-after")
+        XCTAssertEqual(install.status, 0, install.all)
+        XCTAssertTrue(exists(hook + ".after-pushguard"), install.stdout)
+        XCTAssertFalse(install.stdout.contains("Dokku"), install.stdout)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["TOKEN"])])
+        let refused = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertFalse(refused.stderr.contains("deploying"), refused.stderr)
+    }
+
     // MARK: errors are reported, not skipped
 
     func testInstallReportsSettingsItCannotReadAndInstallsNothing() throws {

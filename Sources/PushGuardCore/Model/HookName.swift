@@ -31,4 +31,10 @@ public enum HookName: String, CaseIterable, Sendable {
     public func chainedPath(hooksDirectory: String) -> String {
         hooksDirectory + "/" + rawValue + ".before-pushguard"
     }
+
+    /// Where install keeps a hook that was there before and must run only after PushGuard
+    /// accepted the push: one that deploys (Dokku's pre-receive builds and releases the app).
+    public func chainedAfterPath(hooksDirectory: String) -> String {
+        hooksDirectory + "/" + rawValue + ".after-pushguard"
+    }
 }
