@@ -26,16 +26,11 @@ public enum HookDispatch {
             guard read.bytes.count <= maxInput else { return refuse("hook input is larger than 64 MiB") }
             input = read.bytes
         }
-        let chained = hook.chainedPath(hooksDirectory: parentDirectory(of: programPath))
-        if access(chained, X_OK) == 0 {
-            do {
-                let result = try Subprocess.run([chained] + arguments, input: input, captureOutput: false)
-                // The earlier hook's refusal stands; post-receive's status changes nothing.
-                if result.status != 0 && hook != .postReceive { return result.status }
-            } catch {
-                printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(chained)): \(error)"])
-                if hook != .postReceive { return 1 }
-            }
+        let hooksDirectory = parentDirectory(of: programPath)
+        // A kept hook's refusal stands; post-receive's status changes nothing.
+        if let status = runKept(hook.chainedPath(hooksDirectory: hooksDirectory), hook, arguments, input),
+           status != 0 && hook != .postReceive {
+            return status
         }
         let environment = processEnvironment
         // gitolite's administrative repository is how its admin fixes everything, PushGuard's
@@ -53,14 +48,33 @@ public enum HookDispatch {
             }
         }
         // A kept hook that deploys runs only once PushGuard accepted; its refusal stands too.
-        let after = hook.chainedAfterPath(hooksDirectory: parentDirectory(of: programPath))
-        guard status == 0 || hook == .postReceive, access(after, X_OK) == 0 else { return status }
+        guard status == 0 || hook == .postReceive,
+              let after = runKept(hook.chainedAfterPath(hooksDirectory: hooksDirectory), hook, arguments, input) else { return status }
+        return hook == .postReceive ? status : after
+    }
+
+    /// Runs a hook install kept (`path`) with git's arguments and stdin: its exit status, or nil
+    /// when there is none to run (no such file, or no run bit: git skipped it before too).
+    ///
+    /// As root (a push by root into a repository, or `pushguard hook` typed by root), a kept
+    /// hook runs only when root alone controls it and the way to it: root runs nothing another
+    /// user could have put there. One that someone else controls refuses the push instead.
+    private static func runKept(_ path: String, _ hook: HookName, _ arguments: [String], _ input: [UInt8]) -> Int32? {
+        guard access(path, X_OK) == 0 else { return nil }
+        if Identity.isRoot {
+            let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+            let other = PathTrust.firstOtherControl(absolute).map { ($0.path, $0.owner) }
+                ?? (try? Files.info(absolute)).flatMap { $0.owner == 0 ? nil : (absolute, $0.owner) }
+            if let (controlled, owner) = other {
+                printError([Report.prefix + "refusing to run the existing hook \(escapedForTerminal(path)) as root: \(escapedForTerminal(controlled)) belongs to \(Identity.userName(owner)); push as that user, not as root"])
+                return 1
+            }
+        }
         do {
-            let result = try Subprocess.run([after] + arguments, input: input, captureOutput: false)
-            return hook == .postReceive ? status : result.status
+            return try Subprocess.run([path] + arguments, input: input, captureOutput: false).status
         } catch {
-            printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(after)): \(error)"])
-            return hook == .postReceive ? status : 1
+            printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(path)): \(error)"])
+            return 1
         }
     }
 }

@@ -204,6 +204,28 @@ final class InstallTests: XCTestCase {
         XCTAssertFalse(refused.stderr.contains("deploying"), refused.stderr)
     }
 
+    /// A push by root runs the hooks as root: a kept hook another user could have put there is
+    /// not run as root, and the push is refused saying whose it is.
+    func testRootRunsNoKeptHookAnotherUserControls() throws {
+        try requireOrSkip(getuid() == 0, "runs the hooks as root, with a kept hook owned by another user")
+        let repo = try sandbox.bareRepository("billing-api", install: ["none"])
+        let hook = repo + "/hooks/pre-receive"
+        try "#!/bin/sh\ntouch \"$GIT_DIR/ran-as-$(id -u)\"\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        XCTAssertEqual(try sandbox.pushguard("install", "--repo", repo).status, 0)
+        let kept = hook + ".before-pushguard"
+        XCTAssertEqual(chown(kept, 65534, 65534), 0, "the kept hook is nobody's")
+        let work = try sandbox.workTree("work", remote: repo, files: ["README": "x"])
+        let refused = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("refusing to run the existing hook hooks/pre-receive.before-pushguard as root: \(kept) belongs to "), refused.stderr)
+        XCTAssertFalse(exists(repo + "/ran-as-0"), "never run as root")
+        XCTAssertEqual(chown(kept, 0, 0), 0)
+        let accepted = try sandbox.push("main", from: work)
+        XCTAssertEqual(accepted.status, 0, accepted.all)
+        XCTAssertTrue(exists(repo + "/ran-as-0"), "root's own kept hook runs: \(accepted.all)")
+    }
+
     // MARK: errors are reported, not skipped
 
     func testInstallReportsSettingsItCannotReadAndInstallsNothing() throws {
