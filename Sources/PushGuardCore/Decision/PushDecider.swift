@@ -15,8 +15,7 @@ public struct PushDecider {
                           request.options.sync ? "-o pushguard.sync" : nil,
                           request.settings.environments.contains(where: \.autoSync) ? "autoSync" : nil].compactMap { $0 }
             if !wanted.isEmpty {
-                refusal = Report.prefix + wanted.joined(separator: " and ") + " ignored: this repository's app name \""
-                    + escapedForTerminal(request.app) + "\" is only guessed from its directory name (pushguard.app is not set), and another repository of that name would share it; an admin records it with pushguard install or git config pushguard.app NAME"
+                refusal = Report.guessedAppIgnored(wanted, app: request.app)
                 request.options.override = nil
                 request.options.sync = false
                 request.settings.environments = request.settings.environments.map {
@@ -49,16 +48,9 @@ public struct PushDecider {
             text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
         }
         let name = lowered(ref), notes = lowered(notesRef)
-        if name == notes {
-            return (ref == notesRef ? "" : "on a case-insensitive file system it is " + notesRef + ": ")
-                + "PushGuard's deploy notes are written by its post-receive hook, not pushed"
-        }
-        if name.count > notes.count, name.starts(with: notes + [UInt8(ascii: "/")]) {
-            return "a ref beneath " + notesRef + " would make it a directory, and PushGuard's post-receive could write no deploy note again"
-        }
-        if notes.count > name.count, notes.starts(with: name + [UInt8(ascii: "/")]) {
-            return "a ref named " + escapedForTerminal(ref) + " would leave no room for " + notesRef + ", where PushGuard's post-receive writes its deploy notes"
-        }
+        if name == notes { return Report.notesRefPushed(as: ref) }
+        if name.count > notes.count, name.starts(with: notes + [UInt8(ascii: "/")]) { return Report.refBeneathNotesRef }
+        if notes.count > name.count, notes.starts(with: name + [UInt8(ascii: "/")]) { return Report.refAboveNotesRef(ref) }
         return nil
     }
 
@@ -96,7 +88,7 @@ public struct PushDecider {
         for (index, update) in updates.enumerated() {
             if let conflict = PushDecider.notesRefConflict(update.ref) {
                 outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .rejected)
-                lines.append(Report.prefix + "refusing " + escapedForTerminal(update.ref) + ": " + conflict)
+                lines.append(Report.refusingRef(update.ref, because: conflict))
                 continue
             }
             guard let environment = checkedEnvironment(of: update) else {
@@ -113,9 +105,7 @@ public struct PushDecider {
         if let refusal = guessedAppRefusal, mapped > 0 { lines.insert(refusal, at: 0) }
         // An option misspelt is an override or sync the pusher believes they asked for.
         for name in request.options.unknown {
-            lines.insert(Report.prefix + "push option \"" + escapedForTerminal(name) + "\" not understood"
-                         + Vocabulary.suggestion(for: name, among: Vocabulary.pushOptions) + " (known: "
-                         + Vocabulary.pushOptions.joined(separator: ", ") + ")", at: 0)
+            lines.insert(Report.optionNotUnderstood(name), at: 0)
         }
         if mapped > PushDecider.maxMappedRefs {
             return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
@@ -154,7 +144,7 @@ public struct PushDecider {
                                              decision: .rejected, reason: "\(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs)")
             }
         }
-        let line = Report.prefix + "push to \(escapedForTerminal(request.app)) rejected: \(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs); push them in smaller batches"
+        let line = Report.tooManyRefs(app: request.app, mapped: mapped, limit: PushDecider.maxMappedRefs)
         return PushDecision(request: request.summary, outcomes: outcomes.map { $0! }, body: lines + [line])
     }
 

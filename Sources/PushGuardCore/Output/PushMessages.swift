@@ -1,0 +1,58 @@
+/// The pusher's lines about a push as a whole, as opposed to one evaluation's block (Report.swift):
+/// refs and options refused or ignored, a sync in the push, environments that could not be
+/// checked, what could not be recorded. Every line starts with `Report.prefix`. `PushDecider`,
+/// `PushDecision` and the hooks choose which of these to say and when; the words are here.
+///
+/// Escaping: a parameter that is raw content (an app, environment or ref name, a pushed option,
+/// a message of a store or command) is escaped here with `escapedForTerminal`; a parameter
+/// documented as "already escaped" (messages built from escaped parts) gets `escapedControls`.
+extension Report {
+    /// "billing-api/production": an app and an environment as lines name them.
+    static func environmentName(app: String, environment: String) -> String {
+        escapedForTerminal(app) + "/" + escapedForTerminal(environment)
+    }
+
+    // MARK: refs and options refused or ignored before deciding
+
+    /// A `pushguard.*` push option that is none of PushGuard's: named, with the nearest known
+    /// one and the known ones (the value, perhaps a reason, is not repeated back).
+    public static func optionNotUnderstood(_ name: String) -> String {
+        prefix + "push option \"" + escapedForTerminal(name) + "\" not understood"
+            + Vocabulary.suggestion(for: name, among: Vocabulary.pushOptions) + " (known: "
+            + Vocabulary.pushOptions.joined(separator: ", ") + ")"
+    }
+
+    /// Options and settings that act on the app's config (`wanted`: "-o pushguard.ack",
+    /// "-o pushguard.sync", "autoSync") ignored because the app's name is only guessed.
+    public static func guessedAppIgnored(_ wanted: [String], app: String) -> String {
+        prefix + wanted.joined(separator: " and ") + " ignored: this repository's app name \""
+            + escapedForTerminal(app) + "\" is only guessed from its directory name (pushguard.app is not set), and another repository of that name would share it; an admin records it with pushguard install or git config pushguard.app NAME"
+    }
+
+    /// One pushed ref refused outright; `reason` is already escaped (one of the `notesRef…` reasons).
+    public static func refusingRef(_ ref: String, because reason: String) -> String {
+        prefix + "refusing " + escapedForTerminal(ref) + ": " + reason
+    }
+
+    /// Why a push of PushGuard's notes ref is refused; `ref` spells it in other case when it
+    /// is only the same name on a case-insensitive file system.
+    public static func notesRefPushed(as ref: String) -> String {
+        (ref == PushDecider.notesRef ? "" : "on a case-insensitive file system it is " + PushDecider.notesRef + ": ")
+            + "PushGuard's deploy notes are written by its post-receive hook, not pushed"
+    }
+
+    /// Why a ref beneath PushGuard's notes ref is refused.
+    public static let refBeneathNotesRef = "a ref beneath " + PushDecider.notesRef
+        + " would make it a directory, and PushGuard's post-receive could write no deploy note again"
+
+    /// Why a ref that PushGuard's notes ref would live beneath is refused.
+    public static func refAboveNotesRef(_ ref: String) -> String {
+        "a ref named " + escapedForTerminal(ref) + " would leave no room for " + PushDecider.notesRef
+            + ", where PushGuard's post-receive writes its deploy notes"
+    }
+
+    /// A push that deploys `mapped` refs, over `limit`: refused as a whole.
+    public static func tooManyRefs(app: String, mapped: Int, limit: Int) -> String {
+        prefix + "push to \(escapedForTerminal(app)) rejected: \(mapped) refs deploy in one push, over the limit of \(limit); push them in smaller batches"
+    }
+}
