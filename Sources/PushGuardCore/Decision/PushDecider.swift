@@ -194,7 +194,7 @@ public struct PushDecider {
         }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
-            lines.append(Report.prefix + "warning: " + escapedControls(note))
+            lines.append(Report.warning(note))
         }
         // `slots[i]`: which of the distinct evaluations ref i shares (refs of one manifest blob
         // and the same added reads share one; its findings and its words are said once).
@@ -204,7 +204,6 @@ public struct PushDecider {
         }
         var pendingBeforeSync: [SharedFindings]?
         var syncFailure: String?
-        let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
         let unsynced = evaluations.filter { !$0.inSync }
         if (request.options.sync || environment.autoSync) && !unsynced.isEmpty {
             // A transmit helps only keys that are set but not applied everywhere. A key that is
@@ -212,18 +211,19 @@ public struct PushDecider {
             // config: with autoSync that would be a delivery to the platform on every push.
             let helps = unsynced.contains { $0.findings.contains { $0.status == .staged || $0.status == .partial } }
             if !helps {
-                lines.append(Report.prefix + target + ": not synced in this push: " + PushDecider.nothingToTransmit(unsynced, manifestPath: settings.manifestPath))
+                lines.append(Report.notSynced(app: request.app, environment: environment.name, unsynced: unsynced,
+                                              manifestPath: settings.manifestPath))
                 report.canSync = false
             } else {
                 let outcome = readers.transmit(environment.name)
                 switch outcome {
                 case .transmitted, .ranSyncCommand:
                     if case .transmitted(let version, let output) = outcome {
-                        lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                        lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                        lines += Report.transmitOutput(output)
+                        lines.append(Report.transmitted(app: request.app, environment: environment.name, version: version))
                     } else if case .ranSyncCommand(let output) = outcome {
-                        lines += output.map { Report.prefix + "  sync: " + escapedForTerminal($0) }
-                        lines.append(Report.prefix + "\(target): ran pushguard.\(escapedForTerminal(environment.name)).syncCommand; reading the containers again")
+                        lines += Report.syncCommandOutput(output)
+                        lines.append(Report.ranSyncCommand(app: request.app, environment: environment.name))
                     }
                     pendingBeforeSync = evaluations.map(SharedFindings.init)
                     report.canSync = false
@@ -241,8 +241,8 @@ public struct PushDecider {
                         return evaluation
                     }
                 case .failed(let message, let output):
-                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                    lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedControls(message))
+                    lines += Report.transmitOutput(output)
+                    lines.append(Report.syncFailed(app: request.app, environment: environment.name, message: message))
                     syncFailure = message
                     // Nothing was recorded as transmitted, so the evaluations stand and the
                     // environment's mode decides, as without a sync: reject refuses, warn
@@ -303,27 +303,6 @@ public struct PushDecider {
                 if first.count < AuditRecord.maxFindings { first.append(key) }
             }
         }
-    }
-
-    /// Why a sync was not tried: what a transmit cannot fix, in a few words.
-    static func nothingToTransmit(_ unsynced: [Evaluation], manifestPath: String) -> String {
-        var missing: [String] = []
-        var seen = Set<String>()
-        var unreadable = false
-        for evaluation in unsynced {
-            if evaluation.manifestProblem != nil { unreadable = true }
-            for finding in evaluation.findings where finding.status == .missing && seen.insert(finding.key).inserted {
-                missing.append(finding.key)
-            }
-        }
-        var causes: [String] = []
-        if !missing.isEmpty {
-            causes.append(missing.prefix(5).map(escapedForTerminal).joined(separator: ", ")
-                          + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
-                          + (missing.count == 1 ? " is" : " are") + " not set")
-        }
-        if unreadable { causes.append(escapedForTerminal(manifestPath) + " cannot be read") }
-        return "nothing to transmit would fix this (" + causes.joined(separator: "; ") + "), so nothing was transmitted"
     }
 
     /// One evaluation per distinct manifest and set of added reads, shared by every ref whose

@@ -55,4 +55,67 @@ extension Report {
     public static func tooManyRefs(app: String, mapped: Int, limit: Int) -> String {
         prefix + "push to \(escapedForTerminal(app)) rejected: \(mapped) refs deploy in one push, over the limit of \(limit); push them in smaller batches"
     }
+
+    // MARK: warnings
+
+    /// `pushguard: warning: TEXT`; `text` may hold escapes already (a scan note, a hook's
+    /// failure): its controls are escaped, its backslashes kept.
+    public static func warning(_ text: String) -> String {
+        prefix + "warning: " + escapedControls(text)
+    }
+
+    // MARK: a sync in this push
+
+    /// A sync asked for (or `autoSync`) but not tried: nothing a transmit delivers would fix
+    /// `unsynced` (keys not set at all, a manifest that cannot be read).
+    public static func notSynced(app: String, environment: String, unsynced: [Evaluation], manifestPath: String) -> String {
+        prefix + environmentName(app: app, environment: environment) + ": not synced in this push: "
+            + nothingToTransmit(unsynced, manifestPath: manifestPath)
+    }
+
+    /// Why a sync was not tried: what a transmit cannot fix, in a few words.
+    static func nothingToTransmit(_ unsynced: [Evaluation], manifestPath: String) -> String {
+        var missing: [String] = []
+        var seen = Set<String>()
+        var unreadable = false
+        for evaluation in unsynced {
+            if evaluation.manifestProblem != nil { unreadable = true }
+            for finding in evaluation.findings where finding.status == .missing && seen.insert(finding.key).inserted {
+                missing.append(finding.key)
+            }
+        }
+        var causes: [String] = []
+        if !missing.isEmpty {
+            causes.append(missing.prefix(5).map(escapedForTerminal).joined(separator: ", ")
+                          + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
+                          + (missing.count == 1 ? " is" : " are") + " not set")
+        }
+        if unreadable { causes.append(escapedForTerminal(manifestPath) + " cannot be read") }
+        return "nothing to transmit would fix this (" + causes.joined(separator: "; ") + "), so nothing was transmitted"
+    }
+
+    /// The last lines the transmit command printed, one line each.
+    public static func transmitOutput(_ output: [String]) -> [String] {
+        output.map { prefix + "  transmit: " + escapedForTerminal($0) }
+    }
+
+    /// The last lines the containers' sync command printed, one line each.
+    public static func syncCommandOutput(_ output: [String]) -> [String] {
+        output.map { prefix + "  sync: " + escapedForTerminal($0) }
+    }
+
+    /// The environment's pending config was transmitted in this push, as `version`.
+    public static func transmitted(app: String, environment: String, version: Int64) -> String {
+        prefix + "\(environmentName(app: app, environment: environment)): transmitted config version \(version) in this push"
+    }
+
+    /// The containers' sync command exited 0; whether it worked is read from them again.
+    public static func ranSyncCommand(app: String, environment: String) -> String {
+        prefix + "\(environmentName(app: app, environment: environment)): ran pushguard.\(escapedForTerminal(environment)).syncCommand; reading the containers again"
+    }
+
+    /// The sync failed; `message` is already escaped (a store's or command's failure as PushGuard words it).
+    public static func syncFailed(app: String, environment: String, message: String) -> String {
+        prefix + "\(environmentName(app: app, environment: environment)): sync in this push failed: " + escapedControls(message)
+    }
 }
