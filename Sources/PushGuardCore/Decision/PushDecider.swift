@@ -332,18 +332,15 @@ public struct PushDecider {
     private func unregistered(_ environment: EnvironmentSettings, refs: [RefUpdate], mode: Mode)
         -> (outcomes: [RefOutcome], lines: [String]) {
         let decision: Decision = request.options.override != nil ? .overridden : (mode == .warn ? .warned : .rejected)
-        let app = escapedForTerminal(request.app), name = escapedForTerminal(environment.name)
-        let headline = decision == .rejected ? "rejected" : decision == .overridden ? "accepted by override (recorded)" : "accepted with warning"
         var lines: [String] = []
         var outcomes: [RefOutcome] = []
         for update in refs {
-            lines.append(Report.prefix + "push to \(app)/\(name) (\(escapedForTerminal(update.ref))) \(headline): the config store does not know \(app)/\(name)")
+            lines.append(Report.unregistered(app: request.app, environment: environment.name, ref: update.ref, decision: decision))
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil, decision: decision,
                                        reason: join(request.options.override?.reason.map(escapedForTerminal) ?? "",
                                                     "\(escapedForTerminal(request.app))/\(escapedForTerminal(environment.name)) is not registered in the store")))
         }
-        lines.append(Report.prefix + "register it:  pushguard apps create " + shellQuoted(request.app) + " --env " + shellQuoted(environment.name))
-        lines.append(Report.prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)")
+        lines += Report.registerHint(app: request.app, environment: environment.name)
         return (outcomes, lines)
     }
 
@@ -354,13 +351,8 @@ public struct PushDecider {
         var lines: [String] = []
         var outcomes: [RefOutcome] = []
         for update in refs {
-            let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
-                + " (" + escapedForTerminal(update.ref) + ")"
-            lines.append(Report.prefix + "push to " + target + (decision == .rejected
-                ? " rejected: the config store failed, so config sync cannot be checked"
-                : " accepted with warning: the config store failed, config sync not checked"))
-            lines.append(Report.prefix + "  " + escapedControls(failure.message))
-            lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
+            lines += Report.storeFailed(app: request.app, environment: environment.name, ref: update.ref, decision: decision,
+                                        message: failure.message, policy: settings.onStoreError)
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil,
                                        decision: decision, reason: "store failed: " + failure.message,
                                        storeFailure: failure))

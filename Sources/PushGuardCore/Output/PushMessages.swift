@@ -118,4 +118,33 @@ extension Report {
     public static func syncFailed(app: String, environment: String, message: String) -> String {
         prefix + "\(environmentName(app: app, environment: environment)): sync in this push failed: " + escapedControls(message)
     }
+
+    // MARK: environments that could not be checked
+
+    /// A ref to an environment the config store does not know, decided `decision` (rejected,
+    /// warned or overridden).
+    public static func unregistered(app: String, environment: String, ref: String, decision: Decision) -> String {
+        let name = environmentName(app: app, environment: environment)
+        let headline = decision == .rejected ? "rejected" : decision == .overridden ? "accepted by override (recorded)" : "accepted with warning"
+        return prefix + "push to \(name) (\(escapedForTerminal(ref))) \(headline): the config store does not know \(name)"
+    }
+
+    /// After the refs to an unknown environment: how to register it, or correct the name.
+    /// The names are shell-quoted for the command, not passed through `escapedForTerminal`.
+    public static func registerHint(app: String, environment: String) -> [String] {
+        [prefix + "register it:  pushguard apps create " + shellQuoted(app) + " --env " + shellQuoted(environment),
+         prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)"]
+    }
+
+    /// A ref whose environment's store failed, decided by `pushguard.onStoreError` (`policy`):
+    /// the decision, the store's message (already escaped), and the setting that chose.
+    public static func storeFailed(app: String, environment: String, ref: String, decision: Decision,
+                                   message: String, policy: StoreErrorPolicy) -> [String] {
+        let target = environmentName(app: app, environment: environment) + " (" + escapedForTerminal(ref) + ")"
+        return [prefix + "push to " + target + (decision == .rejected
+                    ? " rejected: the config store failed, so config sync cannot be checked"
+                    : " accepted with warning: the config store failed, config sync not checked"),
+                prefix + "  " + escapedControls(message),
+                prefix + "  (pushguard.onStoreError = \(policy.rawValue))"]
+    }
 }
