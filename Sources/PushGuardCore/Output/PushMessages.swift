@@ -5,7 +5,8 @@
 ///
 /// Escaping: a parameter that is raw content (an app, environment or ref name, a pushed option,
 /// a message of a store or command) is escaped here with `escapedForTerminal`; a parameter
-/// documented as "already escaped" (messages built from escaped parts) gets `escapedControls`.
+/// documented as "may hold escapes" (a message built from escaped parts) gets `escapedControls`:
+/// its control characters are escaped, its backslashes kept.
 extension Report {
     /// "billing-api/production": an app and an environment as lines name them.
     static func environmentName(app: String, environment: String) -> String {
@@ -29,7 +30,7 @@ extension Report {
             + escapedForTerminal(app) + "\" is only guessed from its directory name (pushguard.app is not set), and another repository of that name would share it; an admin records it with pushguard install or git config pushguard.app NAME"
     }
 
-    /// One pushed ref refused outright; `reason` is already escaped (one of the `notesRef…` reasons).
+    /// One pushed ref refused outright; `reason` is one of the `notesRef…` reasons, escaped already.
     public static func refusingRef(_ ref: String, because reason: String) -> String {
         prefix + "refusing " + escapedForTerminal(ref) + ": " + reason
     }
@@ -114,7 +115,7 @@ extension Report {
         prefix + "\(environmentName(app: app, environment: environment)): ran pushguard.\(escapedForTerminal(environment)).syncCommand; reading the containers again"
     }
 
-    /// The sync failed; `message` is already escaped (a store's or command's failure as PushGuard words it).
+    /// The sync failed; `message` (a store's or command's failure) may hold escapes.
     public static func syncFailed(app: String, environment: String, message: String) -> String {
         prefix + "\(environmentName(app: app, environment: environment)): sync in this push failed: " + escapedControls(message)
     }
@@ -137,7 +138,7 @@ extension Report {
     }
 
     /// A ref whose environment's store failed, decided by `pushguard.onStoreError` (`policy`):
-    /// the decision, the store's message (already escaped), and the setting that chose.
+    /// the decision, the store's message (may hold escapes), and the setting that chose.
     public static func storeFailed(app: String, environment: String, ref: String, decision: Decision,
                                    message: String, policy: StoreErrorPolicy) -> [String] {
         let target = environmentName(app: app, environment: environment) + " (" + escapedForTerminal(ref) + ")"
@@ -146,5 +147,31 @@ extension Report {
                     : " accepted with warning: the config store failed, config sync not checked"),
                 prefix + "  " + escapedControls(message),
                 prefix + "  (pushguard.onStoreError = \(policy.rawValue))"]
+    }
+
+    // MARK: what could not be recorded, and output cut short
+
+    /// An override refused after deciding: its audit record could not be written, and an
+    /// unrecorded override is not "deploy anyway (recorded)". `message` may hold escapes.
+    public static func overrideRefused(ref: String, message: String) -> String {
+        prefix + "override of \(escapedForTerminal(ref)) refused: it cannot be recorded (\(escapedControls(message)))"
+    }
+
+    /// The push's audit records could not be written (nothing else changed); `message` may hold escapes.
+    public static func auditNotWritten(_ message: String) -> String {
+        prefix + "warning: audit record not written: " + escapedControls(message)
+    }
+
+    /// The decision could not be handed to post-receive, so the push is refused; `message` may hold escapes.
+    public static func handoffFailed(_ message: String) -> String {
+        prefix + "refusing: this push's decision cannot be handed to post-receive (" + escapedControls(message) + "); ask an admin to check the repository's pushguard-push directory"
+    }
+
+    /// Stands for the `lines` lines (`bytes` bytes) cut from output over `limit` bytes, and
+    /// says where all `refs` decisions of `app`'s push can be read.
+    public static func outputCut(lines: Int, bytes: Int, limit: Int, app: String, refs: Int) -> String {
+        prefix + "… \(lines) more line(s) (\(bytes) bytes) not shown: a push prints at most \(limit >> 10) KiB;"
+            + " every ref's decision is in the audit log: pushguard audit --app " + escapedForTerminal(shellQuoted(app))
+            + " --limit \(max(refs, 1))"
     }
 }
