@@ -22,7 +22,7 @@ public enum HookDispatch {
         var input: [UInt8] = []
         if hook != .update {
             let read = Files.readAll(0, limit: maxInput)
-            guard read.bytes.count <= maxInput else { return refuse("hook input is larger than 64 MiB") }
+            guard read.bytes.count <= maxInput else { return refuse(Report.hookInputTooLarge(limit: maxInput)) }
             input = read.bytes
         }
         let chained = hook.chainedPath(hooksDirectory: parentDirectory(of: programPath))
@@ -32,7 +32,7 @@ public enum HookDispatch {
                 // The earlier hook's refusal stands; post-receive's status changes nothing.
                 if result.status != 0 && hook != .postReceive { return result.status }
             } catch {
-                printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(chained)): \(error)"])
+                printError([Report.cannotRunExistingHook(chained, error: "\(error)")])
                 if hook != .postReceive { return 1 }
             }
         }

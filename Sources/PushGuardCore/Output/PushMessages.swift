@@ -174,4 +174,80 @@ extension Report {
             + " every ref's decision is in the audit log: pushguard audit --app " + escapedForTerminal(shellQuoted(app))
             + " --limit \(max(refs, 1))"
     }
+
+    // MARK: the hooks' own lines (before or after a decision)
+
+    /// `pushguard: refusing: WHY`, a hook that cannot do its work; `why` may hold escapes.
+    public static func refusing(_ why: String) -> String {
+        prefix + "refusing: " + escapedControls(why)
+    }
+
+    /// Hook input over `limit` bytes: not git talking.
+    public static func hookInputTooLarge(limit: Int) -> String {
+        refusing("hook input is larger than \(limit >> 20) MiB")
+    }
+
+    /// The update hook called with `count` arguments instead of three.
+    public static func updateHookArguments(_ count: Int) -> String {
+        refusing("the update hook expects <ref> <old-id> <new-id>, got \(count) argument(s)")
+    }
+
+    /// pre-receive could not hand the push options to the update hook, which checks per ref.
+    public static func optionsNotHandedOver(_ error: String) -> String {
+        refusing("the push options cannot be handed to the update hook: " + error)
+    }
+
+    /// The hook install kept from before could not be started. `error` is put in as given.
+    public static func cannotRunExistingHook(_ path: String, error: String) -> String {
+        prefix + "cannot run the existing hook \(escapedForTerminal(path)): \(error)"
+    }
+
+    /// pre-push could not check (`why` may hold escapes); it never blocks.
+    public static func notCheckedBeforeUpload(_ why: String) -> String {
+        prefix + "not checked before upload: " + escapedControls(why)
+    }
+
+    /// pre-push called without its arguments.
+    public static let prePushArgumentsMissing = notCheckedBeforeUpload("pre-push expects <remote-name> <url> as arguments")
+
+    /// pre-push's store failed (`message` may hold escapes): the push goes on unchecked.
+    public static func pushingUnchecked(storeFailure message: String) -> String {
+        prefix + escapedControls("could not check config before upload (\(message)); pushing anyway")
+    }
+
+    /// post-receive could not read its input or the repository (`why` may hold escapes).
+    public static func nothingWritten(because why: String) -> String {
+        warning("no deploy notes or records written: " + why)
+    }
+
+    /// post-receive could not write the notes of `deploys` deploys. `error` is put in as given.
+    public static func notesNotWritten(deploys: Int, error: String) -> String {
+        prefix + "warning: no deploy notes written for \(deploys) deploy(s): \(error)"
+    }
+
+    /// post-receive did not ask a store that failed earlier in the push (`failure`) to record
+    /// the deploys; `notesWritten`: the deploy notes show them. Names where to check the store.
+    public static func deployNotRecorded(storeFailedEarlier failure: String, notesWritten: Bool, gitDirectory: String) -> String {
+        prefix + "warning: deploy not recorded in the audit log: the store failed earlier in this push ("
+            + escapedForTerminal(failure) + "), so it was not asked again"
+            + (notesWritten ? "; the deploy notes (" + PushDecider.notesRef + ") show it" : "")
+            + ". Check the store with pushguard doctor --repo " + escapedForTerminal(gitDirectory)
+            + " (pushguard.store, pushguard.timeout)"
+    }
+
+    /// post-receive's store refused the deploys' records; `message` may hold escapes.
+    public static func deployNotRecorded(_ message: String) -> String {
+        prefix + "warning: deploy not recorded in the audit log: " + escapedControls(message)
+    }
+
+    /// Checked refs moved without a hand-over from pre-receive (`why`): no note, no record of
+    /// the decision. `auditFailure`: nil when the audit log recorded them as "decision unknown",
+    /// else why it could not.
+    public static func deployNotNoted(refs: [String], why: String, auditFailure: String?) -> String {
+        let shown = refs.prefix(5).map(escapedForTerminal).joined(separator: ", ")
+            + (refs.count > 5 ? " and \(refs.count - 5) more" : "")
+        return prefix + "warning: deploy of " + shown + " not recorded and no note written: " + escapedForTerminal(why)
+            + (auditFailure.map { "; nor could the audit log record it: " + escapedForTerminal($0) }
+               ?? "; the audit log has it as deployed, decision unknown")
+    }
 }
