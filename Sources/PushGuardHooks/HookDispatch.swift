@@ -23,7 +23,7 @@ public enum HookDispatch {
         var input: [UInt8] = []
         if hook != .update {
             let read = Files.readAll(0, limit: maxInput)
-            guard read.bytes.count <= maxInput else { return refuse("hook input is larger than 64 MiB") }
+            guard read.bytes.count <= maxInput else { return refuse(Report.hookInputTooLarge(limit: maxInput)) }
             input = read.bytes
         }
         let hooksDirectory = parentDirectory(of: programPath)
@@ -66,14 +66,14 @@ public enum HookDispatch {
             let other = PathTrust.firstOtherControl(absolute).map { ($0.path, $0.owner) }
                 ?? (try? Files.info(absolute)).flatMap { $0.owner == 0 ? nil : (absolute, $0.owner) }
             if let (controlled, owner) = other {
-                printError([Report.prefix + "refusing to run the existing hook \(escapedForTerminal(path)) as root: \(escapedForTerminal(controlled)) belongs to \(Identity.userName(owner)); push as that user, not as root"])
+                printError([Report.keptHookNotRunAsRoot(path, controlledPath: controlled, owner: Identity.userName(owner))])
                 return 1
             }
         }
         do {
             return try Subprocess.run([path] + arguments, input: input, captureOutput: false).status
         } catch {
-            printError([Report.prefix + "cannot run the existing hook \(escapedForTerminal(path)): \(error)"])
+            printError([Report.cannotRunExistingHook(path, error: "\(error)")])
             return 1
         }
     }

@@ -11,12 +11,12 @@ enum PostReceiveHook {
         do {
             updates = try HookInput.parse(input)
         } catch {
-            return warn("no deploy notes or records written: \(error)")
+            return warn(Report.nothingWritten(because: "\(error)"))
         }
         let server: ServerRepository
         switch ServerRepository.open(environment: environment) {
         case .success(let opened): server = opened
-        case .failure(let failure): return warn("no deploy notes or records written: \(failure)")
+        case .failure(let failure): return warn(Report.nothingWritten(because: "\(failure)"))
         }
         let handoff = server.handoff
         defer {
@@ -38,16 +38,13 @@ enum PostReceiveHook {
         do {
             try server.repository.appendNotes(deploys.map { ($0.newID, $0.noteText) }, author: deploys[0].pusher)
         } catch {
-            warnings.append(Report.prefix + "warning: no deploy notes written for \(deploys.count) deploy(s): \(error)")
+            warnings.append(Report.notesNotWritten(deploys: deploys.count, error: "\(error)"))
         }
         let records = DeployRecord.auditRecords(deploys, updated: updates, time: Clock.timestamp())
         if let failure = record.storeFailure {
             // Asking it again would make the pusher wait a second timeout.
-            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: the store failed earlier in this push ("
-                + escapedForTerminal(failure) + "), so it was not asked again"
-                + (warnings.isEmpty ? "; the deploy notes (" + PushDecider.notesRef + ") show it" : "")
-                + ". Check the store with pushguard doctor --repo " + escapedForTerminal(server.repository.gitDirectory)
-                + " (pushguard.store, pushguard.timeout)")
+            warnings.append(Report.deployNotRecorded(storeFailedEarlier: failure, notesWritten: warnings.isEmpty,
+                                                     gitDirectory: server.repository.gitDirectory))
             printError(warnings)
             return 0
         }
@@ -58,7 +55,7 @@ enum PostReceiveHook {
             let store = LazyStore(settings: server.settings, hookStart: started, notAfter: notAfter)
             try store.get().appendAudit(records)
         } catch {
-            warnings.append(Report.prefix + "warning: deploy not recorded in the audit log: " + escapedControls(StoreFailure(error).message))
+            warnings.append(Report.deployNotRecorded(StoreFailure(error).message))
         }
         printError(warnings)
         return 0
@@ -82,21 +79,19 @@ enum PostReceiveHook {
                         newID: update.newID, pusher: pusher, decision: .deployed, findings: [],
                         reason: "decision unknown: " + why, configVersion: 0)
         }
-        let shown = missed.prefix(5).map { escapedForTerminal($0.0.ref) }.joined(separator: ", ")
-            + (missed.count > 5 ? " and \(missed.count - 5) more" : "")
-        var line = Report.prefix + "warning: deploy of " + shown + " not recorded and no note written: " + escapedForTerminal(why)
+        var auditFailure: String?
         do {
             try store.get().appendAudit(records)
-            line += "; the audit log has it as deployed, decision unknown"
         } catch {
-            line += "; nor could the audit log record it: " + escapedForTerminal(StoreFailure(error).message)
+            auditFailure = StoreFailure(error).message
         }
-        printError([line])
+        printError([Report.deployNotNoted(refs: missed.map(\.0.ref), why: why, auditFailure: auditFailure)])
         return 0
     }
 
-    private static func warn(_ text: String) -> Int32 {
-        printError([Report.prefix + "warning: " + escapedControls(text)])
+    /// Prints a warning (post-receive's exit status changes nothing).
+    private static func warn(_ line: String) -> Int32 {
+        printError([line])
         return 0
     }
 }

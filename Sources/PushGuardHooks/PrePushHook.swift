@@ -9,7 +9,7 @@ import PushGuardSystem
 enum PrePushHook {
     static func run(input: [UInt8], arguments: [String], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         guard let remote = arguments.first else {
-            return notChecked("pre-push expects <remote-name> <url> as arguments")
+            return say(Report.prePushArgumentsMissing)
         }
         let updates: [RefUpdate]
         let repository: Repository
@@ -24,7 +24,7 @@ enum PrePushHook {
             app = named
             settings = try SettingsLoader.load(config: config, environment: environment)
         } catch {
-            return notChecked("\(error)")
+            return say(Report.notCheckedBeforeUpload("\(error)"))
         }
         let store = LazyStore(settings: settings, hookStart: started)
         let pusher = Identity.pusher(environment: environment)
@@ -34,14 +34,15 @@ enum PrePushHook {
                                        pusher: pusher, mayTransmit: "not transmitted from a developer's clone")
         let decision = PushDecider(request: request, readers: readers).decide(updates)
         if let failure = decision.outcomes.lazy.compactMap(\.storeFailure).first {
-            return notChecked("could not check config before upload (\(failure.message)); pushing anyway", prefixed: false)
+            return say(Report.pushingUnchecked(storeFailure: failure.message))
         }
         printError(decision.lines)
         return 0
     }
 
-    private static func notChecked(_ why: String, prefixed: Bool = true) -> Int32 {
-        printError([Report.prefix + (prefixed ? "not checked before upload: " : "") + escapedControls(why)])
+    /// Prints why the push is not checked; pre-push never blocks.
+    private static func say(_ line: String) -> Int32 {
+        printError([line])
         return 0
     }
 }

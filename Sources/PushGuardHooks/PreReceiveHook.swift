@@ -12,12 +12,12 @@ enum PreReceiveHook {
         do {
             updates = try HookInput.parse(input)
         } catch {
-            return refuse(error.description)
+            return refuse(Report.refusing(error.description))
         }
         let server: ServerRepository
         switch ServerRepository.open(environment: environment) {
         case .success(let opened): server = opened
-        case .failure(let failure): return refuse(failure.description)
+        case .failure(let failure): return refuse(Report.refusing(failure.description))
         }
         let pusher = Identity.pusher(environment: environment)
         let passed = PushOptions.passed(environment: environment)
@@ -28,7 +28,7 @@ enum PreReceiveHook {
             do {
                 try server.handoff.begin(header)
             } catch {
-                return refuse("the push options cannot be handed to the update hook: \(error)", status: 1)
+                return refuse(Report.optionsNotHandedOver("\(error)"), status: 1)
             }
             return 0
         }

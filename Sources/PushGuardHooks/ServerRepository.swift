@@ -49,8 +49,8 @@ struct HookFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Prints `pushguard: refusing: …` and returns the status that refuses.
-func refuse(_ why: String, status: Int32 = 2) -> Int32 {
-    printError([Report.prefix + "refusing: " + escapedControls(why)])
+/// Prints a refusal (`Report.refusing` and the like) and returns the status that refuses.
+func refuse(_ line: String, status: Int32 = 2) -> Int32 {
+    printError([line])
     return status
 }

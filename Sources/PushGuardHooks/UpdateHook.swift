@@ -8,18 +8,18 @@ import PushGuardSystem
 enum UpdateHook {
     static func run(arguments: [String], environment: @escaping (String) -> String?, started: Int) -> Int32 {
         guard arguments.count == 3 else {
-            return refuse("the update hook expects <ref> <old-id> <new-id>, got \(arguments.count) argument(s)")
+            return refuse(Report.updateHookArguments(arguments.count))
         }
         let update: RefUpdate
         do {
             update = try HookInput.update(old: arguments[1], new: arguments[2], ref: arguments[0])
         } catch {
-            return refuse(error.description)
+            return refuse(Report.refusing(error.description))
         }
         let server: ServerRepository
         switch ServerRepository.open(environment: environment) {
         case .success(let opened): server = opened
-        case .failure(let failure): return refuse(failure.description)
+        case .failure(let failure): return refuse(Report.refusing(failure.description))
         }
         // Exactly one of pre-receive and update checks a push, as chosen at install.
         guard server.settings.perRef else { return 0 }

@@ -15,8 +15,7 @@ public struct PushDecider {
                           request.options.sync ? "-o pushguard.sync" : nil,
                           request.settings.environments.contains(where: \.autoSync) ? "autoSync" : nil].compactMap { $0 }
             if !wanted.isEmpty {
-                refusal = Report.prefix + wanted.joined(separator: " and ") + " ignored: this repository's app name \""
-                    + escapedForTerminal(request.app) + "\" is only guessed from its directory name (pushguard.app is not set), and another repository of that name would share it; an admin records it with pushguard install or git config pushguard.app NAME"
+                refusal = Report.guessedAppIgnored(wanted, app: request.app)
                 request.options.override = nil
                 request.options.sync = false
                 request.settings.environments = request.settings.environments.map {
@@ -49,16 +48,9 @@ public struct PushDecider {
             text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
         }
         let name = lowered(ref), notes = lowered(notesRef)
-        if name == notes {
-            return (ref == notesRef ? "" : "on a case-insensitive file system it is " + notesRef + ": ")
-                + "PushGuard's deploy notes are written by its post-receive hook, not pushed"
-        }
-        if name.count > notes.count, name.starts(with: notes + [UInt8(ascii: "/")]) {
-            return "a ref beneath " + notesRef + " would make it a directory, and PushGuard's post-receive could write no deploy note again"
-        }
-        if notes.count > name.count, notes.starts(with: name + [UInt8(ascii: "/")]) {
-            return "a ref named " + escapedForTerminal(ref) + " would leave no room for " + notesRef + ", where PushGuard's post-receive writes its deploy notes"
-        }
+        if name == notes { return Report.notesRefPushed(as: ref) }
+        if name.count > notes.count, name.starts(with: notes + [UInt8(ascii: "/")]) { return Report.refBeneathNotesRef }
+        if notes.count > name.count, notes.starts(with: name + [UInt8(ascii: "/")]) { return Report.refAboveNotesRef(ref) }
         return nil
     }
 
@@ -96,7 +88,7 @@ public struct PushDecider {
         for (index, update) in updates.enumerated() {
             if let conflict = PushDecider.notesRefConflict(update.ref) {
                 outcomes[index] = RefOutcome(update: update, environment: nil, evaluation: nil, decision: .rejected)
-                lines.append(Report.prefix + "refusing " + escapedForTerminal(update.ref) + ": " + conflict)
+                lines.append(Report.refusingRef(update.ref, because: conflict))
                 continue
             }
             guard let environment = checkedEnvironment(of: update) else {
@@ -113,9 +105,7 @@ public struct PushDecider {
         if let refusal = guessedAppRefusal, mapped > 0 { lines.insert(refusal, at: 0) }
         // An option misspelt is an override or sync the pusher believes they asked for.
         for name in request.options.unknown {
-            lines.insert(Report.prefix + "push option \"" + escapedForTerminal(name) + "\" not understood"
-                         + Vocabulary.suggestion(for: name, among: Vocabulary.pushOptions) + " (known: "
-                         + Vocabulary.pushOptions.joined(separator: ", ") + ")", at: 0)
+            lines.insert(Report.optionNotUnderstood(name), at: 0)
         }
         if mapped > PushDecider.maxMappedRefs {
             return tooManyRefs(updates, mapped: mapped, byEnvironment: byEnvironment, outcomes: outcomes, lines: lines)
@@ -154,7 +144,7 @@ public struct PushDecider {
                                              decision: .rejected, reason: "\(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs)")
             }
         }
-        let line = Report.prefix + "push to \(escapedForTerminal(request.app)) rejected: \(mapped) refs deploy in one push, over the limit of \(PushDecider.maxMappedRefs); push them in smaller batches"
+        let line = Report.tooManyRefs(app: request.app, mapped: mapped, limit: PushDecider.maxMappedRefs)
         return PushDecision(request: request.summary, outcomes: outcomes.map { $0! }, body: lines + [line])
     }
 
@@ -204,7 +194,7 @@ public struct PushDecider {
         }
         var lines: [String] = []
         for note in added.flatMap(\.notes) where noted.insert("scan: " + note).inserted {
-            lines.append(Report.prefix + "warning: " + escapedControls(note))
+            lines.append(Report.warning(note))
         }
         // `slots[i]`: which of the distinct evaluations ref i shares (refs of one manifest blob
         // and the same added reads share one; its findings and its words are said once).
@@ -214,7 +204,6 @@ public struct PushDecider {
         }
         var pendingBeforeSync: [SharedFindings]?
         var syncFailure: String?
-        let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
         let unsynced = evaluations.filter { !$0.inSync }
         if (request.options.sync || environment.autoSync) && !unsynced.isEmpty {
             // A transmit helps only keys that are set but not applied everywhere. A key that is
@@ -222,18 +211,19 @@ public struct PushDecider {
             // config: with autoSync that would be a delivery to the platform on every push.
             let helps = unsynced.contains { $0.findings.contains { $0.status == .staged || $0.status == .partial } }
             if !helps {
-                lines.append(Report.prefix + target + ": not synced in this push: " + PushDecider.nothingToTransmit(unsynced, manifestPath: settings.manifestPath))
+                lines.append(Report.notSynced(app: request.app, environment: environment.name, unsynced: unsynced,
+                                              manifestPath: settings.manifestPath))
                 report.canSync = false
             } else {
                 let outcome = readers.transmit(environment.name)
                 switch outcome {
                 case .transmitted, .ranSyncCommand:
                     if case .transmitted(let version, let output) = outcome {
-                        lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                        lines.append(Report.prefix + "\(target): transmitted config version \(version) in this push")
+                        lines += Report.transmitOutput(output)
+                        lines.append(Report.transmitted(app: request.app, environment: environment.name, version: version))
                     } else if case .ranSyncCommand(let output) = outcome {
-                        lines += output.map { Report.prefix + "  sync: " + escapedForTerminal($0) }
-                        lines.append(Report.prefix + "\(target): ran pushguard.\(escapedForTerminal(environment.name)).syncCommand; reading the containers again")
+                        lines += Report.syncCommandOutput(output)
+                        lines.append(Report.ranSyncCommand(app: request.app, environment: environment.name))
                     }
                     pendingBeforeSync = evaluations.map(SharedFindings.init)
                     report.canSync = false
@@ -251,8 +241,8 @@ public struct PushDecider {
                         return evaluation
                     }
                 case .failed(let message, let output):
-                    lines += output.map { Report.prefix + "  transmit: " + escapedForTerminal($0) }
-                    lines.append(Report.prefix + "\(target): sync in this push failed: " + escapedControls(message))
+                    lines += Report.transmitOutput(output)
+                    lines.append(Report.syncFailed(app: request.app, environment: environment.name, message: message))
                     syncFailure = message
                     // Nothing was recorded as transmitted, so the evaluations stand and the
                     // environment's mode decides, as without a sync: reject refuses, warn
@@ -315,27 +305,6 @@ public struct PushDecider {
         }
     }
 
-    /// Why a sync was not tried: what a transmit cannot fix, in a few words.
-    static func nothingToTransmit(_ unsynced: [Evaluation], manifestPath: String) -> String {
-        var missing: [String] = []
-        var seen = Set<String>()
-        var unreadable = false
-        for evaluation in unsynced {
-            if evaluation.manifestProblem != nil { unreadable = true }
-            for finding in evaluation.findings where finding.status == .missing && seen.insert(finding.key).inserted {
-                missing.append(finding.key)
-            }
-        }
-        var causes: [String] = []
-        if !missing.isEmpty {
-            causes.append(missing.prefix(5).map(escapedForTerminal).joined(separator: ", ")
-                          + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
-                          + (missing.count == 1 ? " is" : " are") + " not set")
-        }
-        if unreadable { causes.append(escapedForTerminal(manifestPath) + " cannot be read") }
-        return "nothing to transmit would fix this (" + causes.joined(separator: "; ") + "), so nothing was transmitted"
-    }
-
     /// One evaluation per distinct manifest and set of added reads, shared by every ref whose
     /// commit has them (1,000 release branches, or 40 commits sharing one app.json, cost one
     /// evaluation): the distinct evaluations, and for each ref the index of its own.
@@ -363,18 +332,15 @@ public struct PushDecider {
     private func unregistered(_ environment: EnvironmentSettings, refs: [RefUpdate], mode: Mode)
         -> (outcomes: [RefOutcome], lines: [String]) {
         let decision: Decision = request.options.override != nil ? .overridden : (mode == .warn ? .warned : .rejected)
-        let app = escapedForTerminal(request.app), name = escapedForTerminal(environment.name)
-        let headline = decision == .rejected ? "rejected" : decision == .overridden ? "accepted by override (recorded)" : "accepted with warning"
         var lines: [String] = []
         var outcomes: [RefOutcome] = []
         for update in refs {
-            lines.append(Report.prefix + "push to \(app)/\(name) (\(escapedForTerminal(update.ref))) \(headline): the config store does not know \(app)/\(name)")
+            lines.append(Report.unregistered(app: request.app, environment: environment.name, ref: update.ref, decision: decision))
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil, decision: decision,
                                        reason: join(request.options.override?.reason.map(escapedForTerminal) ?? "",
                                                     "\(escapedForTerminal(request.app))/\(escapedForTerminal(environment.name)) is not registered in the store")))
         }
-        lines.append(Report.prefix + "register it:  pushguard apps create " + shellQuoted(request.app) + " --env " + shellQuoted(environment.name))
-        lines.append(Report.prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)")
+        lines += Report.registerHint(app: request.app, environment: environment.name)
         return (outcomes, lines)
     }
 
@@ -385,13 +351,8 @@ public struct PushDecider {
         var lines: [String] = []
         var outcomes: [RefOutcome] = []
         for update in refs {
-            let target = escapedForTerminal(request.app) + "/" + escapedForTerminal(environment.name)
-                + " (" + escapedForTerminal(update.ref) + ")"
-            lines.append(Report.prefix + "push to " + target + (decision == .rejected
-                ? " rejected: the config store failed, so config sync cannot be checked"
-                : " accepted with warning: the config store failed, config sync not checked"))
-            lines.append(Report.prefix + "  " + escapedControls(failure.message))
-            lines.append(Report.prefix + "  (pushguard.onStoreError = \(settings.onStoreError.rawValue))")
+            lines += Report.storeFailed(app: request.app, environment: environment.name, ref: update.ref, decision: decision,
+                                        message: failure.message, policy: settings.onStoreError)
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil,
                                        decision: decision, reason: "store failed: " + failure.message,
                                        storeFailure: failure))

@@ -170,9 +170,7 @@ public struct PushDecision: Equatable, Sendable {
         for line in lines { total += cost(line) }
         if total <= maxOutputBytes { return lines }
         let cut = { (count: Int, bytes: Int) -> String in
-            Report.prefix + "… \(count) more line(s) (\(bytes) bytes) not shown: a push prints at most \(maxOutputBytes >> 10) KiB;"
-                + " every ref's decision is in the audit log: pushguard audit --app " + escapedForTerminal(shellQuoted(app))
-                + " --limit \(max(refs, 1))"
+            Report.outputCut(lines: count, bytes: bytes, limit: maxOutputBytes, app: app, refs: refs)
         }
         // The cut line's own size, with the largest numbers it can hold.
         let room = maxOutputBytes - cost(cut(lines.count, total))
@@ -251,11 +249,11 @@ public struct PushDecision: Equatable, Sendable {
             && audited.contains(decision.outcomes[index].update.ref + " " + decision.outcomes[index].update.newID) {
             decision.outcomes[index].decision = .rejected
             refused = true
-            decision.body.append(Report.prefix + "override of \(escapedForTerminal(decision.outcomes[index].update.ref)) refused: it cannot be recorded (\(escapedControls(message)))")
+            decision.body.append(Report.overrideRefused(ref: decision.outcomes[index].update.ref, message: message))
         }
         // A store failure already said the store failed; otherwise say the record is missing.
         if !refused && !outcomes.contains(where: { $0.storeFailure != nil }) {
-            decision.body.append(Report.prefix + "warning: audit record not written: " + escapedControls(message))
+            decision.body.append(Report.auditNotWritten(message))
         }
         return decision
     }
@@ -272,7 +270,7 @@ public struct PushDecision: Equatable, Sendable {
             refused = true
         }
         if refused {
-            decision.body.append(Report.prefix + "refusing: this push's decision cannot be handed to post-receive (" + escapedControls(message) + "); ask an admin to check the repository's pushguard-push directory")
+            decision.body.append(Report.handoffFailed(message))
         }
         return decision
     }

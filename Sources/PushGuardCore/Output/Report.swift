@@ -1,4 +1,5 @@
 /// Renders evaluations as the lines a pusher reads (prefixed `pushguard: `; git adds `remote: `).
+/// Every other line a push says is worded in PushMessages.swift, as functions of `Report`.
 public struct Report: Sendable {
     /// False when the server does not advertise push options: `-o` hints would not work.
     public var pushOptionsEnabled: Bool
