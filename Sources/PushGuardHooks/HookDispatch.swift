@@ -1,4 +1,3 @@
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 
@@ -26,7 +25,7 @@ public enum HookDispatch {
             input = read.bytes
         }
         let chained = hook.chainedPath(hooksDirectory: parentDirectory(of: programPath))
-        if access(chained, X_OK) == 0 {
+        if Files.isExecutable(chained) {
             do {
                 let result = try Subprocess.run([chained] + arguments, input: input, captureOutput: false)
                 // The earlier hook's refusal stands; post-receive's status changes nothing.

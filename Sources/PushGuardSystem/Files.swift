@@ -18,6 +18,9 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
 
     /// strerror of `code`: the reason alone, for callers that phrase the rest themselves.
     public var reason: String { String(cString: strerror(code)) }
+
+    /// True when the failure was that something is already at the path (EEXIST).
+    public var alreadyExists: Bool { code == EEXIST }
 }
 
 /// What `lstat` says about a path: its last component is never followed.
@@ -172,6 +175,26 @@ public enum Files {
     @discardableResult
     public static func remove(_ path: String) -> Bool { unlink(path) == 0 }
 
+    /// Removes the directory `path` when it is empty (rmdir(2)); false when that failed
+    /// (errno says why: not empty, absent, …).
+    @discardableResult
+    public static func removeDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
+
+    /// Appends `bytes` to the file at `path` in one write (O_APPEND: records appended by two
+    /// processes at once do not interleave). Never creates the file and never follows a link
+    /// there (that throws with code ELOOP). Throws when not every byte was written.
+    public static func append(_ bytes: [UInt8], to path: String) throws(SystemError) {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed("append to", path) }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
+        guard written == bytes.count else { throw .failed("append to", path) }
+    }
+
+    /// True when the current user may run `path` (access(2), X_OK: the real user and groups,
+    /// following links); when false, errno says why.
+    public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+
     /// Changes the owner and mode of the file or directory at `path` through a descriptor
     /// opened without following a link, so the change lands on what is there and never on a
     /// link's target (a link throws with code ELOOP; changing by path after creating would
@@ -263,6 +286,12 @@ public enum Files {
         if isDirectory(path) { return }
         let parent = parentDirectory(of: path)
         if parent != path { try makeDirectory(parent, mode: 0o755) }
+        try createDirectory(path, mode: mode)
+    }
+
+    /// Creates the directory `path` with `mode` (less the umask), not its parents; a name
+    /// already taken (by anything) is no error, so callers check what is there themselves.
+    public static func createDirectory(_ path: String, mode: mode_t) throws(SystemError) {
         if mkdir(path, mode) != 0 && errno != EEXIST { throw .failed("create", path) }
     }
 
