@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -72,9 +71,8 @@ struct StoreOptions: ParsableArguments {
 
 /// The name of the user owning `directory` when that is not the user running this command.
 func otherOwner(of directory: String) -> String? {
-    var info = stat()
-    guard lstat(directory, &info) == 0, info.st_uid != geteuid() else { return nil }
-    return Identity.loginName(info.st_uid) ?? "uid \(info.st_uid)"
+    guard let info = try? Files.info(directory), info.owner != Identity.effectiveUserID else { return nil }
+    return Identity.loginName(info.owner) ?? "uid \(info.owner)"
 }
 
 /// `-a/--app A -e/--env E [--repo PATH]`. Inside a guarded bare repository (the current
@@ -127,12 +125,6 @@ extension ScopeOptions {
         try requireRegistered(store, app: scope.app, environment: scope.environment)
         return (store, scope)
     }
-}
-
-/// Commands that hold a value in memory: no core dump may ever contain one.
-func forbidCoreDumps() {
-    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-    setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
 }
 
 /// An app and environment, resolved, with the settings to reach its store.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardStore
@@ -44,7 +43,7 @@ struct SetCommand: ParsableCommand {
     }
 
     func run() throws {
-        forbidCoreDumps()
+        CurrentProcess.forbidCoreDumps()
         let (store, scope) = try scope.openRegistered(storeOptions)
         let digestKey = try loadDigestKey(scope.settings, store: store)
         var changes: [ConfigChange] = []
@@ -87,7 +86,7 @@ struct ImportCommand: ParsableCommand {
     var allowEmpty = false
 
     func run() throws {
-        forbidCoreDumps()
+        CurrentProcess.forbidCoreDumps()
         if Terminal.inputIsTerminal {
             throw CommandFailure.usage("config import reads dotenv lines from stdin; redirect a file: pushguard config import … < .env")
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -167,14 +166,10 @@ struct DoctorCommand: ParsableCommand {
     }
 
     /// Whether `uid` may read and write a socket with this owner, group and mode.
-    static func user(_ uid: uid_t, mayUse info: FileInfo) -> Bool {
+    static func user(_ uid: UserID, mayUse info: FileInfo) -> Bool {
         if uid == 0 { return true }
         if info.owner == uid { return info.mode & 0o600 == 0o600 }
-        guard let entry = getpwuid(uid) else { return info.mode & 0o006 == 0o006 }
-        var count: Int32 = 64
-        var groups = [gid_t](repeating: 0, count: 64)
-        let found = getgrouplist(entry.pointee.pw_name, entry.pointee.pw_gid, &groups, &count) >= 0
-        if found, groups.prefix(Int(count)).contains(info.group) { return info.mode & 0o060 == 0o060 }
+        if let groups = Identity.groups(of: uid), groups.contains(info.group) { return info.mode & 0o060 == 0o060 }
         return info.mode & 0o006 == 0o006
     }
 
@@ -215,7 +210,7 @@ struct DoctorCommand: ParsableCommand {
         let program = String(command.split(separator: " ", maxSplits: 1).first ?? "")
         let candidates = program.contains("/") ? [program]
             : (processEnvironment("PATH") ?? "/usr/bin:/bin").split(separator: ":").map { $0 + "/" + program }
-        if candidates.contains(where: { access($0, X_OK) == 0 && !Files.isDirectory($0) }) {
+        if candidates.contains(where: { Files.isExecutable($0) && !Files.isDirectory($0) }) {
             doctor.ok("\(setting == "pushguard.transmitCommand" ? "transmit" : "sync") command \(escapedForTerminal(program)) found and executable")
         } else {
             doctor.problem("\(escapedForTerminal(setting)) runs \(escapedForTerminal(program)), which \(program.contains("/") ? "does not exist or is not executable" : "is not on PATH"): -o pushguard.sync and autoSync would fail")
@@ -250,12 +245,12 @@ struct DoctorCommand: ParsableCommand {
             doctor.problem("\(hook.rawValue) hook missing: run `\(fix)`")
         } else if let earlier = HookName.earlierPushGuardTarget(path, binary: binary) {
             // An install from another prefix (/usr/local/bin before the Debian package's /usr/bin).
-            if access(path, X_OK) != 0 {
+            if !Files.isExecutable(path) {
                 doctor.problem("\(escapedForTerminal(path)) links to \(escapedForTerminal(earlier)), which is no longer there (an earlier install): git skips the hook, so pushes go unchecked; re-point it to \(escapedForTerminal(binary)): `\(fix)`")
             } else {
                 doctor.problem("\(escapedForTerminal(path)) links to \(escapedForTerminal(earlier)), another PushGuard than this one (\(escapedForTerminal(binary))): pushes are checked by that version, and by none once it is removed; re-point it: `\(fix)`")
             }
-        } else if access(path, X_OK) != 0 {
+        } else if !Files.isExecutable(path) {
             doctor.problem("\(escapedForTerminal(path)) is not executable (a dangling link or no run bit): git skips it")
         } else if Files.readLink(path) == nil {
             doctor.problem("\(escapedForTerminal(path)) is not a link to pushguard: something else will run; run `\(fix)`")
@@ -271,7 +266,7 @@ struct DoctorCommand: ParsableCommand {
         for (saved, when) in [(hook.chainedPath(hooksDirectory: directory), "runs first"),
                               (hook.chainedAfterPath(hooksDirectory: directory), "runs after PushGuard accepted the push")]
         where Files.exists(saved) {
-            if access(saved, X_OK) == 0 {
+            if Files.isExecutable(saved) {
                 doctor.ok("the earlier \(hook.rawValue) hook \(when) (\(escapedForTerminal(saved)))")
             } else {
                 doctor.problem("the earlier \(hook.rawValue) hook \(escapedForTerminal(saved)) has no run bit: it is skipped (chmod +x it, or delete it)")
@@ -283,10 +278,9 @@ struct DoctorCommand: ParsableCommand {
     /// the hooks) cannot reach, such as a binary under /root (mode 0700): checked as that
     /// owner, for whom git would skip it.
     private func cannotRunAsOwner(_ path: String) -> String? {
-        var info = stat()
-        guard Identity.isRoot, stat(parentDirectory(of: path), &info) == 0, info.st_uid != 0 else { return nil }
+        guard Identity.isRoot, let info = try? Files.info(parentDirectory(of: path), followLinks: true), info.owner != 0 else { return nil }
         let target = Files.realPath(path) ?? path
-        let problem = (try? AsUser.run(uid: info.st_uid, gid: info.st_gid) {
+        let problem = (try? AsUser.run(uid: info.owner, gid: info.group) {
             Array((Installation.hookCannotRun(path, binary: target) ?? "").utf8)
         }).map { String(decoding: $0, as: UTF8.self) } ?? "cannot check as the repository's owner that it can run \(escapedForTerminal(path))"
         return problem.isEmpty ? nil : problem
@@ -313,12 +307,11 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
             if case .sqlite(let path) = location {
-                if access(path, W_OK) != 0 || access(parentDirectory(of: path), W_OK) != 0 {
+                if !Files.isWritable(path) || !Files.isWritable(parentDirectory(of: path)) {
                     doctor.problem("this user cannot write \(escapedForTerminal(path)) or its directory; hooks running as this user cannot record audits")
                 }
-                var info = stat()
-                if stat(parentDirectory(of: path), &info) == 0 {
-                    doctor.ok("store directory owned by \(Identity.userName(info.st_uid))")
+                if let info = try? Files.info(parentDirectory(of: path), followLinks: true) {
+                    doctor.ok("store directory owned by \(Identity.userName(info.owner))")
                 }
             }
         } catch {

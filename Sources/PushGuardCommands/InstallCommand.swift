@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -143,7 +142,7 @@ struct InstallCommand: ParsableCommand {
     /// gitolite copies or links into repositories, owned by --user. A file there that is not
     /// PushGuard's is refused: hooks placed this way cannot keep an earlier hook running first.
     private func linkHooksDirectory(_ directory: String, binary: String) -> Bool {
-        let owner = user.flatMap { getpwnam($0) }.map { ($0.pointee.pw_uid, $0.pointee.pw_gid) }
+        let owner = user.flatMap { Identity.user(named: $0) }
         if user != nil && owner == nil {
             print("problem: no such user: \(escapedForTerminal(user!))")
             return false
@@ -162,7 +161,7 @@ struct InstallCommand: ParsableCommand {
                 print("  problem: \(escapedForTerminal(control.path)) on the way to \(escapedForTerminal(directory)) belongs to \(control.ownerName), not to --user \(escapedForTerminal(user ?? "")), so \(control.ownerName) decides where that path leads; give a directory of --user's, or one only root can change")
                 return false
             }
-            let gid = getpwuid(control.owner).map { $0.pointee.pw_gid } ?? control.group
+            let gid = Identity.primaryGroup(of: control.owner) ?? control.group
             do {
                 return try AsUser.run(uid: control.owner, gid: gid) {
                     [linkHooks(into: directory, binary: binary, owner: nil) ? 1 : 0]
@@ -177,7 +176,7 @@ struct InstallCommand: ParsableCommand {
 
     /// The work of `linkHooksDirectory`, by path: as root only where root alone controls the
     /// way, else as the user who does.
-    private func linkHooks(into directory: String, binary: String, owner: (uid_t, gid_t)?) -> Bool {
+    private func linkHooks(into directory: String, binary: String, owner: (UserID, GroupID)?) -> Bool {
         var ok = true
         if !uninstall && !dryRun {
             do {
@@ -194,7 +193,7 @@ struct InstallCommand: ParsableCommand {
             if uninstall {
                 guard ours else { continue }
                 print("  \(hook.rawValue): removing \(escapedForTerminal(path))")
-                if !dryRun && unlink(path) != 0 { print("  problem: cannot remove \(escapedForTerminal(path)): \(lastErrorText())"); ok = false }
+                if !dryRun && !Files.remove(path) { print("  problem: cannot remove \(escapedForTerminal(path)): \(lastErrorText())"); ok = false }
                 continue
             }
             if ours {
@@ -202,7 +201,7 @@ struct InstallCommand: ParsableCommand {
                 case .none: print("  \(hook.rawValue): already installed")
                 case .repointed(let line):
                     print("  \(hook.rawValue): " + line)
-                    if !dryRun, let owner { _ = lchown(path, owner.0, owner.1) }
+                    if !dryRun, let owner { Files.changeLinkOwner(path, uid: owner.0, gid: owner.1) }
                 case .failed(let problem): print("  problem: " + problem); ok = false
                 }
             } else if Files.exists(path) {
@@ -211,18 +210,18 @@ struct InstallCommand: ParsableCommand {
             } else {
                 print("  \(hook.rawValue): linking \(escapedForTerminal(path)) -> \(escapedForTerminal(binary))")
                 if dryRun { continue }
-                if symlink(binary, path) != 0 {
+                if !Files.makeSymbolicLink(at: path, to: binary) {
                     print("  problem: cannot link \(escapedForTerminal(path)): \(lastErrorText())")
                     ok = false
                 } else if let owner {
-                    _ = lchown(path, owner.0, owner.1)
+                    Files.changeLinkOwner(path, uid: owner.0, gid: owner.1)
                 }
             }
         }
         if ok && !uninstall && !dryRun {
             // The hooks' user (--user, else whoever this runs as) must be able to run them.
             let path = directory + "/" + HookName.preReceive.rawValue
-            let problem = (try? AsUser.run(uid: owner?.0 ?? geteuid(), gid: owner?.1 ?? getegid()) {
+            let problem = (try? AsUser.run(uid: owner?.0 ?? Identity.effectiveUserID, gid: owner?.1 ?? Identity.effectiveGroupID) {
                 Array((Installation.hookCannotRun(path, binary: binary) ?? "").utf8)
             }).map { String(decoding: $0, as: UTF8.self) } ?? "cannot check that the hooks' user can run \(escapedForTerminal(path))"
             if !problem.isEmpty {
@@ -239,7 +238,7 @@ struct InstallCommand: ParsableCommand {
     /// Creates the store the hooks use (an SQLite store and its directory owned by the git
     /// user), then registers the installed repositories' apps and environments in it.
     private func prepareStore(_ settings: Settings, register apps: [(app: String, environments: [String])]) throws {
-        let owner = user ?? (getpwnam("git") != nil ? "git" : nil)
+        let owner = user ?? (Identity.user(named: "git") != nil ? "git" : nil)
         try StoreCreation.create(settings.store, settings: settings, owner: owner, dryRun: dryRun)
         guard !apps.isEmpty else { return }
         if dryRun {
@@ -283,10 +282,10 @@ enum StoreCreation {
             print("[dry run] store \(escapedForTerminal(path))" + (owner.map { ", owned by \($0)" } ?? ""))
             return
         }
-        var ids: (uid: uid_t, gid: gid_t)?
+        var ids: (uid: UserID, gid: GroupID)?
         if let owner {
-            guard let entry = getpwnam(owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
-            ids = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+            guard let user = Identity.user(named: owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
+            ids = user
         }
         // Checked before anything is created, and again after: root creates, chowns and
         // chmods nothing whose way another user controls.
@@ -320,16 +319,9 @@ func findBareRepositories(below root: String) -> [String] {
             found.append(directory)
             continue
         }
-        guard let handle = opendir(directory) else { continue }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
+        for name in Files.entries(of: directory) {
             let path = directory + "/" + name
-            var info = stat()
-            if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { pending.append(path) }
+            if (try? Files.info(path))?.kind == .directory { pending.append(path) }
         }
     }
     return found.sorted()

@@ -1,4 +1,3 @@
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -23,13 +22,13 @@ func repointEarlierPushGuardLink(_ path: String, binary: String, dryRun: Bool) -
     let line = "re-pointing \(escapedForTerminal(path)) from \(escapedForTerminal(earlier)) (an earlier install\(gone ? ", no longer there: git was skipping this hook" : "")) to \(escapedForTerminal(binary))"
     if dryRun { return .repointed(line) }
     let temporary = path + ".pushguard-new"
-    if Files.exists(temporary) { unlink(temporary) }
-    guard symlink(binary, temporary) == 0 else {
+    if Files.exists(temporary) { Files.remove(temporary) }
+    guard Files.makeSymbolicLink(at: temporary, to: binary) else {
         return .failed("cannot link \(escapedForTerminal(temporary)) to re-point \(escapedForTerminal(path)): \(lastErrorText())")
     }
-    guard rename(temporary, path) == 0 else {
+    guard Files.rename(temporary, to: path) else {
         let reason = lastErrorText()
-        unlink(temporary)
+        Files.remove(temporary)
         return .failed("cannot re-point \(escapedForTerminal(path)) to \(escapedForTerminal(binary)): \(reason)")
     }
     return .repointed(line)
@@ -184,8 +183,8 @@ struct Installation {
     /// run the hook at `path`: git would print "hook was ignored because it's not set as
     /// executable" and accept pushes unchecked. Nil when it can.
     static func hookCannotRun(_ path: String, binary: String) -> String? {
-        if access(path, X_OK) == 0 { return nil }
-        let user = Identity.userName(geteuid())
+        if Files.isExecutable(path) { return nil }
+        let user = Identity.userName(Identity.effectiveUserID)
         let reason: String
         if let directory = AsUser.firstUnreachable(binary), directory != binary {
             reason = "\(escapedForTerminal(directory)) on the way to \(escapedForTerminal(binary)) cannot be entered by \(user)"
@@ -196,10 +195,9 @@ struct Installation {
     }
 
     /// The repository's owner, when root works on a repository another user owns.
-    private var repositoryOwner: (uid: uid_t, gid: gid_t)? {
-        var info = stat()
-        guard Identity.isRoot, stat(gitDirectory, &info) == 0, info.st_uid != 0 else { return nil }
-        return (info.st_uid, info.st_gid)
+    private var repositoryOwner: (uid: UserID, gid: GroupID)? {
+        guard Identity.isRoot, let info = try? Files.info(gitDirectory, followLinks: true), info.owner != 0 else { return nil }
+        return (info.owner, info.group)
     }
 
     /// Runs `work` as the repository's owner when root works on another user's repository,
@@ -258,7 +256,7 @@ struct Installation {
             problems.append("\(error); it is not the directory the hooks made, so nothing in it was removed")
             return
         }
-        if rmdir(directory) != 0 {
+        if !Files.removeDirectory(directory) {
             problems.append("cannot remove \(escapedForTerminal(directory)): \(lastErrorText()); it holds files PushGuard did not write")
         }
     }
@@ -331,7 +329,7 @@ struct Installation {
                 problems.append("\(escapedForTerminal(path)) and \(escapedForTerminal(kept)) both exist; move one away, then install again.")
                 return
             }
-            if access(path, X_OK) != 0 {
+            if !Files.isExecutable(path) {
                 log.append("\(hook.rawValue): the existing hook has no run bit, so git was skipping it; kept as \(escapedForTerminal(saved)), still skipped (chmod +x it to run it)")
             } else if deploys {
                 log.append("\(hook.rawValue): keeping the existing hook as \(escapedForTerminal(saved)); PushGuard runs it only after its check accepted the push, and its refusal stands"
@@ -339,7 +337,7 @@ struct Installation {
             } else {
                 log.append("\(hook.rawValue): keeping the existing hook as \(escapedForTerminal(saved)); PushGuard runs it first and its refusal stands")
             }
-            if !dryRun && rename(path, saved) != 0 {
+            if !dryRun && !Files.rename(path, to: saved) {
                 problems.append("cannot move \(escapedForTerminal(path)) aside: \(lastErrorText())")
                 return
             }
@@ -352,9 +350,9 @@ struct Installation {
             problems.append("\(error)")
             return
         }
-        if symlink(binary, path) != 0 {
+        if !Files.makeSymbolicLink(at: path, to: binary) {
             problems.append("cannot link \(escapedForTerminal(path)): \(lastErrorText())")
-            if Files.exists(saved) && rename(saved, path) != 0 {
+            if Files.exists(saved) && !Files.rename(saved, to: path) {
                 problems.append("cannot put the existing hook back from \(escapedForTerminal(saved)): \(lastErrorText()); move it back by hand")
             }
         } else {
@@ -369,18 +367,18 @@ struct Installation {
             .first(where: Files.exists) ?? hook.chainedPath(hooksDirectory: directory)
         if isOurs(path) {
             log.append("\(hook.rawValue): removing \(escapedForTerminal(path))")
-            if !dryRun && unlink(path) != 0 {
+            if !dryRun && !Files.remove(path) {
                 problems.append("cannot remove \(escapedForTerminal(path)): \(lastErrorText())")
                 return
             }
         }
         if Files.exists(saved) && !Files.exists(path) {
             log.append("\(hook.rawValue): restoring the hook that was there before")
-            if !dryRun && rename(saved, path) != 0 {
+            if !dryRun && !Files.rename(saved, to: path) {
                 problems.append("cannot restore \(escapedForTerminal(saved)): \(lastErrorText())")
             }
         }
-        if layout == .gitlab && !dryRun { _ = rmdir(parentDirectory(of: path)) }  // only when empty
+        if layout == .gitlab && !dryRun { Files.removeDirectory(parentDirectory(of: path)) }  // only when empty
     }
 
     // MARK: config
@@ -504,8 +502,8 @@ struct Installation {
                 restoreAttributes(attributes)
             }
             if !dryRun {
-                unlink(stateFilePath)
-                unlink(configCopyPath)
+                Files.remove(stateFilePath)
+                Files.remove(configCopyPath)
             }
         } catch {
             restoreAttributes(attributes)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardHooks
 import PushGuardSystem

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 import PushGuardGit
@@ -23,7 +22,7 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             let settings = try storeOptions.settings()
-            let owner = user ?? (getpwnam("git") != nil ? "git" : nil)
+            let owner = user ?? (Identity.user(named: "git") != nil ? "git" : nil)
             try StoreCreation.create(url ?? settings.store, settings: settings, owner: owner, dryRun: false)
         }
     }

@@ -1,4 +1,3 @@
-import Glibc
 import PushGuardSystem
 
 /// Colour for a person at a terminal: never in a pipe or file, never with NO_COLOR set
@@ -10,7 +9,7 @@ enum Colour {
     }
 
     static var enabled: Bool {
-        isatty(1) == 1 && (processEnvironment("NO_COLOR") ?? "").isEmpty && processEnvironment("TERM") != "dumb"
+        Terminal.outputIsTerminal && (processEnvironment("NO_COLOR") ?? "").isEmpty && processEnvironment("TERM") != "dumb"
     }
 
     static func paint(_ text: String, _ code: Code) -> String { "\u{1b}[\(code.rawValue)m" + text + "\u{1b}[0m" }
@@ -25,7 +24,7 @@ struct Progress {
 
     init(total: Int) {
         self.total = total
-        enabled = total > 1 && isatty(2) == 1 && processEnvironment("TERM") != "dumb"
+        enabled = total > 1 && Terminal.errorIsTerminal && processEnvironment("TERM") != "dumb"
     }
 
     /// Shows step `done` of `total`.

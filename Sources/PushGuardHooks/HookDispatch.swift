@@ -1,4 +1,3 @@
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 
@@ -60,7 +59,7 @@ public enum HookDispatch {
     /// hook runs only when root alone controls it and the way to it: root runs nothing another
     /// user could have put there. One that someone else controls refuses the push instead.
     private static func runKept(_ path: String, _ hook: HookName, _ arguments: [String], _ input: [UInt8]) -> Int32? {
-        guard access(path, X_OK) == 0 else { return nil }
+        guard Files.isExecutable(path) else { return nil }
         if Identity.isRoot {
             let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
             let other = PathTrust.firstOtherControl(absolute).map { ($0.path, $0.owner) }

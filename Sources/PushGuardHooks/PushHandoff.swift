@@ -1,4 +1,3 @@
-import Glibc
 import PushGuardCore
 import PushGuardSystem
 
@@ -96,8 +95,8 @@ struct PushHandoff {
         let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
         do {
             try Files.createNew(path, bytes, mode: 0o600, durable: false)
-        } catch where error.code == EEXIST {
-            unlink(path)
+        } catch where error.alreadyExists {
+            Files.remove(path)
             try Files.createNew(path, bytes, mode: 0o600, durable: false)
         }
         return path
@@ -106,24 +105,14 @@ struct PushHandoff {
     /// Adds deploys to a record (the update hook decides one ref at a time).
     func append(_ deploys: [DeployRecord], to path: String) throws(SystemError) {
         guard !deploys.isEmpty else { return }
-        let bytes = Array(deploys.map { $0.json.encoded() + "\n" }.joined().utf8)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .failed("append to", path) }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
-        guard written == bytes.count else { throw .failed("append to", path) }
+        try Files.append(Array(deploys.map { $0.json.encoded() + "\n" }.joined().utf8), to: path)
     }
 
     /// Adds to a record that the store failed in this hook (once per record).
     func markStoreFailed(_ message: String, in path: String) throws(SystemError) {
         if read(path)?.storeFailure != nil { return }
         let line = JSONValue.object(JSONObject([("storeFailed", .string(message))])).encoded() + "\n"
-        let bytes = Array(line.utf8)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .failed("append to", path) }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
-        guard written == bytes.count else { throw .failed("append to", path) }
+        try Files.append(Array(line.utf8), to: path)
     }
 
     /// The record of the push that `updates` belong to: the exact key first; otherwise the
@@ -196,29 +185,30 @@ struct PushHandoff {
                       storeFailure: storeFailure)
     }
 
-    func remove(_ path: String) { unlink(path) }
+    func remove(_ path: String) { Files.remove(path) }
 
     /// Removes records of pushes that never reached post-receive (refused by a later hook,
     /// or killed), and the directory once it is empty.
     func removeStale(now: Int = Clock.epochSeconds()) {
         for name in Files.entries(of: directory) where name.hasSuffix(".push") || name.containsText(".push.tmp-") {
             let path = directory + "/" + name
-            if let time = Files.modificationTime(path), now - time > PushHandoff.staleAfterSeconds { unlink(path) }
+            if let time = Files.modificationTime(path), now - time > PushHandoff.staleAfterSeconds { Files.remove(path) }
         }
     }
 
     /// Removes the directory when nothing is left in it.
-    func removeDirectoryIfEmpty() { _ = rmdir(directory) }
+    func removeDirectoryIfEmpty() { Files.removeDirectory(directory) }
 
     private func prepareDirectory() throws(SystemError) {
-        var info = stat()
-        if lstat(directory, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        // Whatever lstat cannot see (absent, or a directory on the way that cannot be searched)
+        // is left to mkdir, which says why it cannot create it.
+        if let info = try? Files.info(directory) {
+            guard info.kind == .directory else {
                 throw SystemError("\(escapedForTerminal(directory)) is not a directory")
             }
             return
         }
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .failed("create", directory) }
+        try Files.createDirectory(directory, mode: 0o700)
     }
 
     /// The header line: who, which options, and how many ref lines follow.

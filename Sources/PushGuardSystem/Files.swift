@@ -18,9 +18,13 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
 
     /// strerror of `code`: the reason alone, for callers that phrase the rest themselves.
     public var reason: String { String(cString: strerror(code)) }
+
+    /// True when the failure was that something is already at the path (EEXIST).
+    public var alreadyExists: Bool { code == EEXIST }
 }
 
-/// What `lstat` says about a path: its last component is never followed.
+/// What `lstat` says about a path (its last component not followed), or `stat` when the
+/// caller asks to follow links.
 public struct FileInfo: Sendable {
     public enum Kind: Sendable { case regular, directory, symbolicLink, other }
     public var kind: Kind
@@ -117,7 +121,7 @@ public enum Files {
         if ok { ok = fsync(descriptor) == 0 }
         let code = errno
         close(descriptor)
-        guard ok, rename(temporary, path) == 0 else {
+        guard ok, Glibc.rename(temporary, path) == 0 else {
             let failure = ok ? errno : code
             unlink(temporary)
             throw .failed("write", path, errno: failure)
@@ -130,12 +134,12 @@ public enum Files {
         return lstat(path, &info) == 0
     }
 
-    /// What is at `path`, not following a link there; nil when nothing is (or a directory on
-    /// the way is missing). Other failures (a directory on the way that cannot be searched)
-    /// throw.
-    public static func info(_ path: String) throws(SystemError) -> FileInfo? {
+    /// What is at `path`, not following a link there (with `followLinks`, what a link there
+    /// leads to); nil when nothing is (or a directory on the way is missing). Other failures
+    /// (a directory on the way that cannot be searched) throw.
+    public static func info(_ path: String, followLinks: Bool = false) throws(SystemError) -> FileInfo? {
         var info = stat()
-        if lstat(path, &info) == 0 { return FileInfo(info) }
+        if (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 { return FileInfo(info) }
         if errno == ENOENT || errno == ENOTDIR { return nil }
         throw .failed("inspect", path)
     }
@@ -171,6 +175,42 @@ public enum Files {
     /// Removes the name `path` (a link itself, never its target); false when that failed.
     @discardableResult
     public static func remove(_ path: String) -> Bool { unlink(path) == 0 }
+
+    /// Removes the directory `path` when it is empty (rmdir(2)); false when that failed
+    /// (errno says why: not empty, absent, …).
+    @discardableResult
+    public static func removeDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
+
+    /// Appends `bytes` to the file at `path` in one write (O_APPEND: records appended by two
+    /// processes at once do not interleave). Never creates the file and never follows a link
+    /// there (that throws with code ELOOP). Throws when not every byte was written.
+    public static func append(_ bytes: [UInt8], to path: String) throws(SystemError) {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed("append to", path) }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, bytes.count) }
+        guard written == bytes.count else { throw .failed("append to", path) }
+    }
+
+    /// True when the current user may run `path` (access(2), X_OK: the real user and groups,
+    /// following links); when false, errno says why.
+    public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+
+    /// True when the current user may write `path` (access(2), W_OK, as `isExecutable`).
+    public static func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }
+
+    /// Renames `path` to `newPath` (rename(2): replaces what is at `newPath` in one step);
+    /// false when that failed (errno says why).
+    public static func rename(_ path: String, to newPath: String) -> Bool { Glibc.rename(path, newPath) == 0 }
+
+    /// Creates a symbolic link at `path` leading to `target` (never over anything already
+    /// there); false when that failed (errno says why).
+    public static func makeSymbolicLink(at path: String, to target: String) -> Bool { symlink(target, path) == 0 }
+
+    /// Gives the symbolic link (or other file) at `path` itself, never a link's target, the
+    /// owner `uid`/`gid` (lchown(2)); false when that failed.
+    @discardableResult
+    public static func changeLinkOwner(_ path: String, uid: uid_t, gid: gid_t) -> Bool { lchown(path, uid, gid) == 0 }
 
     /// Changes the owner and mode of the file or directory at `path` through a descriptor
     /// opened without following a link, so the change lands on what is there and never on a
@@ -263,6 +303,12 @@ public enum Files {
         if isDirectory(path) { return }
         let parent = parentDirectory(of: path)
         if parent != path { try makeDirectory(parent, mode: 0o755) }
+        try createDirectory(path, mode: mode)
+    }
+
+    /// Creates the directory `path` with `mode` (less the umask), not its parents; a name
+    /// already taken (by anything) is no error, so callers check what is there themselves.
+    public static func createDirectory(_ path: String, mode: mode_t) throws(SystemError) {
         if mkdir(path, mode) != 0 && errno != EEXIST { throw .failed("create", path) }
     }
 

@@ -219,3 +219,12 @@ public enum Subprocess {
 extension SpawnError: Failure {
     public var kind: FailureKind { .usage }
 }
+
+/// Limits this process sets on itself.
+public enum CurrentProcess {
+    /// No core dump of this process, ever: for commands that hold a config value in memory.
+    public static func forbidCoreDumps() {
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+    }
+}

@@ -6,6 +6,12 @@ public enum Terminal {
     /// True when standard input is a terminal (a person typing, not a pipe).
     public static var inputIsTerminal: Bool { isatty(0) == 1 }
 
+    /// True when standard output is a terminal (a person reading, not a pipe or file).
+    public static var outputIsTerminal: Bool { isatty(1) == 1 }
+
+    /// True when standard error is a terminal.
+    public static var errorIsTerminal: Bool { isatty(2) == 1 }
+
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off, so the
     /// value never shows on screen or in a terminal's scrollback. Echo is restored even when
     /// reading fails.

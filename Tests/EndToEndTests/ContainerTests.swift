@@ -470,6 +470,12 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(try sandbox.run(["chown", "-R", "-h", "\(name):", repo]).status, 0)
         var doctor = try sandbox.pushguard("doctor", "--repo", repo)
         XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: the hook's user \(name) (who owns the repository) cannot read and write the container socket \(socket) (mode 660)"), doctor.all)
+        // A group the user is in besides its own, as after the `usermod -aG docker USER` the problem suggests.
+        let group = try makeThrowawayUser(in: sandbox).name
+        XCTAssertEqual(try sandbox.run(["usermod", "-aG", group, name]).status, 0)
+        XCTAssertEqual(try sandbox.run(["chgrp", group, socket]).status, 0)
+        doctor = try sandbox.pushguard("doctor", "--repo", repo)
+        XCTAssertTrue(doctor.stdout.contains("ok       production: the hook's user \(name) may use the container socket \(socket)"), doctor.all)
         XCTAssertEqual(try sandbox.run(["chgrp", name, socket]).status, 0)
         doctor = try sandbox.pushguard("doctor", "--repo", repo)
         XCTAssertTrue(doctor.stdout.contains("ok       production: the hook's user \(name) may use the container socket \(socket)"), doctor.all)

@@ -116,6 +116,28 @@ final class PushHandoffTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
     }
 
+    /// The update hook appends to the record pre-receive wrote: never through a link planted
+    /// in its place, and never to a record that is gone (it is not created anew).
+    func testTheUpdateHookAppendsNeitherThroughAPlantedLinkNorToAMissingRecord() throws {
+        let handoff = PushHandoff(gitDirectory: gitDirectory)
+        let updates = [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]
+        let path = try handoff.begin(.init(app: "x", pusher: "alice", options: nil, updates: updates))
+        let victim = gitDirectory + "/victim"
+        FileManager.default.createFile(atPath: victim, contents: Data("precious\n".utf8))
+        handoff.remove(path)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim)
+        XCTAssertThrowsError(try handoff.append([deploy("refs/heads/main", a, reason: "x", pusher: "alice")], to: path)) {
+            XCTAssertEqual(($0 as? SystemError)?.code, ELOOP, "\($0)")
+        }
+        XCTAssertThrowsError(try handoff.markStoreFailed("store down", in: path))
+        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
+        handoff.remove(path)
+        XCTAssertThrowsError(try handoff.append([deploy("refs/heads/main", a, reason: "x", pusher: "alice")], to: path)) {
+            XCTAssertEqual(($0 as? SystemError)?.code, ENOENT, "\($0)")
+        }
+        XCTAssertFalse(Files.exists(path), "a record that is gone is not created by appending")
+    }
+
     func testAHandOverDirectoryThatIsNotADirectoryIsAnError() throws {
         let handoff = PushHandoff(gitDirectory: gitDirectory)
         FileManager.default.createFile(atPath: handoff.directory, contents: Data())
