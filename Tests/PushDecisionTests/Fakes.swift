@@ -78,7 +78,7 @@ struct Push {
     let scans = FakeScans()
 
     func decide(_ updates: [RefUpdate]) -> PushDecision {
-        let request = PushRequest(app: "billing-api", settings: settings, options: options, pusher: "alice",
+        let request = PushRequest(app: settings.app ?? "billing-api", settings: settings, options: options, pusher: "alice",
                                   time: "2026-11-27T10:00:00Z", report: Report(pushOptionsEnabled: pushOptionsEnabled),
                                   gitlab: gitlab)
         let store = self.store, manifests = self.manifests, scans = self.scans

@@ -189,6 +189,13 @@ final class PushDeciderTests: XCTestCase {
         XCTAssertTrue(decision.lines[0].hasSuffix("rejected: the config store does not know billing-api/production"), "\(decision.lines)")
         XCTAssertTrue(decision.lines.contains("pushguard: register it:  pushguard apps create billing-api --env production"))
         XCTAssertEqual(decision.auditRecords[0].reason, "billing-api/production is not registered in the store")
+        // An app named after a directory holding a terminal escape: quoted, and escaped.
+        var hostile = Push()
+        hostile.settings.app = "shop\u{1b}[2J"
+        hostile.store.states["production"] = EnvironmentState(app: "shop\u{1b}[2J", environment: "production", known: false)
+        let escaped = hostile.decide([update("refs/heads/main")])
+        XCTAssertFalse(escaped.lines.joined().contains("\u{1b}"), "\(escaped.lines)")
+        XCTAssertTrue(escaped.lines.contains("pushguard: register it:  pushguard apps create 'shop\\x1b[2J' --env production"), "\(escaped.lines)")
         push.settings.mode = .warn
         XCTAssertEqual(push.decide([update("refs/heads/main")]).outcomes[0].decision, .warned)
         push.settings.mode = .reject

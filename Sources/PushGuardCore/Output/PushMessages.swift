@@ -130,10 +130,11 @@ extension Report {
         return prefix + "push to \(name) (\(escapedForTerminal(ref))) \(headline): the config store does not know \(name)"
     }
 
-    /// After the refs to an unknown environment: how to register it, or correct the name.
-    /// The names are shell-quoted for the command, not passed through `escapedForTerminal`.
+    /// After the refs to an unknown environment: how to register it, or correct the name. The
+    /// names are shell-quoted for the command, and its control characters escaped as in every
+    /// fix line (a directory or section name can hold them).
     public static func registerHint(app: String, environment: String) -> [String] {
-        [prefix + "register it:  pushguard apps create " + shellQuoted(app) + " --env " + shellQuoted(environment),
+        [prefix + "register it:  " + escapedControls("pushguard apps create " + shellQuoted(app) + " --env " + shellQuoted(environment)),
          prefix + "or, if the name is wrong, fix pushguard.app or the ref mapping ([pushguard \"ENV\"] ref)"]
     }
 
