@@ -38,9 +38,9 @@ enum Program {
             }
         }
         let candidates = Executables.current.map(Executables.cliCandidates(besideHookBinary:)) ?? []
-        for cli in candidates where access(cli, X_OK) == 0 {
+        for cli in candidates where Files.isExecutable(cli) {
             execv(cli, CommandLine.unsafeArgv)
-            printError(["pushguard: cannot run the admin CLI \(escapedForTerminal(cli)): \(String(cString: strerror(errno)))"])
+            printError(["pushguard: cannot run the admin CLI \(escapedForTerminal(cli)): \(lastErrorText())"])
             exit(2)
         }
         printError(["pushguard: the admin commands are in \(Executables.cliName), which is not installed beside this binary (looked for "
