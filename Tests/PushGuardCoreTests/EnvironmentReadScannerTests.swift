@@ -520,6 +520,17 @@ final class EnvironmentReadScannerTests: XCTestCase {
               b: System.get_env("B"),
               c: System.get_env("C") || raise("C is missing")
             """, "config/runtime.exs"), ["A:2:insists", "B:3:tolerates", "C:4:insists"])
+        // Converted straight away, a get_env raises on the nil of an absent variable; with a
+        // default first, or converted later, it does not.
+        XCTAssertEqual(kinds("""
+            config :app,
+              a: String.to_integer(System.get_env("A")),
+              b: System.get_env("B") |> String.to_integer(),
+              c: String.to_integer(System.get_env("C") || "4000"),
+              d: String.to_integer(System.get_env("D", "4000")),
+              e: System.get_env("E") |> parse_port(),
+              f: Integer.parse(System.get_env("F"))
+            """, "config/runtime.exs"), ["A:2:insists", "B:3:insists", "E:6:tolerates", "F:7:insists"])
         XCTAssertEqual(kinds("val a = System.getenv(\"A\")!!\nval b = System.getenv(\"B\")\n", "src/main/kotlin/App.kt"),
                        ["A:1:insists", "B:2:tolerates"])
         XCTAssertEqual(kinds("String a = System.getenv(\"A\").trim();\nString b = System.getenv(\"B\");\n", "src/main/java/App.java"),

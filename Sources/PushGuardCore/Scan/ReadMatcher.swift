@@ -480,14 +480,37 @@ struct ReadMatcher {
             guard isWord(t, "System") && isPunct(t + 1, ".")
                     && (isWord(t + 2, "get_env") || isWord(t + 2, "fetch_env!") || isWord(t + 2, "fetch_env")) else { return }
             // System.fetch_env!/1 raises when the variable is absent; get_env returns nil and
-            // fetch_env :error.
-            let insists = isWord(t + 2, "fetch_env!")
+            // fetch_env :error. A get_env converted straight away raises on that nil too:
+            // `String.to_integer(System.get_env("X"))`, `System.get_env("X") |> String.to_integer()`.
+            var insists = isWord(t + 2, "fetch_env!")
             if let call = literalCall(t + 3) {
+                if isWord(t + 2, "get_env") && !call.more {
+                    insists = insists || (isPunct(t - 1, "(") && partner[t - 1] == Int32(call.end) && isElixirConversion(endingAt: t - 2))
+                        || (isPunct(call.end, "|") && isPunct(call.end + 1, ">") && tokens[call.end + 1].start == tokens[call.end].end
+                            && isElixirConversion(startingAt: call.end + 2))
+                }
                 if !call.more { report(call.name, start: t, end: call.end, mayBeWritten: false, insists: insists) }
             } else if isLiteralName(t + 3) && !isPunct(t + 4, ",") {
                 report(t + 3, start: t, end: t + 4, mayBeWritten: false, insists: insists)
             }
         }
+    }
+
+    /// Elixir conversions that raise on nil: `String.to_integer`, `String.to_float`,
+    /// `String.to_atom`, `String.to_existing_atom`, `Integer.parse`, `Float.parse`. `endingAt`:
+    /// the function name's token; `startingAt`: the module's.
+    private func isElixirConversion(endingAt t: Int) -> Bool {
+        t >= 2 && isPunct(t - 1, ".") && isElixirConversion(module: t - 2, function: t)
+    }
+
+    private func isElixirConversion(startingAt t: Int) -> Bool {
+        isPunct(t + 1, ".") && isElixirConversion(module: t, function: t + 2)
+    }
+
+    private func isElixirConversion(module: Int, function: Int) -> Bool {
+        (isWord(module, "String") && (isWord(function, "to_integer") || isWord(function, "to_float")
+                                      || isWord(function, "to_atom") || isWord(function, "to_existing_atom")))
+            || ((isWord(module, "Integer") || isWord(module, "Float")) && isWord(function, "parse"))
     }
 
     /// urfave/cli: `EnvVars: []string{"A", "B"}` (v2) and `cli.EnvVars("A", "B")` (v3): the flag
