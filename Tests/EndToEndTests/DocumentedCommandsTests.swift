@@ -113,25 +113,32 @@ final class DocumentedCommandsTests: XCTestCase {
         let documents = ["README.md", "CONTRIBUTING.md"] + (try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("docs").path))
             .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
         var found: [(place: String, words: [String])] = []
+        func add(_ text: String, place: String) {
+            for segment in text.components(separatedBy: CharacterSet(charactersIn: "|;&")) {
+                let words = segment.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+                guard words.first == "pushguard" else { continue }
+                found.append((place, Array(words.dropFirst())))
+            }
+        }
         for document in documents {
             let text = try String(contentsOf: packageRoot.appendingPathComponent(document), encoding: .utf8)
+            // Shell blocks line by line, without comments; every other fenced block left out,
+            // as blank lines, so what remains is prose whose code spans may cross a line break.
+            var prose: [String] = []
             var inShell = false, inOther = false
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                defer { if inShell || inOther || line.hasPrefix("```") { prose.append("") } }
                 if line.hasPrefix("```") {
                     if inShell || inOther { inShell = false; inOther = false } else if line == "```sh" { inShell = true } else { inOther = true }
                     continue
                 }
-                guard !inOther else { continue }
-                // A shell line without its comment; outside blocks, each code span.
-                let pieces = inShell ? [String(line.prefix { $0 != "#" })]
-                    : line.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
-                for piece in pieces {
-                    for segment in piece.components(separatedBy: CharacterSet(charactersIn: "|;&")) {
-                        let words = segment.split(separator: " ").map(String.init)
-                        guard words.first == "pushguard" else { continue }
-                        found.append(("\(document):\(number + 1)", Array(words.dropFirst())))
-                    }
-                }
+                if inShell { add(String(line.prefix { $0 != "#" }), place: "\(document):\(number + 1)") }
+                if !inShell && !inOther { prose.append(String(line)) }
+            }
+            var line = 1
+            for (index, piece) in prose.joined(separator: "\n").components(separatedBy: "`").enumerated() {
+                if index % 2 == 1 { add(piece, place: "\(document):\(line)") }
+                line += piece.filter { $0 == "\n" }.count
             }
         }
         return found
