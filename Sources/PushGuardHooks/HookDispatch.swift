@@ -27,7 +27,7 @@ public enum HookDispatch {
         }
         let hooksDirectory = parentDirectory(of: programPath)
         // A kept hook's refusal stands; post-receive's status changes nothing.
-        if let status = runKept(hook.chainedPath(hooksDirectory: hooksDirectory), hook, arguments, input),
+        if let status = runKept(hook.chainedPath(hooksDirectory: hooksDirectory), arguments, input),
            status != 0 && hook != .postReceive {
             return status
         }
@@ -48,7 +48,7 @@ public enum HookDispatch {
         }
         // A kept hook that deploys runs only once PushGuard accepted; its refusal stands too.
         guard status == 0 || hook == .postReceive,
-              let after = runKept(hook.chainedAfterPath(hooksDirectory: hooksDirectory), hook, arguments, input) else { return status }
+              let after = runKept(hook.chainedAfterPath(hooksDirectory: hooksDirectory), arguments, input) else { return status }
         return hook == .postReceive ? status : after
     }
 
@@ -58,12 +58,13 @@ public enum HookDispatch {
     /// As root (a push by root into a repository, or `pushguard hook` typed by root), a kept
     /// hook runs only when root alone controls it and the way to it: root runs nothing another
     /// user could have put there. One that someone else controls refuses the push instead.
-    private static func runKept(_ path: String, _ hook: HookName, _ arguments: [String], _ input: [UInt8]) -> Int32? {
+    private static func runKept(_ path: String, _ arguments: [String], _ input: [UInt8]) -> Int32? {
         guard Files.isExecutable(path) else { return nil }
         if Identity.isRoot {
             let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+            // The way there (links root placed followed), then the file it leads to.
             let other = PathTrust.firstOtherControl(absolute).map { ($0.path, $0.owner) }
-                ?? (try? Files.info(absolute)).flatMap { $0.owner == 0 ? nil : (absolute, $0.owner) }
+                ?? (try? Files.info(absolute, followLinks: true)).flatMap { $0.owner == 0 ? nil : (absolute, $0.owner) }
             if let (controlled, owner) = other {
                 printError([Report.keptHookNotRunAsRoot(path, controlledPath: controlled, owner: Identity.userName(owner))])
                 return 1
