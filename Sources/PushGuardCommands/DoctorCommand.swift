@@ -263,8 +263,7 @@ struct DoctorCommand: ParsableCommand {
             doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
         }
         let directory = parentDirectory(of: path)
-        for (saved, when) in [(hook.chainedPath(hooksDirectory: directory), "runs first"),
-                              (hook.chainedAfterPath(hooksDirectory: directory), "runs after PushGuard accepted the push")]
+        for (saved, when) in zip(hook.keptPaths(hooksDirectory: directory), ["runs first", "runs after PushGuard accepted the push"])
         where Files.exists(saved) {
             if Files.isExecutable(saved) {
                 doctor.ok("the earlier \(hook.rawValue) hook \(when) (\(escapedForTerminal(saved)))")

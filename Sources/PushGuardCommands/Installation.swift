@@ -325,7 +325,7 @@ struct Installation {
         let deploys = existingHooksAfter || Installation.isDokkuDeployHook(path)
         let saved = deploys ? hook.chainedAfterPath(hooksDirectory: directory) : hook.chainedPath(hooksDirectory: directory)
         if Files.exists(path) {
-            for kept in [hook.chainedPath(hooksDirectory: directory), hook.chainedAfterPath(hooksDirectory: directory)] where Files.exists(kept) {
+            for kept in hook.keptPaths(hooksDirectory: directory) where Files.exists(kept) {
                 problems.append("\(escapedForTerminal(path)) and \(escapedForTerminal(kept)) both exist; move one away, then install again.")
                 return
             }
@@ -363,8 +363,7 @@ struct Installation {
     private mutating func uninstallHook(_ hook: HookName) {
         let path = layout.path(for: hook, gitDirectory: gitDirectory)
         let directory = parentDirectory(of: path)
-        let saved = [hook.chainedPath(hooksDirectory: directory), hook.chainedAfterPath(hooksDirectory: directory)]
-            .first(where: Files.exists) ?? hook.chainedPath(hooksDirectory: directory)
+        let saved = hook.keptPaths(hooksDirectory: directory).first(where: Files.exists) ?? hook.chainedPath(hooksDirectory: directory)
         if isOurs(path) {
             log.append("\(hook.rawValue): removing \(escapedForTerminal(path))")
             if !dryRun && !Files.remove(path) {

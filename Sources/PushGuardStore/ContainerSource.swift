@@ -130,13 +130,11 @@ public final class ContainerSource {
 
         var cache = loadCache()
         var variables: [String: [Variable]] = [:]
-        var healthChecked: Set<String> = []
         var imageEnvironments: [String: Set<String>] = [:]
         var inspected = 0
         for container in containers where container.state.lowercased() == "running" {
             if let known = cache[container.id] {
                 variables[container.id] = known.variables
-                if known.healthCheck { healthChecked.insert(container.id) }
                 continue
             }
             inspected += 1
@@ -162,10 +160,8 @@ public final class ContainerSource {
                     : fromImage.contains(entry) ? .image : .config
                 found.append(Variable(name: name, digest: DigestKey.digest(key: digestKey, name: name, value: value), origin: origin))
             }
-            let healthCheck = ContainerSource.hasHealthCheck(config)
             variables[container.id] = found
-            cache[container.id] = Inspected(variables: found, healthCheck: healthCheck)
-            if healthCheck { healthChecked.insert(container.id) }
+            cache[container.id] = Inspected(variables: found, healthCheck: ContainerSource.hasHealthCheck(config))
         }
         if inspected > 0 || cache.count != variables.count { saveCache(cache.filter { variables[$0.key] != nil }) }
         Trace.mark("\(inspected) of \(variables.count) containers inspected")
@@ -173,7 +169,9 @@ public final class ContainerSource {
         // Docker's status text says "(unhealthy)", Podman's does not: there the engine's own
         // health filter says it, asked only when a running container has a health check whose
         // state its status text leaves out (most have none: one list call in all).
-        if containers.contains(where: { healthChecked.contains($0.id) && !ContainerSource.statusShowsHealth($0.status) }) {
+        // (`cache` now holds every running container, read or known.)
+        if containers.contains(where: { variables[$0.id] != nil && cache[$0.id]?.healthCheck == true
+                                        && !ContainerSource.statusShowsHealth($0.status) }) {
             let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
                                                          ("health", .array([.string("unhealthy")]))])).encoded()
             let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),

@@ -37,4 +37,9 @@ public enum HookName: String, CaseIterable, Sendable {
     public func chainedAfterPath(hooksDirectory: String) -> String {
         hooksDirectory + "/" + rawValue + ".after-pushguard"
     }
+
+    /// Both places a kept hook can be, the one run first before the one run after.
+    public func keptPaths(hooksDirectory: String) -> [String] {
+        [chainedPath(hooksDirectory: hooksDirectory), chainedAfterPath(hooksDirectory: hooksDirectory)]
+    }
 }
