@@ -40,6 +40,19 @@ func assertNoSecret(_ outputs: [(String, Output)], _ secrets: [String], file: St
     }
 }
 
+/// For a store that fails, beside `assertNoSecret`: `onStoreError = warn` lets the push (the
+/// first output) through after pre-push said it could not check, and every command but
+/// `store init` (nothing to do on a platform's store) fails, naming the store as `redacted`.
+func assertFailingStoreNamed(_ outputs: [(String, Output)], redacted: String, file: StaticString = #filePath, line: UInt = #line) {
+    let push = outputs[0].1
+    XCTAssertEqual(push.status, 0, "onStoreError = warn lets the push through: \(push.all)", file: file, line: line)
+    XCTAssertTrue(push.stderr.contains("could not check config before upload"), "pre-push ran: \(push.stderr)", file: file, line: line)
+    for (name, output) in outputs.dropFirst() where name != "store init" {
+        XCTAssertNotEqual(output.status, 0, "\(name) fails: \(output.all)", file: file, line: line)
+        XCTAssertTrue(output.all.contains(redacted), "\(name) names the store, redacted: \(output.all)", file: file, line: line)
+    }
+}
+
 /// Store URLs of the HTTP and exec stores that carry secrets: no push, hook or command shows them.
 final class StoreURLRedactionTests: XCTestCase {
     var sandbox: Sandbox!
@@ -83,19 +96,13 @@ final class StoreURLRedactionTests: XCTestCase {
         for url in failing {
             let outputs = try outputsNamingTheStore(sandbox, store: url, app: "good", repo: repo, work: work)
             assertNoSecret(outputs, secrets)
+            // Every command names the store with its user info hidden.
+            assertFailingStoreNamed(outputs, redacted: "http://***@127.0.0.1:")
             let push = outputs[0].1
-            XCTAssertEqual(push.status, 0, "onStoreError = warn lets the push through: \(push.all)")
-            XCTAssertTrue(push.stderr.contains("could not check config before upload"), "pre-push ran: \(push.stderr)")
             XCTAssertTrue(push.stderr.contains("remote: pushguard: warning"), "pre-receive warned: \(push.stderr)")
             XCTAssertGreaterThanOrEqual(push.stderr.components(separatedBy: "HTTP store http://").count - 1, 3,
                                         "pre-push, pre-receive and post-receive each name the store: \(push.stderr)")
             XCTAssertTrue(push.stderr.contains("***"), push.stderr)
-            // store init has nothing to do on a platform's store; every other command fails,
-            // naming the store with its user info hidden.
-            for (name, output) in outputs.dropFirst() where name != "store init" {
-                XCTAssertNotEqual(output.status, 0, "\(name) fails: \(output.all)")
-                XCTAssertTrue(output.all.contains("http://***@127.0.0.1:"), "\(name) names the store, redacted: \(output.all)")
-            }
         }
 
         // The live server behind a URL whose user info holds a password: pushes are decided
@@ -139,15 +146,10 @@ final class StoreURLRedactionTests: XCTestCase {
         let failing = "exec:EXEC_TOKEN=EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0 \(helper) --fail"
         let failed = try outputsNamingTheStore(sandbox, store: failing, app: "shop", repo: repo, work: work)
         assertNoSecret(failed, secrets)
+        assertFailingStoreNamed(failed, redacted: "EXEC_TOKEN=*** API_KEY=***")
         let failedPush = failed[0].1
-        XCTAssertEqual(failedPush.status, 0, "onStoreError = warn lets the push through: \(failedPush.all)")
-        XCTAssertTrue(failedPush.stderr.contains("could not check config before upload"), "pre-push ran: \(failedPush.stderr)")
         XCTAssertTrue(failedPush.stderr.contains("helper: refused"), "the helper's own words reach the pusher: \(failedPush.stderr)")
         XCTAssertTrue(failedPush.stderr.contains("EXEC_TOKEN=*** API_KEY=***"), failedPush.stderr)
-        for (name, output) in failed.dropFirst() where name != "store init" {
-            XCTAssertNotEqual(output.status, 0, "\(name) fails: \(output.all)")
-            XCTAssertTrue(output.all.contains("EXEC_TOKEN=*** API_KEY=***"), "\(name) names the store, redacted: \(output.all)")
-        }
 
         let working = "exec:EXEC_TOKEN=EXEC-TOKEN-5a3c API_KEY=EXEC-KEY-91d0 \(helper)"
         let outputs = try outputsNamingTheStore(sandbox, store: working, app: "shop", repo: repo, work: work)
