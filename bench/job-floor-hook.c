@@ -41,7 +41,7 @@
 
 #include <sqlite3.h>
 
-#include "CLibgit2.h"
+#include "git-floor.h"
 
 /* The busy timeout: nothing contends in the benchmark, so any bound will do (PushGuard gives
  * SQLite what is left of pushguard.timeout). */
@@ -49,12 +49,6 @@
 /* The WAL is checkpointed and truncated after a commit that leaves this many pages (shim.h). */
 #define WAL_PAGES 100
 #define MAX_REFS 64
-
-static int fail(const char *what) {
-    const git_error *error = git_error_last();
-    fprintf(stderr, "job-floor-hook: %s: %s\n", what, error && error->message ? error->message : "failed");
-    return 1;
-}
 
 static int sql_fail(sqlite3 *db, const char *what) {
     fprintf(stderr, "job-floor-hook: %s: %s\n", what, db ? sqlite3_errmsg(db) : "failed");
@@ -99,10 +93,6 @@ static uint64_t mix(uint64_t hash, const char *text) {
     return hash * 0x100000001b3ULL;
 }
 
-struct update {
-    char old_id[64], new_id[64], ref[4000];
-};
-
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: job-floor-hook APP ENVIRONMENT [KEY ...] < hook-input\n");
@@ -118,37 +108,13 @@ int main(int argc, char **argv) {
     const char *pusher = getenv("USER");
     if (!pusher || !*pusher) pusher = "unknown";
 
-    /* 1. The git floor's work. */
-    if (pushguard_libgit2_init() < 0) return fail("git_libgit2_init");
-    git_repository *repository = NULL;
-    if (git_repository_open_ext(&repository, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) return fail("open");
+    /* 1. The git floor's work (git-floor.h). */
     static struct update updates[MAX_REFS];
-    int count = 0, creations = 0;
-    char line[4096];
-    size_t manifest_bytes = 0;
-    while (fgets(line, sizeof line, stdin)) {
-        if (count == MAX_REFS) return fail("more refs than the job floor handles");
-        struct update *update = &updates[count];
-        if (sscanf(line, "%63s %63s %3999s", update->old_id, update->new_id, update->ref) != 3) return fail("hook input");
-        if (strspn(update->new_id, "0") == strlen(update->new_id)) continue; /* a deletion */
-        if (strspn(update->old_id, "0") == strlen(update->old_id)) creations++;
-        count++;
-        git_oid oid;
-        git_commit *commit = NULL;
-        git_tree *tree = NULL;
-        git_tree_entry *entry = NULL;
-        git_blob *blob = NULL;
-        if (git_oid_fromstr(&oid, update->new_id) < 0 || git_commit_lookup(&commit, repository, &oid) < 0) return fail("commit");
-        if (git_commit_tree(&tree, commit) < 0) return fail("tree");
-        if (git_tree_entry_bypath(&entry, tree, "app.json") < 0) return fail("app.json");
-        if (git_blob_lookup(&blob, repository, git_tree_entry_id(entry)) < 0) return fail("blob");
-        manifest_bytes += (size_t)git_blob_rawsize(blob);
-        git_blob_free(blob);
-        git_tree_entry_free(entry);
-        git_tree_free(tree);
-        git_commit_free(commit);
-    }
-    if (manifest_bytes == 0) return fail("no app.json read");
+    int count = read_pushed_manifests("job-floor-hook", updates, MAX_REFS);
+    if (count < 0) return 1;
+    int creations = 0;
+    for (int i = 0; i < count; i++)
+        if (strspn(updates[i].old_id, "0") == strlen(updates[i].old_id)) creations++;
 
     /* 2. Open the store as PushGuard does. First SQLite's process-wide settings (shim.h):
      * page-cache buffers allocated as pages are read, no memory statistics. Then the file:
