@@ -28,8 +28,7 @@ enum PostReceiveHook {
         guard let record = handoff.find(pusher: pusher, options: .some(passed), updates: updates)
             ?? handoff.find(pusher: pusher, options: nil, updates: updates) else {
             // Normal when no ref PushGuard checks moved; otherwise the decision is lost: say so.
-            return missingHandoff(updates, server: server, pusher: pusher, passed: passed, environment: environment,
-                                  started: started)
+            return missingHandoff(updates, server: server, pusher: pusher, passed: passed, started: started)
         }
         handoff.remove(record.path)
         let deploys = DeployRecord.happened(record.deploys, updated: updates)
@@ -65,12 +64,14 @@ enum PostReceiveHook {
     /// no note and no `deployed` record of their decision. The pusher is told which refs and
     /// why, and each gets a `deployed` audit record whose reason says the decision is unknown.
     static func missingHandoff(_ updates: [RefUpdate], server: ServerRepository, pusher: String, passed: [String]?,
-                               environment: @escaping (String) -> String?, started: Int) -> Int32 {
-        let store = LazyStore(settings: server.settings, hookStart: started)
-        let decider = server.decider(pusher: pusher, passed: passed, environment: environment, store: store)
-        let missed = updates.compactMap { update in decider.checkedEnvironmentName(of: update).map { (update, $0) } }
+                               started: Int) -> Int32 {
+        let missed = updates.compactMap { update in
+            PushDecider.checkedEnvironmentName(of: update, settings: server.settings,
+                                               symbolicTarget: server.repository.symbolicTarget).map { (update, $0) }
+        }
         Trace.mark("no hand-over: checked which moved refs needed one")
         guard !missed.isEmpty else { return 0 }
+        let store = LazyStore(settings: server.settings, hookStart: started)
         let why = "the hand-over from pre-receive is missing ("
             + server.handoff.whyMissing(pusher: pusher, options: passed, updates: updates) + ")"
         let time = Clock.timestamp()

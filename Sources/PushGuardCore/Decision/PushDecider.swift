@@ -60,24 +60,33 @@ public struct PushDecider {
 
     /// The environment a ref deploys to: its own mapping, else its symbolic ref's target's
     /// (a push to `master` that is a symbolic ref to `main` moves `main`).
-    func environment(for ref: String) -> EnvironmentSettings? {
+    static func environment(for ref: String, settings: Settings,
+                            symbolicTarget: (String) -> String?) -> EnvironmentSettings? {
         if let environment = settings.environment(for: ref) { return environment }
-        return readers.symbolicTarget(ref).flatMap { settings.environment(for: $0) }
+        return symbolicTarget(ref).flatMap { settings.environment(for: $0) }
     }
 
     /// The environment a pushed ref is checked for, or nil when it is not checked: deletions
-    /// are never blocked; unmapped refs and mode off are not checked. (post-receive asks this
-    /// to know which moved refs must have a decision handed over.)
-    func checkedEnvironment(of update: RefUpdate) -> EnvironmentSettings? {
-        guard !update.isDeletion, let environment = environment(for: update.ref),
+    /// are never blocked; unmapped refs and mode off are not checked.
+    static func checkedEnvironment(of update: RefUpdate, settings: Settings,
+                                   symbolicTarget: (String) -> String?) -> EnvironmentSettings? {
+        guard !update.isDeletion, let environment = environment(for: update.ref, settings: settings, symbolicTarget: symbolicTarget),
               settings.mode(of: environment) != .off else { return nil }
         return environment
     }
 
+    func checkedEnvironment(of update: RefUpdate) -> EnvironmentSettings? {
+        PushDecider.checkedEnvironment(of: update, settings: settings, symbolicTarget: readers.symbolicTarget)
+    }
+
     /// The name of the environment a pushed ref deploys to when PushGuard decides it; nil when
     /// the ref is not checked (unmapped, a deletion, mode off) or refused as PushGuard's notes.
-    public func checkedEnvironmentName(of update: RefUpdate) -> String? {
-        PushDecider.notesRefConflict(update.ref) == nil ? checkedEnvironment(of: update)?.name : nil
+    /// post-receive asks it, without a decider, to know which moved refs must have had a
+    /// decision handed over.
+    public static func checkedEnvironmentName(of update: RefUpdate, settings: Settings,
+                                              symbolicTarget: (String) -> String?) -> String? {
+        guard notesRefConflict(update.ref) == nil else { return nil }
+        return checkedEnvironment(of: update, settings: settings, symbolicTarget: symbolicTarget)?.name
     }
 
     public func decide(_ updates: [RefUpdate]) -> PushDecision {
