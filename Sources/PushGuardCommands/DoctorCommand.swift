@@ -149,9 +149,11 @@ struct DoctorCommand: ParsableCommand {
             for container in reading.containers {
                 if let why = container.notLiveBecause { doctor.problem("\(name): container \(container.shown) is \(why), not counted as an instance") }
             }
-            if let file = containers.desiredFile {
-                let desired = try source.desiredFromFile(file)
-                doctor.ok("\(name): desired config: \(desired.count) key(s) in \(escapedForTerminal(file))")
+            let files = containers.desiredFiles
+            if !files.isEmpty {
+                let desired = try source.desired(from: files)
+                let named = files.map { escapedForTerminal($0.path) + ($0.optional && !Files.exists($0.path) ? " (none yet)" : "") }
+                doctor.ok("\(name): desired config: \(desired.count) key(s) in " + named.joined(separator: ", "))
             } else {
                 doctor.ok("\(name): desired config: PushGuard's store")
             }

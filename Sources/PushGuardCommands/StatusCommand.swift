@@ -126,7 +126,7 @@ struct StatusCommand: ParsableCommand {
         var header = "\(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)): config version \(state.desiredVersion), "
         if let platform = state.platform {
             header = "\(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)): desired config from "
-                + (platform.desiredFile.map(escapedForTerminal) ?? "PushGuard's store (config version \(state.desiredVersion))") + ", "
+                + (platform.desiredSource ?? "PushGuard's store (config version \(state.desiredVersion))") + ", "
                 + "\(active) running container(s) of \(state.instances.count)"
             header += unsynced == 0 ? ", in sync" : ", \(unsynced) key(s) not synchronized"
             header += "\n  " + platform.summary

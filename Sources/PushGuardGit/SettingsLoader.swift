@@ -177,19 +177,19 @@ public enum SettingsLoader {
                 }
                 environment.manifestEnvironment = section
             }
-            environment.containers = try containers(config, prefix: prefix)
+            environment.containers = try containers(config, prefix: prefix, envFiles: values(prefix + "desiredenvfile"))
             settings.environments.append(environment)
         }
     }
 
-    /// `containers`, `containerSocket`, `desiredEnvFile` and `syncCommand` of one environment
-    /// section. The companions without `containers` would silently do nothing: an error.
-    private static func containers(_ config: GitConfig, prefix: String) throws -> ContainerSettings? {
+    /// `containers`, `containerSocket`, `desiredEnvFile` (every value, in order) and
+    /// `syncCommand` of one environment section. The companions without `containers` would
+    /// silently do nothing: an error.
+    private static func containers(_ config: GitConfig, prefix: String, envFiles: [String]) throws -> ContainerSettings? {
         let socket = try config.string(prefix + "containerSocket")
-        let envFile = try config.string(prefix + "desiredEnvFile")
         let sync = try config.string(prefix + "syncCommand")
         guard let text = try config.string(prefix + "containers") else {
-            if let companion = [socket.map { _ in "containerSocket" }, envFile.map { _ in "desiredEnvFile" },
+            if let companion = [socket.map { _ in "containerSocket" }, envFiles.first.map { _ in "desiredEnvFile" },
                                 sync.map { _ in "syncCommand" }].compactMap({ $0 }).first {
                 throw SettingsError("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not; name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
             }
@@ -208,12 +208,15 @@ public enum SettingsLoader {
             }
             settings.socket = socket
         }
-        if let envFile {
+        for envFile in envFiles {
             guard envFile.hasPrefix("/") || envFile == ContainerSettings.storeWord else {
                 throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is \"\(escapedForTerminal(envFile))\": give the absolute path of the env file the containers are created from, or `store` for PushGuard's own config")
             }
-            settings.desiredEnvFile = envFile
         }
+        if envFiles.count > 1 && envFiles.contains(ContainerSettings.storeWord) {
+            throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is given \(envFiles.count) times, once as `store`: the desired config is either PushGuard's store or env files; keep one (git config --unset-all \(escapedForTerminal(prefix))desiredEnvFile, then set it again)")
+        }
+        settings.desiredEnvFiles = envFiles
         if let sync {
             guard sync.contains(where: { $0 != " " && $0 != "\t" }) else {
                 throw SettingsError("\(escapedForTerminal(prefix))syncCommand is empty; give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")

@@ -224,21 +224,29 @@ public final class ContainerSource {
 
     // MARK: The state of an environment
 
-    /// The desired config from the env file: each key and the digest of its value. The file is
-    /// the platform's (Compose's `env_file`, Dokku's ENV); a line that is not `KEY=VALUE` is
-    /// named by its number only.
-    public func desiredFromFile(_ path: String) throws(StoreError) -> [(key: String, digest: String)] {
-        let bytes: [UInt8]
-        do {
-            bytes = try Files.read(path, limit: ContainerSource.maxEnvFileBytes)
-        } catch {
-            throw StoreError("cannot read the desired config \(escapedForTerminal(path)) (pushguard.\(escapedForTerminal(environment)).desiredEnvFile): \(error.code != 0 ? error.reason : error.description)")
+    /// The desired config from the env files: each key and the digest of its value, a later
+    /// file's value winning (as Compose reads an `env_file` list and Dokku merges its global
+    /// config under the app's). The files are the platform's (Compose's `env_file`, Dokku's
+    /// ENV); a line that is not `KEY=VALUE` is named by its number only.
+    public func desired(from files: [EnvFile]) throws(StoreError) -> [(key: String, digest: String)] {
+        var digests: [String: String] = [:]
+        for file in files {
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(file.path, limit: ContainerSource.maxEnvFileBytes)
+            } catch {
+                if file.optional && error.code == ENOENT { continue }
+                throw StoreError("cannot read the desired config \(escapedForTerminal(file.path)) (pushguard.\(escapedForTerminal(environment)).desiredEnvFile): \(error.code != 0 ? error.reason : error.description)")
+            }
+            do {
+                for entry in try DotEnv.parse(bytes) {
+                    digests[entry.key] = DigestKey.digest(key: digestKey, name: entry.key, value: entry.value)
+                }
+            } catch {
+                throw StoreError("the desired config \(escapedForTerminal(file.path)) cannot be read as an env file: \(error.description)")
+            }
         }
-        do {
-            return try DotEnv.parse(bytes).map { ($0.key, DigestKey.digest(key: digestKey, name: $0.key, value: $0.value)) }
-        } catch {
-            throw StoreError("the desired config \(escapedForTerminal(path)) cannot be read as an env file: \(error.description)")
-        }
+        return digests.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// The environment's state for a push or `status`: the live containers are its instances
@@ -254,11 +262,11 @@ public final class ContainerSource {
             live.filter { container in reading.variables[container.id]?.contains { $0.name == key && $0.origin == .config } ?? false }.map(\.name)
         }
         var state: EnvironmentState
-        let file = settings.desiredFile
-        if let file {
-            let desired = try desiredFromFile(file)
+        let files = settings.desiredFiles
+        if !files.isEmpty {
+            let desired = try desired(from: files)
             state = EnvironmentState(app: app, environment: environment, desiredVersion: 0,
-                                     config: desired.sorted { $0.key < $1.key }.map {
+                                     config: desired.map {
                                          ConfigEntry(key: $0.key, version: 0, digest: $0.digest, appliedOn: holders($0.key, $0.digest))
                                      })
         } else {
@@ -283,7 +291,7 @@ public final class ContainerSource {
                                            container.notLiveBecause.map { container.shown + " " + $0 }
                                        },
                                        applyCommand: settings.syncCommand ?? settings.selector.applyCommand(workingDirectory: workingDirectory),
-                                       desiredFile: file, canSync: settings.syncCommand != nil)
+                                       desiredFiles: files.map(\.path), canSync: settings.syncCommand != nil)
         return state
     }
 
@@ -594,7 +602,7 @@ extension ContainerSource {
         // key of their own are compared within the command and forgotten.
         var key: [UInt8]
         var missingKey: StoreError?
-        if containers.desiredFile != nil {
+        if !containers.desiredFiles.isEmpty {
             key = useCache ? try DigestKey.loadOrCreate(path: keyPath) : ((try? DigestKey.load(path: keyPath)) ?? ContainerSource.randomKey())
         } else if Files.exists(keyPath) {
             key = try DigestKey.load(path: keyPath)
@@ -627,7 +635,7 @@ extension ContainerSource {
     /// desired config is PushGuard's own.
     public func readState(app: String, stored: () throws -> EnvironmentState) throws -> EnvironmentState {
         let reading = try read()
-        let storedState = settings.desiredFile == nil ? try stored() : nil
+        let storedState = settings.desiredFiles.isEmpty ? try stored() : nil
         if let missingKey, storedState?.config.contains(where: { !$0.deleted }) == true { throw missingKey }
         return try state(app: app, reading: reading, stored: storedState)
     }

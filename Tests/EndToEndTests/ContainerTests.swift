@@ -313,6 +313,10 @@ final class ContainerTests: XCTestCase {
         let envFile = sandbox.path("dokku/config/shop/ENV")
         try FileManager.default.createDirectory(atPath: sandbox.path("dokku/config/shop"), withIntermediateDirectories: true)
         try "export DATABASE_URL='postgres://db/shop'\nexport NEW_KEY='two words'\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        // Dokku's global config (`config:set --global`), merged under every app's.
+        let globalFile = sandbox.path("dokku/config/--global/ENV")
+        try FileManager.default.createDirectory(atPath: sandbox.path("dokku/config/--global"), withIntermediateDirectories: true)
+        try "export SENTRY_DSN='https://sentry/1'\nexport DATABASE_URL='overridden by the app'\n".write(toFile: globalFile, atomically: true, encoding: .utf8)
         func dokkuContainer(_ name: String, process: String, type: String = "deploy", env: [String]) throws {
             podmanStarting(["run", "-d", "--name", name, "--network", "none",
                       "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
@@ -321,8 +325,9 @@ final class ContainerTests: XCTestCase {
                      + env.flatMap { ["-e", $0] } + [PodmanService.image, "/bin/sleep", "100000"])
         }
         // Dokku after `config:set --no-restart NEW_KEY=…`: the web container still has the old config.
-        try dokkuContainer("shop.web.1", process: "web", env: ["DATABASE_URL=postgres://db/shop"])
-        try dokkuContainer("shop.worker.1", process: "worker", env: ["DATABASE_URL=postgres://db/shop", "NEW_KEY=two words"])
+        try dokkuContainer("shop.web.1", process: "web", env: ["DATABASE_URL=postgres://db/shop", "SENTRY_DSN=https://sentry/1"])
+        try dokkuContainer("shop.worker.1", process: "worker", env: ["DATABASE_URL=postgres://db/shop", "NEW_KEY=two words",
+                                                                     "SENTRY_DSN=https://sentry/1"])
         // A one-off `dokku run` container is not an instance.
         try dokkuContainer("shop.run.1", process: "web", type: "run", env: [])
 
@@ -330,9 +335,10 @@ final class ContainerTests: XCTestCase {
             ("pushguard.app", "shop"),
             ("pushguard.production.containers", "dokku:shop/web"),
             ("pushguard.production.containerSocket", podman!.socket),
-            ("pushguard.production.desiredEnvFile", envFile),
+            ("pushguard.production.desiredEnvFile", globalFile),
         ])
-        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["NEW_KEY", "DATABASE_URL"])])
+        try sandbox.git("config", "--add", "pushguard.production.desiredEnvFile", envFile, in: repo)
+        let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["NEW_KEY", "DATABASE_URL", "SENTRY_DSN"])])
         var push = try sandbox.push("main", from: work)
         XCTAssertNotEqual(push.status, 0, push.all)
         XCTAssertTrue(push.all.contains("containers (dokku:shop/web): shop.web.1 ("), push.all)
@@ -340,6 +346,8 @@ final class ContainerTests: XCTestCase {
         XCTAssertFalse(push.all.contains("shop.worker.1"), "only the web process type: \(push.all)")
         XCTAssertTrue(push.all.range(of: #"NEW_KEY +staged +applied on 0 of 1 container "#, options: .regularExpression) != nil, push.all)
         XCTAssertTrue(push.all.contains("apply first:  dokku ps:rebuild shop"), push.all)
+        XCTAssertFalse(push.all.contains("SENTRY_DSN"), "set in the global config, which the containers have: \(push.all)")
+        XCTAssertFalse(push.all.contains("DATABASE_URL"), "the app's value wins over the global one: \(push.all)")
 
         // What the push read is cached beside the store (names and digests); a FIFO put in the
         // cache's place is not waited on, only read past.
@@ -360,7 +368,8 @@ final class ContainerTests: XCTestCase {
 
         // The web container recreated as Dokku would, with the new config; a stopped old one is named, not counted.
         try tool(["podman", "stop", "-t", "0", "shop.web.1"])
-        try dokkuContainer("shop.web.2", process: "web", env: ["DATABASE_URL=postgres://db/shop", "NEW_KEY=two words"])
+        try dokkuContainer("shop.web.2", process: "web", env: ["DATABASE_URL=postgres://db/shop", "NEW_KEY=two words",
+                                                               "SENTRY_DSN=https://sentry/1"])
         push = try sandbox.push("main", from: work)
         XCTAssertEqual(push.status, 0, push.all)
         try sandbox.git("config", "pushguard.production.verbose", "true", in: repo)
@@ -425,8 +434,15 @@ final class ContainerTests: XCTestCase {
         }
         try sandbox.git("config", "pushguard.production.containers", "compose:shop/web", in: repo)
         try sandbox.git("config", "pushguard.production.containerSocket", "unix:///run/docker.sock", in: repo)
-        let push = try sandbox.push("main", from: work)
+        var push = try sandbox.push("main", from: work)
         XCTAssertTrue(push.all.contains("did you mean `/run/docker.sock`?"), push.all)
+        // Env files, or the store: not both.
+        try sandbox.git("config", "pushguard.production.containerSocket", "/run/docker.sock", in: repo)
+        try sandbox.git("config", "--add", "pushguard.production.desiredEnvFile", "/srv/shop/web.env", in: repo)
+        try sandbox.git("config", "--add", "pushguard.production.desiredEnvFile", "store", in: repo)
+        push = try sandbox.push("main", from: work)
+        XCTAssertNotEqual(push.status, 0, push.all)
+        XCTAssertTrue(push.all.contains("pushguard.production.desiredEnvFile is given 2 times, once as `store`"), push.all)
     }
 
     /// A unix socket that accepts connections and never answers (a hung Engine API), or with

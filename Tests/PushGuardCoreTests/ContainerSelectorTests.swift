@@ -43,11 +43,17 @@ final class ContainerSelectorTests: XCTestCase {
         let dokku = ContainerSelector.dokku(app: "shop", processes: [])
         XCTAssertTrue(dokku.matches(labels: ["com.dokku.app-name": "shop", "com.dokku.container-type": "deploy"]))
         XCTAssertFalse(dokku.matches(labels: ["com.dokku.app-name": "shop", "com.dokku.container-type": "run"]))
-        XCTAssertEqual(dokku.platformEnvFile, "/var/lib/dokku/config/shop/ENV")
+        XCTAssertEqual(dokku.platformEnvFiles, [EnvFile(path: "/var/lib/dokku/config/--global/ENV", optional: true),
+                                                EnvFile(path: "/var/lib/dokku/config/shop/ENV")], "merged as config:export --merged does")
+        XCTAssertEqual(compose.platformEnvFiles, [])
         XCTAssertEqual(dokku.applyCommand(workingDirectory: nil), "dokku ps:rebuild shop")
         XCTAssertEqual(compose.applyCommand(workingDirectory: "/srv/shop"), "cd /srv/shop && docker compose -p shop up -d web")
-        XCTAssertNil(ContainerSettings(selector: compose, desiredEnvFile: "store").desiredFile)
-        XCTAssertEqual(ContainerSettings(selector: dokku).desiredFile, "/var/lib/dokku/config/shop/ENV")
+        XCTAssertEqual(ContainerSettings(selector: compose, desiredEnvFiles: ["store"]).desiredFiles, [])
+        XCTAssertEqual(ContainerSettings(selector: dokku, desiredEnvFiles: ["store"]).desiredFiles, [], "the store, even for Dokku")
+        XCTAssertEqual(ContainerSettings(selector: compose).desiredFiles, [], "no file of Compose's own: the store")
+        XCTAssertEqual(ContainerSettings(selector: dokku).desiredFiles.map(\.path), ["/var/lib/dokku/config/--global/ENV", "/var/lib/dokku/config/shop/ENV"])
+        XCTAssertEqual(ContainerSettings(selector: compose, desiredEnvFiles: ["/srv/common.env", "/srv/web.env"]).desiredFiles,
+                       [EnvFile(path: "/srv/common.env"), EnvFile(path: "/srv/web.env")], "as Compose's env_file list, none optional")
     }
 
     func testStoppedAndUnhealthyContainersAreNotLive() {
@@ -64,7 +70,7 @@ final class ContainerSelectorTests: XCTestCase {
     /// Each key is applied where the container's value has its digest, whatever the versions say.
     func testAppliedOnDecidesPerKeyAndTheLinesNameTheContainersAndThePlatformsCommand() {
         let platform = PlatformState(selector: "compose:shop/web", live: ["web-1 (aaa)", "web-2 (bbb)"], notLive: ["web-3 (ccc) exited"],
-                                     applyCommand: "docker compose -p shop up -d web", desiredFile: "/srv/shop/web.env", canSync: false)
+                                     applyCommand: "docker compose -p shop up -d web", desiredFiles: ["/srv/shop/web.env"], canSync: false)
         let state = EnvironmentState(app: "shop", environment: "production", config: [
             ConfigEntry(key: "A", version: 0, digest: "x", appliedOn: ["web-1", "web-2"]),
             ConfigEntry(key: "B", version: 0, digest: "y", appliedOn: ["web-2"]),

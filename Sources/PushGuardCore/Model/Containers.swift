@@ -123,11 +123,14 @@ public enum ContainerSelector: Equatable, Sendable {
         }
     }
 
-    /// The env file the platform creates containers from, when it has one place for it:
-    /// Dokku's `/var/lib/dokku/config/APP/ENV`.
-    public var platformEnvFile: String? {
-        if case .dokku(let app, _) = self { return "/var/lib/dokku/config/" + app + "/ENV" }
-        return nil
+    /// The env files the platform creates containers from, when it has one place for them:
+    /// Dokku's global config, then the app's own (`/var/lib/dokku/config/APP/ENV`), as
+    /// `dokku config:export --merged` merges them. The global file exists only once a global
+    /// key was set.
+    public var platformEnvFiles: [EnvFile] {
+        guard case .dokku(let app, _) = self else { return [] }
+        return [EnvFile(path: "/var/lib/dokku/config/--global/ENV", optional: true),
+                EnvFile(path: "/var/lib/dokku/config/" + app + "/ENV")]
     }
 
     /// The platform's own command that recreates the containers from the desired config, shown
@@ -160,27 +163,42 @@ public struct ContainerSettings: Equatable, Sendable {
     public var selector: ContainerSelector
     /// `containerSocket`: the Engine API's unix socket.
     public var socket: String
-    /// `desiredEnvFile`: the dotenv file holding the desired config; nil: PushGuard's store
-    /// (for Dokku, by default, Dokku's own ENV file).
-    public var desiredEnvFile: String?
+    /// `desiredEnvFile`, each value given (it may be given several times, as Compose's
+    /// `env_file` may list several files): the dotenv files holding the desired config, a
+    /// later file's value winning; `[store]`: PushGuard's store; empty: the platform's files
+    /// (Dokku's), else PushGuard's store.
+    public var desiredEnvFiles: [String]
     /// `syncCommand`: what `-o pushguard.sync` and `autoSync` run to recreate the containers.
     public var syncCommand: String?
 
     public init(selector: ContainerSelector, socket: String = ContainerSettings.defaultSocket,
-                desiredEnvFile: String? = nil, syncCommand: String? = nil) {
+                desiredEnvFiles: [String] = [], syncCommand: String? = nil) {
         self.selector = selector
         self.socket = socket
-        self.desiredEnvFile = desiredEnvFile
+        self.desiredEnvFiles = desiredEnvFiles
         self.syncCommand = syncCommand
     }
 
     /// `desiredEnvFile = store`: the desired config is PushGuard's own, even for Dokku.
     public static let storeWord = "store"
 
-    /// The file the desired config is read from, or nil for PushGuard's store.
-    public var desiredFile: String? {
-        if let desiredEnvFile { return desiredEnvFile == ContainerSettings.storeWord ? nil : desiredEnvFile }
-        return selector.platformEnvFile
+    /// The files the desired config is read from, in order (a later file's value wins); empty
+    /// for PushGuard's store.
+    public var desiredFiles: [EnvFile] {
+        if desiredEnvFiles == [ContainerSettings.storeWord] { return [] }
+        if !desiredEnvFiles.isEmpty { return desiredEnvFiles.map { EnvFile(path: $0) } }
+        return selector.platformEnvFiles
+    }
+}
+
+/// A dotenv file of desired config. An optional one that does not exist holds no key; any
+/// other that cannot be read is a store failure.
+public struct EnvFile: Equatable, Sendable {
+    public var path: String
+    public var optional: Bool
+    public init(path: String, optional: Bool = false) {
+        self.path = path
+        self.optional = optional
     }
 }
 
@@ -232,19 +250,28 @@ public struct PlatformState: Equatable, Sendable {
     /// The command that recreates the containers from the desired config (the `syncCommand`,
     /// else the platform's own), unescaped; nil when there is none to name.
     public var applyCommand: String?
-    /// The file the desired config is read from; nil: PushGuard's store.
-    public var desiredFile: String?
+    /// The files the desired config was read from, in order; empty: PushGuard's store.
+    public var desiredFiles: [String]
     /// True when a push can run `syncCommand`.
     public var canSync: Bool
 
     public init(selector: String, live: [String], notLive: [String], applyCommand: String?,
-                desiredFile: String?, canSync: Bool) {
+                desiredFiles: [String], canSync: Bool) {
         self.selector = selector
         self.live = live
         self.notLive = notLive
         self.applyCommand = applyCommand
-        self.desiredFile = desiredFile
+        self.desiredFiles = desiredFiles
         self.canSync = canSync
+    }
+
+    /// Where a key that is not set is added: the last of the files (Dokku's app file, the
+    /// last `env_file`); nil: PushGuard's store.
+    public var desiredFile: String? { desiredFiles.last }
+
+    /// The files the desired config came from, escaped (`a, b`), or PushGuard's store.
+    public var desiredSource: String? {
+        desiredFiles.isEmpty ? nil : desiredFiles.map(escapedForTerminal).joined(separator: ", ")
     }
 
     /// `containers: web-1 (…), web-2 (…); not counted: web-3 (…) exited`, for audit reasons and notes.
