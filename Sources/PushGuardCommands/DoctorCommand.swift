@@ -74,8 +74,10 @@ struct DoctorCommand: ParsableCommand {
         let layout: HookLayout = gitlab ? .gitlab : .git
         // Without usable settings pushguard.perRef is unknown: check the hooks every install links.
         let perRef = settings?.perRef ?? false
-        for hook in HookName.server(perRef: perRef) {
-            checkHook(hook, path: layout.path(for: hook, gitDirectory: gitDirectory),
+        let hooks = HookName.server(perRef: perRef).map { ($0, layout.path(for: $0, gitDirectory: gitDirectory)) }
+        let ownerCannotRun = cannotRunAsOwner(hooks.map(\.1))
+        for (hook, path) in hooks {
+            checkHook(hook, path: path, ownerCannotRun: ownerCannotRun[path],
                       fix: "pushguard install --repo \(shellQuoted(gitDirectory))\(perRef ? " --per-ref" : "")\(gitlab ? " --gitlab" : "")", &doctor)
         }
         if settings != nil && !perRef && Files.exists(layout.path(for: .update, gitDirectory: gitDirectory)) && isOursLink(layout.path(for: .update, gitDirectory: gitDirectory)) {
@@ -223,7 +225,8 @@ struct DoctorCommand: ParsableCommand {
     private func checkClient(_ repository: Repository, _ config: GitConfig, _ doctor: inout Doctor) {
         let gitDirectory = repository.gitDirectory
         doctor.ok("repository \(escapedForTerminal(gitDirectory)) (a clone with a work tree: the client pre-push hook is checked)")
-        checkHook(.prePush, path: HookLayout.git.path(for: .prePush, gitDirectory: gitDirectory),
+        let path = HookLayout.git.path(for: .prePush, gitDirectory: gitDirectory)
+        checkHook(.prePush, path: path, ownerCannotRun: cannotRunAsOwner([path])[path],
                   fix: "pushguard install --client --repo \(shellQuoted(repo ?? parentDirectory(of: gitDirectory)))", &doctor)
         do {
             var apps: [String] = []
@@ -240,8 +243,9 @@ struct DoctorCommand: ParsableCommand {
         }
     }
 
-    /// One hook: linked to pushguard and runnable, and any hook it keeps running first.
-    private func checkHook(_ hook: HookName, path: String, fix: String, _ doctor: inout Doctor) {
+    /// One hook: linked to pushguard and runnable (`ownerCannotRun`: why the hook's owner
+    /// cannot run it, from `cannotRunAsOwner`), and any hook it keeps.
+    private func checkHook(_ hook: HookName, path: String, ownerCannotRun: String?, fix: String, _ doctor: inout Doctor) {
         let binary = Executables.hookBinaryForInstall()
         if !Files.exists(path) {
             doctor.problem("\(hook.rawValue) hook missing: run `\(fix)`")
@@ -259,7 +263,7 @@ struct DoctorCommand: ParsableCommand {
         } else if !isOursLink(path) {
             // Replaced: e.g. gitolite's setup put its own update hook back over PushGuard's.
             doctor.problem("\(escapedForTerminal(path)) was replaced: it links to \(escapedForTerminal(Files.readLink(path) ?? "")), not to pushguard, so PushGuard does not check here; run `\(fix)`")
-        } else if let problem = cannotRunAsOwner(path) {
+        } else if let problem = ownerCannotRun {
             doctor.problem(problem)
         } else {
             doctor.ok("\(hook.rawValue) hook links to \(escapedForTerminal(Files.readLink(path) ?? ""))")
@@ -277,14 +281,21 @@ struct DoctorCommand: ParsableCommand {
 
     /// Root can run a hook that the owner of its directory (the repository's owner, who runs
     /// the hooks) cannot reach, such as a binary under /root (mode 0700): checked as that
-    /// owner, for whom git would skip it.
-    private func cannotRunAsOwner(_ path: String) -> String? {
-        guard Identity.isRoot, let info = try? Files.info(parentDirectory(of: path), followLinks: true), info.owner != 0 else { return nil }
-        let target = Files.realPath(path) ?? path
-        let problem = (try? AsUser.run(uid: info.owner, gid: info.group) {
-            Array((Installation.hookCannotRun(path, binary: target) ?? "").utf8)
-        }).map { String(decoding: $0, as: UTF8.self) } ?? "cannot check as the repository's owner that it can run \(escapedForTerminal(path))"
-        return problem.isEmpty ? nil : problem
+    /// owner, for whom git would skip it, in one process for all of one directory's `paths`.
+    /// Why each existing hook cannot be run, by path; empty when not root or root owns them.
+    private func cannotRunAsOwner(_ paths: [String]) -> [String: String] {
+        let existing = paths.filter { Files.exists($0) }
+        guard Identity.isRoot, let first = existing.first,
+              let info = try? Files.info(parentDirectory(of: first), followLinks: true), info.owner != 0 else { return [:] }
+        let targets = existing.map { Files.realPath($0) ?? $0 }
+        let answer = try? AsUser.run(uid: info.owner, gid: info.group) {
+            Array(zip(existing, targets).map { Installation.hookCannotRun($0, binary: $1) ?? "" }.joined(separator: "\u{0}").utf8)
+        }
+        let problems = answer.map { $0.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) } }
+        guard let problems, problems.count == existing.count else {
+            return Dictionary(uniqueKeysWithValues: existing.map { ($0, "cannot check as the repository's owner that it can run \(escapedForTerminal($0))") })
+        }
+        return Dictionary(uniqueKeysWithValues: zip(existing, problems).filter { !$0.1.isEmpty })
     }
 
     private func isOursLink(_ path: String) -> Bool {
