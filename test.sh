@@ -5,7 +5,8 @@
 # gitolite3 server behind its own sshd (Tests/Fixtures/gitolite.sh, as root), a local HTTP
 # server (Tests/Fixtures/state_server.py) and helper programs, and the Debian package
 # installed into a clean Debian 12 root (mmdebstrap, chroot; needs Debian's mirrors), and
-# containers run by a throwaway Podman serving the Docker Engine API (ContainerTests).
+# containers run by a throwaway Podman serving the Docker Engine API (ContainerTests) and by
+# a throwaway Docker daemon (DockerContainerTests).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,11 +15,11 @@ cd "$(dirname "$0")"
 # to render the generated man page, mmdebstrap, lintian and dpkg-dev for the Debian
 # package's tests, openssl (the HTTPS store's test certificate), curl (reading what the
 # test HTTP server recorded) and procps (pgrep, for helpers' children that must not survive),
-# and podman (its Docker-compatible API), runc, docker-compose and busybox-static for the
-# container tests (Tests/Fixtures/containers.sh): under CI=true a test missing any of these
-# fails instead of skipping.
+# and podman (its Docker-compatible API), docker.io (Docker's daemon), runc, docker-compose and
+# busybox-static for the container tests (Tests/Fixtures/containers.sh): under CI=true a test
+# missing any of these fails instead of skipping.
 ./install.sh --deps-only postgresql python3 strace gitolite3 openssh-server openssh-client man-db \
-  mmdebstrap lintian dpkg-dev openssl curl procps podman runc docker-compose busybox-static
+  mmdebstrap lintian dpkg-dev openssl curl procps podman docker.io runc docker-compose busybox-static
 
 # The Debian package DebianPackageTests installs into a clean Debian root. Built here: a
 # release build cannot run inside `swift test`, which holds the build directory's lock.

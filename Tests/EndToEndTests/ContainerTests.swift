@@ -1,13 +1,15 @@
 import Foundation
 import XCTest
 
-/// A throwaway Podman serving the Docker Engine API (Tests/Fixtures/containers.sh): its own
-/// storage below `directory`, one busybox image, stopped (containers, image and service
-/// removed) by `stop`.
-final class PodmanService {
+/// A throwaway container engine serving the Docker Engine API (Tests/Fixtures/containers.sh):
+/// Podman's compatible service or Docker's daemon, its own storage below `directory`, one
+/// busybox image, stopped (containers, image and service removed) by `stop`.
+final class ContainerEngine {
+    enum Kind: String { case podman, docker }
+    let kind: Kind
     let directory: String
     let socket: String
-    /// What podman and docker-compose need to reach this service and its storage.
+    /// What the engine's command line and docker-compose need to reach this engine and its storage.
     let environment: [String: String]
 
     static var script: String {
@@ -17,18 +19,18 @@ final class PodmanService {
 
     static let image = "localhost/pushguard-busybox:1"
 
-    /// True where the tests can run their subject.
-    static var available: Bool {
-        ["podman", "runc", "docker-compose", "busybox"].allSatisfy { tool in
-            (shell("command -v \(tool) >/dev/null 2>&1")?.status ?? 1) == 0
-        }
+    /// The programs a test of this engine needs.
+    static func tools(_ kind: Kind) -> [String] {
+        (kind == .podman ? ["podman"] : ["dockerd", "docker"]) + ["runc", "docker-compose", "busybox"]
     }
 
-    /// Skips the test where podman and docker-compose are missing, except under CI (`CI=true`),
-    /// where a test that cannot run its subject fails.
-    static func required() throws {
-        guard !available else { return }
-        let message = "podman, runc, docker-compose or busybox-static is missing (apt-get install podman runc docker-compose busybox-static)"
+    /// Skips the test where the engine or docker-compose is missing, except under CI
+    /// (`CI=true`), where a test that cannot run its subject fails.
+    static func required(_ kind: Kind) throws {
+        let missing = tools(kind).filter { (shell("command -v \($0) >/dev/null 2>&1")?.status ?? 1) != 0 }
+        guard !missing.isEmpty else { return }
+        let message = missing.joined(separator: ", ") + " missing (apt-get install "
+            + (kind == .podman ? "podman" : "docker.io") + " runc docker-compose busybox-static)"
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             XCTFail(message)
             throw XCTSkip("failed: " + message)
@@ -36,74 +38,95 @@ final class PodmanService {
         throw XCTSkip(message)
     }
 
-    init(directory: String) throws {
+    init(_ kind: Kind, directory: String) throws {
+        self.kind = kind
         self.directory = directory
-        guard let started = shell("\(PodmanService.script) start \(directory) 2>&1"), started.status == 0 else {
+        guard let started = shell("\(ContainerEngine.script) start \(directory) \(kind.rawValue) 2>&1"), started.status == 0 else {
             let output = shell("cat \(directory)/service.log 2>&1")?.output ?? ""
-            _ = shell("\(PodmanService.script) stop \(directory) >/dev/null 2>&1")
-            throw NSError(domain: "PodmanService", code: 1, userInfo: [NSLocalizedDescriptionKey: "containers.sh start failed: \(output)"])
+            _ = shell("\(ContainerEngine.script) stop \(directory) >/dev/null 2>&1")
+            throw NSError(domain: "ContainerEngine", code: 1, userInfo: [NSLocalizedDescriptionKey: "containers.sh start failed: \(output)"])
         }
-        socket = directory + "/podman.sock"
+        socket = directory + "/engine.sock"
         var environment: [String: String] = [:]
-        for line in (shell("\(PodmanService.script) env \(directory)")?.output ?? "").split(separator: "\n") {
+        for line in (shell("\(ContainerEngine.script) env \(directory)")?.output ?? "").split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { environment[parts[0]] = parts[1] }
         }
         self.environment = environment
     }
 
+    /// The engine's command line: `podman` or `docker`.
+    var cli: String { kind == .podman ? "podman" : "docker" }
+
     func stop() {
-        _ = shell("\(PodmanService.script) stop \(directory) >/dev/null 2>&1")
+        _ = shell("\(ContainerEngine.script) stop \(directory) >/dev/null 2>&1")
     }
 }
 
-/// Environments whose instances are containers: the truth read from the Engine API (Podman's
-/// Docker-compatible service), through real pushes.
-final class ContainerTests: XCTestCase {
+/// Environments whose instances are containers: the truth read from the Engine API, through
+/// real pushes. What every engine must pass is written once here and run by one class per
+/// engine: `ContainerTests` (Podman's compatible service, and the tests no engine changes)
+/// and `DockerContainerTests` (Docker's daemon).
+class ContainerEngineTestCase: XCTestCase {
+    /// The engine this class's tests run against.
+    class var engineKind: ContainerEngine.Kind { .podman }
+
     var sandbox: Sandbox!
-    var podman: PodmanService?
+    var engine: ContainerEngine?
 
     override func setUpWithError() throws {
         sandbox = try Sandbox(store: true)
     }
 
     override func tearDown() {
-        podman?.stop()
-        podman = nil
+        engine?.stop()
+        engine = nil
         sandbox = nil
     }
 
-    /// Starts the podman service (or skips, see `PodmanService.required`).
-    func startPodman() throws -> PodmanService {
-        try PodmanService.required()
-        let service = try PodmanService(directory: sandbox.path("podman"))
-        podman = service
-        return service
+    /// Starts the engine (or skips, see `ContainerEngine.required`).
+    @discardableResult
+    func startEngine() throws -> ContainerEngine {
+        try ContainerEngine.required(Self.engineKind)
+        let started = try ContainerEngine(Self.engineKind, directory: sandbox.path("engine"))
+        engine = started
+        return started
     }
 
     /// Runs a program with the podman service's environment, failing the test when it fails.
     @discardableResult
     func tool(_ arguments: [String], in directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Output {
-        let output = try sandbox.run(arguments, in: directory, environment: podman?.environment ?? [:])
+        let output = try sandbox.run(arguments, in: directory, environment: engine?.environment ?? [:])
         XCTAssertEqual(output.status, 0, "\(arguments.joined(separator: " ")): \(output.all)", file: file, line: line)
         return output
     }
 
-    /// `podman ARGS` for a command that starts a container: run through the shell with every
-    /// descriptor redirected, since the container's monitor (conmon) keeps what it inherits open
-    /// and a Foundation Process would wait for it.
-    func podmanStarting(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) {
-        let status = podmanStatus(arguments)
-        XCTAssertEqual(status, 0, "podman \(arguments.joined(separator: " ")): "
-                       + ((try? String(contentsOfFile: sandbox.path("podman-run.err"), encoding: .utf8)) ?? ""), file: file, line: line)
+    /// The engine's command line (`podman ARGS`, `docker ARGS`), failing the test when it fails.
+    @discardableResult
+    func engineTool(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Output {
+        try tool([engine?.cli ?? "podman"] + arguments, file: file, line: line)
     }
 
-    /// `podman ARGS` through the shell (see `podmanStarting`); its exit status.
-    func podmanStatus(_ arguments: [String]) -> Int32? {
+    /// Removes a container at once (Podman waits 10 s for it to stop unless told not to).
+    func removeContainer(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try engineTool(["rm", "-f"] + (Self.engineKind == .podman ? ["-t", "0"] : []) + [name], file: file, line: line)
+    }
+
+    /// The engine's command for one that starts a container: run through the shell with every
+    /// descriptor redirected, since the container's monitor (conmon, containerd's shim) keeps
+    /// what it inherits open and a Foundation Process would wait for it.
+    func engineStarting(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) {
+        let status = engineStatus(arguments)
+        XCTAssertEqual(status, 0, "\(engine?.cli ?? "") \(arguments.joined(separator: " ")): "
+                       + ((try? String(contentsOfFile: sandbox.path("engine-run.err"), encoding: .utf8)) ?? ""), file: file, line: line)
+    }
+
+    /// The engine's command through the shell (see `engineStarting`); its exit status.
+    func engineStatus(_ arguments: [String]) -> Int32? {
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let variables = (podman?.environment ?? [:]).map { $0.key + "=" + quoted($0.value) }.joined(separator: " ")
-        return shell("env \(variables) podman " + arguments.map(quoted).joined(separator: " ")
-                     + " </dev/null >/dev/null 2>\(quoted(sandbox.path("podman-run.err")))")?.status
+        let variables = (engine?.environment ?? [:]).map { $0.key + "=" + quoted($0.value) }.joined(separator: " ")
+        return shell("env \(variables) \(engine?.cli ?? "podman") " + arguments.map(quoted).joined(separator: " ")
+                     + " </dev/null >/dev/null 2>\(quoted(sandbox.path("engine-run.err")))")?.status
     }
 
     /// A Compose project `name` with one service `web` reading `web.env`, in its own directory.
@@ -115,7 +138,7 @@ final class ContainerTests: XCTestCase {
         version: "3"
         services:
           web:
-            image: \(PodmanService.image)
+            image: \(ContainerEngine.image)
             command: ["/bin/sleep", "100000"]
             env_file: web.env
             environment:
@@ -137,15 +160,15 @@ final class ContainerTests: XCTestCase {
         let repo = try sandbox.bareRepository("shop", config: [
             ("pushguard.app", "shop"),
             ("pushguard.production.containers", "compose:\(project)/web"),
-            ("pushguard.production.containerSocket", podman!.socket),
+            ("pushguard.production.containerSocket", engine!.socket),
             ("pushguard.production.desiredEnvFile", sandbox.path(project) + "/web.env"),
         ] + extra)
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["OLD_KEY"])])
         return (repo, work)
     }
 
-    func testComposeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() throws {
-        _ = try startPodman()
+    func composeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() throws {
+        try startEngine()
         let project = try composeProject("shop", env: "OLD_KEY=one\nTOKEN=first\n")
         try compose("shop", "up", "-d", "--scale", "web=2")
         let (repo, work) = try guardedRepository("shop")
@@ -169,7 +192,7 @@ final class ContainerTests: XCTestCase {
         XCTAssertFalse(push.all.contains("two") || push.all.contains("second"), "no value is shown: \(push.all)")
 
         // One replica recreated from the new env file.
-        try tool(["podman", "rm", "-f", "-t", "0", "shop_web_2"])
+        try removeContainer("shop_web_2")
         try compose("shop", "up", "-d", "--scale", "web=2", "--no-recreate")
         push = try sandbox.push("main", from: work)
         XCTAssertNotEqual(push.status, 0, push.all)
@@ -182,7 +205,7 @@ final class ContainerTests: XCTestCase {
 
         // Drift: a replica recreated from the old env file. No PushGuard command runs in between.
         try "OLD_KEY=one\nTOKEN=first\n".write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
-        try tool(["podman", "rm", "-f", "-t", "0", "shop_web_1"])
+        try removeContainer("shop_web_1")
         try compose("shop", "up", "-d", "--scale", "web=2", "--no-recreate")
         try newEnv.write(toFile: project + "/web.env", atomically: true, encoding: .utf8)
         try sandbox.commit(in: work, files: ["README": "drift"], message: "after drift")
@@ -192,7 +215,7 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.range(of: #"TOKEN +partial +applied on 1 of 2 containers: shop_web_2"#, options: .regularExpression) != nil, push.all)
 
         // The audit and the notes name the containers by name and short id.
-        let ids = try tool(["podman", "ps", "--format", "{{.Names}} {{.ID}}"]).stdout
+        let ids = try engineTool(["ps", "--format", "{{.Names}} {{.ID}}"]).stdout
         let web2 = ids.split(separator: "\n").first { $0.hasPrefix("shop_web_2 ") }.map { String($0.split(separator: " ")[1].prefix(12)) } ?? "?"
         let audit = try sandbox.pushguard("audit", "--app", "shop", "--json")
         let records = try pushRecords(audit)
@@ -207,14 +230,14 @@ final class ContainerTests: XCTestCase {
 
     /// Without desiredEnvFile the desired config is PushGuard's store: `config set` digests are
     /// compared with what the containers have, and an unset key still on them is named.
-    func testDesiredConfigFromTheStoreIsComparedWithTheContainers() throws {
-        _ = try startPodman()
+    func desiredConfigFromTheStoreIsComparedWithTheContainers() throws {
+        try startEngine()
         _ = try composeProject("shop", env: "OLD_KEY=one\nGONE=bye\n")
         try compose("shop", "up", "-d", "--scale", "web=2")
         let repo = try sandbox.bareRepository("shop", config: [
             ("pushguard.app", "shop"),
             ("pushguard.production.containers", "compose:shop/web"),
-            ("pushguard.production.containerSocket", podman!.socket),
+            ("pushguard.production.containerSocket", engine!.socket),
         ])
         let work = try sandbox.workTree("work", remote: repo, files: ["app.json": manifest(requiring: ["OLD_KEY"])])
         var set = try sandbox.pushguard("config", "import", "--app", "shop", "--env", "production", input: "OLD_KEY=one\nGONE=other\n")
@@ -238,12 +261,12 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
     }
 
-    func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws {
-        _ = try startPodman()
+    func statusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws {
+        try startEngine()
         _ = try composeProject("shop", env: "OLD_KEY=one\nNEW_KEY=two\n")
         try compose("shop", "up", "-d", "--scale", "web=2")
         let (repo, _) = try guardedRepository("shop")
-        try tool(["podman", "stop", "-t", "0", "shop_web_2"])
+        try engineTool(["stop", "-t", "0", "shop_web_2"])
 
         let status = try sandbox.pushguard("status", "--repo", repo)
         XCTAssertEqual(status.status, 0, status.all)
@@ -254,21 +277,21 @@ final class ContainerTests: XCTestCase {
         XCTAssertFalse(status.stdout.contains("two"), "no value: \(status.all)")
 
         var doctor = try sandbox.pushguard("doctor", "--repo", repo)
-        XCTAssertTrue(doctor.stdout.contains("ok       production: compose:shop/web matches 1 running container(s) on \(podman!.socket): shop_web_1 ("), doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("ok       production: compose:shop/web matches 1 running container(s) on \(engine!.socket): shop_web_1 ("), doctor.all)
         XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: container shop_web_2 ("), doctor.all)
         XCTAssertTrue(doctor.stdout.contains("ok       production: desired config: 2 key(s) in "), doctor.all)
 
         try sandbox.git("config", "pushguard.production.containers", "compose:shpo/web", in: repo)
         doctor = try sandbox.pushguard("doctor", "--repo", repo)
         XCTAssertNotEqual(doctor.status, 0, doctor.all)
-        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: compose:shpo/web matches no running container on \(podman!.socket)"), doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("PROBLEM  production: compose:shpo/web matches no running container on \(engine!.socket)"), doctor.all)
         try sandbox.git("config", "pushguard.production.containers", "compse:shop/web", in: repo)
         doctor = try sandbox.pushguard("doctor", "--repo", repo)
         XCTAssertTrue(doctor.all.contains("did you mean `compose:shop/web`?"), doctor.all)
     }
 
-    func testSyncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() throws {
-        let service = try startPodman()
+    func syncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() throws {
+        let service = try startEngine()
         let project = try composeProject("shop", env: "OLD_KEY=one\n")
         try compose("shop", "up", "-d", "--scale", "web=2")
         let (repo, work) = try guardedRepository("shop")
@@ -306,8 +329,8 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.contains("accepted after sync: every container has the config"), push.all)
     }
 
-    func testDokkuLabelsAndEnvFileLayout() throws {
-        _ = try startPodman()
+    func dokkuLabelsAndEnvFileLayout() throws {
+        try startEngine()
         // Dokku's layout: /var/lib/dokku/config/APP/ENV with `export KEY='VALUE'` lines (here
         // below the sandbox: Dokku itself is not installed).
         let envFile = sandbox.path("dokku/config/shop/ENV")
@@ -318,11 +341,11 @@ final class ContainerTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: sandbox.path("dokku/config/--global"), withIntermediateDirectories: true)
         try "export SENTRY_DSN='https://sentry/1'\nexport DATABASE_URL='overridden by the app'\n".write(toFile: globalFile, atomically: true, encoding: .utf8)
         func dokkuContainer(_ name: String, process: String, type: String = "deploy", env: [String]) throws {
-            podmanStarting(["run", "-d", "--name", name, "--network", "none",
+            engineStarting(["run", "-d", "--name", name, "--network", "none",
                       "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
                       "--label", "com.dokku.app-name=shop", "--label", "com.dokku.process-type=\(process)",
                       "--label", "com.dokku.container-type=\(type)", "--label", "com.dokku.dyno=\(process).1"]
-                     + env.flatMap { ["-e", $0] } + [PodmanService.image, "/bin/sleep", "100000"])
+                     + env.flatMap { ["-e", $0] } + [ContainerEngine.image, "/bin/sleep", "100000"])
         }
         // Dokku after `config:set --no-restart NEW_KEY=…`: the web container still has the old config.
         try dokkuContainer("shop.web.1", process: "web", env: ["DATABASE_URL=postgres://db/shop", "SENTRY_DSN=https://sentry/1"])
@@ -334,7 +357,7 @@ final class ContainerTests: XCTestCase {
         let repo = try sandbox.bareRepository("shop", config: [
             ("pushguard.app", "shop"),
             ("pushguard.production.containers", "dokku:shop/web"),
-            ("pushguard.production.containerSocket", podman!.socket),
+            ("pushguard.production.containerSocket", engine!.socket),
             ("pushguard.production.desiredEnvFile", globalFile),
         ])
         try sandbox.git("config", "--add", "pushguard.production.desiredEnvFile", envFile, in: repo)
@@ -367,7 +390,7 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.range(of: #"NEW_KEY +partial +applied on 1 of 2 containers: shop.worker.1"#, options: .regularExpression) != nil, push.all)
 
         // The web container recreated as Dokku would, with the new config; a stopped old one is named, not counted.
-        try tool(["podman", "stop", "-t", "0", "shop.web.1"])
+        try engineTool(["stop", "-t", "0", "shop.web.1"])
         try dokkuContainer("shop.web.2", process: "web", env: ["DATABASE_URL=postgres://db/shop", "NEW_KEY=two words",
                                                                "SENTRY_DSN=https://sentry/1"])
         push = try sandbox.push("main", from: work)
@@ -383,38 +406,63 @@ final class ContainerTests: XCTestCase {
         let traced = try sandbox.run(["git", "push", "origin", "main"], in: work, environment: ["PUSHGUARD_TRACE": "1"])
         XCTAssertTrue(traced.stderr.contains("pushguard trace: 0 of 2 containers inspected"), traced.stderr)
         XCTAssertFalse(traced.stderr.contains("unhealthy containers listed"), "no health call: \(traced.stderr)")
-        // The engine said it is Podman: the list was Podman's own, a third of the engine's time.
-        XCTAssertTrue(traced.stderr.contains("pushguard trace: containers listed by Podman's own API"), traced.stderr)
+        // Where the engine said it is Podman, the list was Podman's own, a third of its time.
+        XCTAssertTrue(traced.stderr.contains(Self.engineKind == .podman ? "pushguard trace: containers listed by Podman's own API"
+                                                                        : "pushguard trace: containers listed +"), traced.stderr)
 
         // A container whose health check fails is named, never counted: here it is the only
         // web container with the new config, so NEW_KEY is on none of the live ones.
-        podmanStarting(["run", "-d", "--name", "shop.web.3", "--network", "none",
+        engineStarting(["run", "-d", "--name", "shop.web.3", "--network", "none",
                         "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
-                        "--health-cmd", "/bin/sh -c 'exit 1'", "--health-retries", "1", "--health-interval", "0",
+                        "--health-cmd", "/bin/sh -c 'exit 1'", "--health-retries", "1",
+                        // Podman runs the check when asked (below); Docker every second.
+                        "--health-interval", Self.engineKind == .podman ? "0" : "1s",
                         "--label", "com.dokku.app-name=shop", "--label", "com.dokku.process-type=web",
                         "--label", "com.dokku.container-type=deploy", "-e", "DATABASE_URL=postgres://db/shop",
-                        PodmanService.image, "/bin/sleep", "100000"])
-        XCTAssertEqual(podmanStatus(["healthcheck", "run", "shop.web.3"]), 1, "the health check fails")
+                        ContainerEngine.image, "/bin/sleep", "100000"])
+        if Self.engineKind == .podman {
+            XCTAssertEqual(engineStatus(["healthcheck", "run", "shop.web.3"]), 1, "the health check fails")
+        } else {
+            var health = ""
+            for _ in 0..<100 where health != "unhealthy" {
+                Thread.sleep(forTimeInterval: 0.2)
+                health = try engineTool(["inspect", "-f", "{{.State.Health.Status}}", "shop.web.3"]).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            XCTAssertEqual(health, "unhealthy", "the health check fails")
+        }
         try sandbox.commit(in: work, files: ["README": "y"], message: "unhealthy")
         push = try sandbox.run(["git", "push", "origin", "main"], in: work, environment: ["PUSHGUARD_TRACE": "1"])
         XCTAssertTrue(push.stderr.contains("pushguard trace: 1 of 3 containers inspected"), push.stderr)
-        XCTAssertFalse(push.stderr.contains("unhealthy containers listed"), "Podman's own list gives the health: \(push.stderr)")
+        XCTAssertFalse(push.stderr.contains("unhealthy containers listed"),
+                       "Podman's own list and Docker's status text give the health: \(push.stderr)")
         XCTAssertTrue(push.all.contains("shop.web.3 ("), push.all)
         XCTAssertTrue(push.all.contains(") unhealthy"), "named as unhealthy, not counted: \(push.all)")
         XCTAssertEqual(push.status, 0, "the unhealthy container without NEW_KEY does not count: \(push.all)")
 
-        // Without the cache (or before Podman said it is Podman) the list is Docker's, whose
-        // status text leaves the health out: the engine's health filter is asked too.
+        // Without the cache (or before Podman said it is Podman) the list is Docker's. Podman's
+        // answer to it leaves the health out of the status text: its health filter is asked too.
         for cache in try FileManager.default.contentsOfDirectory(atPath: sandbox.path("store")) where cache.hasPrefix("containers-") {
             try FileManager.default.removeItem(atPath: sandbox.path("store/" + cache))
         }
         try sandbox.commit(in: work, files: ["README": "z"], message: "unhealthy, Docker's list")
         push = try sandbox.run(["git", "push", "origin", "main"], in: work, environment: ["PUSHGUARD_TRACE": "1"])
         XCTAssertTrue(push.stderr.contains("pushguard trace: containers listed +"), push.stderr)
-        XCTAssertTrue(push.stderr.contains("unhealthy containers listed"), "a health check Docker's list leaves out: \(push.stderr)")
+        XCTAssertEqual(push.stderr.contains("unhealthy containers listed"), Self.engineKind == .podman,
+                       "a health check the status text leaves out: \(push.stderr)")
         XCTAssertTrue(push.all.contains(") unhealthy"), "named as unhealthy, not counted: \(push.all)")
         XCTAssertEqual(push.status, 0, push.all)
     }
+}
+
+/// The container tests against Podman's compatible service, and those no engine changes
+/// (settings mistakes, a socket that is missing, closed or hung).
+final class ContainerTests: ContainerEngineTestCase {
+    func testComposeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() throws { try composeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() }
+    func testDesiredConfigFromTheStoreIsComparedWithTheContainers() throws { try desiredConfigFromTheStoreIsComparedWithTheContainers() }
+    func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws { try statusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() }
+    func testSyncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() throws { try syncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() }
+    func testDokkuLabelsAndEnvFileLayout() throws { try dokkuLabelsAndEnvFileLayout() }
 
     func testContainerSettingsMistakesAreNamedWithWhatWasProbablyMeant() throws {
         let repo = try sandbox.bareRepository("shop", config: [("pushguard.app", "shop")])
@@ -538,4 +586,15 @@ final class ContainerTests: XCTestCase {
         XCTAssertTrue(push.all.contains("accepted with warning"), push.all)
         XCTAssertLessThan(seconds, 3.0, "decided within the timeout (+1 s): \(push.all)")
     }
+}
+
+/// The container tests against Docker's own daemon (Debian's docker.io).
+final class DockerContainerTests: ContainerEngineTestCase {
+    override class var engineKind: ContainerEngine.Kind { .docker }
+
+    func testComposeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() throws { try composeReplicasRefusedUntilEveryContainerHasTheKeyAndDriftIsSeenWithoutPushGuard() }
+    func testDesiredConfigFromTheStoreIsComparedWithTheContainers() throws { try desiredConfigFromTheStoreIsComparedWithTheContainers() }
+    func testStatusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() throws { try statusAndDoctorNameTheContainersAndASelectorMatchingNothingIsAProblem() }
+    func testSyncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() throws { try syncRunsTheCommandAndAcceptsOnlyAfterReadingTheContainersAgain() }
+    func testDokkuLabelsAndEnvFileLayout() throws { try dokkuLabelsAndEnvFileLayout() }
 }
