@@ -138,7 +138,7 @@ struct RepositoryOption: ParsableArguments {
         do {
             repository = try Repository.open(path: path)
         } catch {
-            if error.isOwnershipProblem { throw Failure.usage(error.message) }
+            if error.isOwnershipProblem { throw Failure.usage(error.message, fix: error.fix) }
             throw Failure.usage("\(escapedForTerminal(path)) is not a git repository (\(error.message))")
         }
         let settings = try storeOptions.settings(repository: repository)

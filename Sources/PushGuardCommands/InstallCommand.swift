@@ -82,7 +82,7 @@ struct InstallCommand: ParsableCommand {
                 if !Files.exists(path) {
                     print("\(escapedForTerminal(path)): does not exist; create the bare repository first: git init --bare \(shellQuoted(path))")
                 } else {
-                    print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.message : "not a git repository (\(error))"))
+                    print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.description : "not a git repository (\(error))"))
                 }
                 failed = true
                 continue

@@ -87,18 +87,20 @@ public final class Repository {
         var pointer: OpaquePointer?
         let code = git_repository_open_ext(&pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
         if code == GIT_EOWNER.rawValue {
-            throw Failure.git(function: nil, code: code, message: ownershipProblem(path))
+            let (message, fix) = ownershipProblem(path)
+            throw Failure(.git, message, fix: fix, code: code)
         }
         try check("git_repository_open_ext", code)
         return Repository(handle: pointer!)
     }
 
-    /// "PATH belongs to git, not to you (alice): …", with the fix.
-    private static func ownershipProblem(_ path: String) -> String {
+    /// "PATH belongs to git, not to you (alice), …", and the fix.
+    private static func ownershipProblem(_ path: String) -> (message: String, fix: String) {
         var info = stat()
         let owner = stat(path, &info) == 0 ? Identity.userName(info.st_uid) : "another user"
         let me = Identity.userName(geteuid())
-        return "\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users; run this command as root (the admin) or as \(owner)"
+        return ("\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users",
+                "run this command as root (the admin) or as \(owner)")
     }
 
 

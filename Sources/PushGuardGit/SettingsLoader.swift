@@ -88,7 +88,7 @@ public enum SettingsLoader {
         do {
             return try config.bool(name)
         } catch {
-            throw Failure.settings("\(name) is \"\(escapedForTerminal((try? config.string(name)) ?? "?"))\"; use true or false")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal((try? config.string(name)) ?? "?"))\"", fix: "use true or false")
         }
     }
 
@@ -96,7 +96,7 @@ public enum SettingsLoader {
     private static func milliseconds(_ config: GitConfig, _ name: String, example: String) throws -> Int? {
         guard let text = try config.string(name) else { return nil }
         guard let milliseconds = parseDuration(text), milliseconds > 0 else {
-            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"; write it like \(example)")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"", fix: "write it like \(example)")
         }
         return milliseconds
     }
@@ -115,7 +115,7 @@ public enum SettingsLoader {
         if let mode = try config.string("pushguard.mode") { settings.mode = try parseMode(mode, "pushguard.mode") }
         if let policy = try config.string("pushguard.onStoreError") {
             guard let value = StoreErrorPolicy(rawValue: policy.lowercased()) else {
-                throw Failure.settings("pushguard.onStoreError is \"\(escapedForTerminal(policy))\"; use reject or warn")
+                throw Failure.settings("pushguard.onStoreError is \"\(escapedForTerminal(policy))\"", fix: "use reject or warn")
             }
             settings.onStoreError = value
         }
@@ -140,7 +140,8 @@ public enum SettingsLoader {
         if let scan = try config.string("pushguard.scan") { settings.scan = try parseScan(scan, "pushguard.scan") }
         for pattern in values("pushguard.scanignore") {
             guard !pattern.isEmpty else {
-                throw Failure.settings("pushguard.scanIgnore is empty; give a variable name or a path glob (NEW_*, scripts/**), or unset it")
+                throw Failure.settings("pushguard.scanIgnore is empty",
+                                       fix: "give a variable name or a path glob (NEW_*, scripts/**), or unset it")
             }
             if !settings.scanIgnore.contains(pattern) { settings.scanIgnore.append(pattern) }
         }
@@ -167,7 +168,8 @@ public enum SettingsLoader {
             if let scan = try config.string(prefix + "scan") { environment.scan = try parseScan(scan, prefix + "scan") }
             if let section = try config.string(prefix + "manifestEnvironment") {
                 guard !section.isEmpty else {
-                    throw Failure.settings("\(escapedForTerminal(prefix))manifestEnvironment is empty; name a section of app.json's environments (test, review, …) or unset it")
+                    throw Failure.settings("\(escapedForTerminal(prefix))manifestEnvironment is empty",
+                                           fix: "name a section of app.json's environments (test, review, …) or unset it")
                 }
                 environment.manifestEnvironment = section
             }
@@ -185,7 +187,8 @@ public enum SettingsLoader {
         guard let text = try config.string(prefix + "containers") else {
             if let companion = [socket.map { _ in "containerSocket" }, envFile.map { _ in "desiredEnvFile" },
                                 sync.map { _ in "syncCommand" }].compactMap({ $0 }).first {
-                throw Failure.settings("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not; name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
+                throw Failure.settings("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not",
+                                       fix: "name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
             }
             return nil
         }
@@ -210,7 +213,8 @@ public enum SettingsLoader {
         }
         if let sync {
             guard sync.contains(where: { $0 != " " && $0 != "\t" }) else {
-                throw Failure.settings("\(escapedForTerminal(prefix))syncCommand is empty; give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
+                throw Failure.settings("\(escapedForTerminal(prefix))syncCommand is empty",
+                                       fix: "give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
             }
             settings.syncCommand = sync
         }
@@ -235,7 +239,7 @@ public enum SettingsLoader {
 
     private static func parseMode(_ text: String, _ name: String) throws(Failure) -> Mode {
         guard let mode = Mode(rawValue: text.lowercased()) else {
-            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"; use reject, warn or off")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"", fix: "use reject, warn or off")
         }
         return mode
     }

@@ -122,7 +122,7 @@ public final class ContainerSource {
                                                status: object["Status"]?.stringValue ?? "",
                                                imageID: object["ImageID"]?.stringValue ?? "", labels: labels))
             guard containers.count <= ContainerSource.maxContainers else {
-                throw Failure.store("\(escapedForTerminal(settings.selector.text)) matches more than \(ContainerSource.maxContainers) containers; name fewer (a service or process type)")
+                throw Failure.store("\(escapedForTerminal(settings.selector.text)) matches more than \(ContainerSource.maxContainers) containers", fix: "name fewer (a service or process type)")
             }
         }
         containers.sort { ($0.name, $0.id) < ($1.name, $1.id) }
@@ -392,7 +392,7 @@ final class EngineConnection {
         }
         if access(socket, R_OK | W_OK) != 0 {
             let user = Identity.effectiveUserName() ?? "uid \(getuid())"
-            throw Failure.store("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see docs/admin-guide.md, \"Containers\"")
+            throw Failure.store("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid))", fix: "give the hook's user access (the docker group, or a read-only socket proxy) — see docs/admin-guide.md, \"Containers\"")
         }
         guard socket.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw Failure.store("\(label): the path is longer than a unix socket's path may be (\(setting))")
@@ -553,7 +553,7 @@ extension ContainerSource {
         } else {
             // Without a key the store can hold no digests to compare; said if it does.
             key = ContainerSource.randomKey()
-            missingKey = Failure.store("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it; restore the file from your backup")
+            missingKey = Failure.store("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it", fix: "restore the file from your backup")
         }
         var cacheDirectory: String?
         // (A key made up here changes every run: the cache then only misses, it never misleads.)

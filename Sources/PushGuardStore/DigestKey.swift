@@ -11,7 +11,7 @@ public enum DigestKey {
         // checked first), never created through.
         if try isPresent(path) { return try load(path: path) }
         if !mayCreate {
-            throw Failure.store("the digest key \(escapedForTerminal(path)) is missing, but the store holds digests made with it; restore the file from your backup (a new key would make every value look changed)")
+            throw Failure.store("the digest key \(escapedForTerminal(path)) is missing, but the store holds digests made with it", fix: "restore the file from your backup (a new key would make every value look changed)")
         }
         // Written in full to a private temporary file, then linked into place: a concurrent
         // command either links first or reads a complete key, never a half-written one. The
@@ -56,7 +56,7 @@ public enum DigestKey {
             throw Failure.store("cannot read the digest key \(escapedForTerminal(path)): \(error.code != 0 ? error.reason : error.description)")
         }
         guard bytes.count >= 16 else {
-            throw Failure.store("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes; restore it from your backup")
+            throw Failure.store("the digest key \(escapedForTerminal(path)) is shorter than 16 bytes", fix: "restore it from your backup")
         }
         return Array(bytes.prefix(4096))
     }

@@ -87,7 +87,8 @@ public final class ExecStore: StateStore {
         for (what, value, fix) in [("app", app, "set pushguard.app to a name that does not"),
                                    ("environment", environment, "rename the [pushguard \"…\"] section so it does not")]
         where value.hasPrefix("-") {
-            throw Failure.store("\(name) not called: \(what) name \(escapedForTerminal(value)) starts with \"-\", which the helper would read as an option; \(fix)")
+            throw Failure.store("\(name) not called: \(what) name \(escapedForTerminal(value)) starts with \"-\", which the helper would read as an option",
+                                fix: fix)
         }
         let budget = try deadline.budget("\(name) \(verb)")
         let result: ProcessResult

@@ -185,9 +185,9 @@ public final class HTTPStore: StateStore {
 
     private func tokenRefused(_ status: Int) -> Failure {
         if token == nil {
-            return Failure.store("\(label) requires a token (HTTP \(status)); set pushguard.tokenFile to a file holding the platform's API token")
+            return Failure.store("\(label) requires a token (HTTP \(status))", fix: "set pushguard.tokenFile to a file holding the platform's API token")
         }
-        return Failure.store("\(label) refused the token from pushguard.tokenFile (HTTP \(status)); check that the file holds a valid API token")
+        return Failure.store("\(label) refused the token from pushguard.tokenFile (HTTP \(status))", fix: "check that the file holds a valid API token")
     }
 
     private func unexpected(_ response: Response, method: String, path: String) -> Failure {
@@ -556,7 +556,7 @@ public final class HTTPStore: StateStore {
         }
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { bytes.removeLast() }
         guard !bytes.isEmpty else {
-            throw Failure.store("pushguard.tokenFile \(shown) is empty; put the platform's API token in it")
+            throw Failure.store("pushguard.tokenFile \(shown) is empty", fix: "put the platform's API token in it")
         }
         // A header value cannot carry line breaks or controls; a space means more than a token.
         guard !bytes.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else {

@@ -64,7 +64,7 @@ public final class SQLStore: AdminStore {
     }
 
     private static func missing(_ location: StoreURL) -> Failure {
-        Failure.store("SQLite store \(location.display) does not exist; check the store setting for a typo")
+        Failure.store("SQLite store \(location.display) does not exist", fix: "check the store setting for a typo")
     }
 
     /// Connects to the PostgreSQL store and brings its schema up to date.
