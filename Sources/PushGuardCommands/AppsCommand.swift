@@ -89,12 +89,12 @@ func requireRegistered(_ store: AdminStore, app: String, environment: String?) t
     if environments.isEmpty {
         var apps: [String] = []
         for entry in known where !apps.contains(entry.app) { apps.append(entry.app) }
-        throw CommandFailure.usage("unknown app \(escapedForTerminal(app))" + Vocabulary.suggestion(for: app, among: apps)
+        throw Failure.usage("unknown app \(escapedForTerminal(app))" + Vocabulary.suggestion(for: app, among: apps)
             + "; nothing was changed. Register it: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment ?? "ENV"))"
             + (apps.isEmpty ? " (the store knows no app yet; pushguard install registers each repository's)" : ""))
     }
     if let environment, !environments.contains(environment) {
-        throw CommandFailure.usage("unknown environment \(escapedForTerminal(environment)) of \(escapedForTerminal(app))"
+        throw Failure.usage("unknown environment \(escapedForTerminal(environment)) of \(escapedForTerminal(app))"
             + Vocabulary.suggestion(for: environment, among: environments)
             + "; its environments: \(environments.map(escapedForTerminal).joined(separator: ", ")); nothing was changed. Register it: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
     }

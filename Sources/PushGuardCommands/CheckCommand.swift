@@ -31,9 +31,9 @@ struct CheckCommand: ParsableCommand {
             id = try repository.resolve(revision)
         } catch {
             if commit == nil {
-                throw CommandFailure.usage("\(escapedForTerminal(ref)) does not exist in \(escapedForTerminal(repo)) yet; give --commit REV to check a commit before it is pushed")
+                throw Failure.usage("\(escapedForTerminal(ref)) does not exist in \(escapedForTerminal(repo)) yet; give --commit REV to check a commit before it is pushed")
             }
-            throw CommandFailure.usage("\(escapedForTerminal(revision)) is not a commit in \(escapedForTerminal(repo)): \(error)")
+            throw Failure.usage("\(escapedForTerminal(revision)) is not a commit in \(escapedForTerminal(repo)): \(error)")
         }
         let app = settings.app(gitDirectory: repository.gitDirectory)
         let pusher = Identity.pusher(environment: processEnvironment)
@@ -49,7 +49,7 @@ struct CheckCommand: ParsableCommand {
         var oldID = String(repeating: "0", count: id.count)
         if let base {
             guard let resolved = repository.commitID(of: base) else {
-                throw CommandFailure.usage("--base \(escapedForTerminal(base)) is not a commit in \(escapedForTerminal(repo))")
+                throw Failure.usage("--base \(escapedForTerminal(base)) is not a commit in \(escapedForTerminal(repo))")
             }
             oldID = resolved
         }

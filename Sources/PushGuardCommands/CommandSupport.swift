@@ -4,25 +4,6 @@ import PushGuardSystem
 import PushGuardGit
 import PushGuardStore
 
-/// An outcome with the spec's exit code and one plain sentence for the user.
-struct CommandFailure: Failure {
-    var kind: FailureKind
-    var description: String
-    /// The exit status: 1 check failed/rejected, 2 usage or settings, 3 store.
-    var code: Int32 { kind.exitCode }
-
-    static func usage(_ message: String) -> CommandFailure { CommandFailure(kind: .usage, description: message) }
-    static func store(_ message: String) -> CommandFailure { CommandFailure(kind: .store, description: message) }
-
-    /// Any error as the command's failure: its own kind where it says one, else a store
-    /// failure (exit 3), the cautious reading of an error nothing classified.
-    static func from(_ error: any Error) -> CommandFailure {
-        if let failure = error as? CommandFailure { return failure }
-        if let failure = error as? any Failure { return CommandFailure(kind: failure.kind, description: failure.description) }
-        return CommandFailure(kind: .store, description: "\(error)")
-    }
-}
-
 /// `--store URL`, taken by every command.
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The state store URL (sqlite:PATH, …); default: $PUSHGUARD_STORE, git config pushguard.store, \(Settings.defaultStore).", valueName: "url"))
@@ -43,8 +24,8 @@ struct StoreOptions: ParsableArguments {
     func openAdminStore(_ settings: Settings) throws -> AdminStore {
         do {
             return try StoreOpener.openAdmin(settings.store, settings: settings, create: false)
-        } catch let error as StoreError {
-            throw CommandFailure.store(error.description + " (store from \(settings.storeSource))")
+        } catch let error as Failure where error.kind == .store {
+            throw error.continued(" (store from \(settings.storeSource))")
         }
     }
 
@@ -53,8 +34,8 @@ struct StoreOptions: ParsableArguments {
     func openStore(_ settings: Settings) throws -> StateStore {
         do {
             return try StoreOpener.open(settings.store, settings: settings, create: false)
-        } catch let error as StoreError {
-            throw CommandFailure.store(error.description + " (store from \(settings.storeSource))")
+        } catch let error as Failure where error.kind == .store {
+            throw error.continued(" (store from \(settings.storeSource))")
         }
     }
 
@@ -104,12 +85,12 @@ struct ScopeOptions: ParsableArguments {
             ? try repository.context(storeOptions) : nil
         let settings = try context?.settings ?? storeOptions.settings()
         guard let app = app ?? context?.app else {
-            throw CommandFailure.usage("give -a APP, or run this inside the app's guarded bare repository (or give --repo PATH)")
+            throw Failure.usage("give -a APP, or run this inside the app's guarded bare repository (or give --repo PATH)")
         }
         if let environment { return Scope(app: app, environment: environment, settings: settings) }
-        guard let context else { throw CommandFailure.usage("give -e ENV") }
+        guard let context else { throw Failure.usage("give -e ENV") }
         guard context.environments.count == 1 else {
-            throw CommandFailure.usage("give -e ENV: \(escapedForTerminal(context.path)) deploys to "
+            throw Failure.usage("give -e ENV: \(escapedForTerminal(context.path)) deploys to "
                 + context.environments.map(escapedForTerminal).joined(separator: ", "))
         }
         return Scope(app: app, environment: context.environments[0], settings: settings)
@@ -157,8 +138,8 @@ struct RepositoryOption: ParsableArguments {
         do {
             repository = try Repository.open(path: path)
         } catch {
-            if error.isOwnershipProblem { throw CommandFailure.usage(error.message) }
-            throw CommandFailure.usage("\(escapedForTerminal(path)) is not a git repository (\(error.message))")
+            if error.isOwnershipProblem { throw Failure.usage(error.message, fix: error.fix) }
+            throw Failure.usage("\(escapedForTerminal(path)) is not a git repository (\(error.message))")
         }
         let settings = try storeOptions.settings(repository: repository)
         let mapped = settings.environments.filter { !$0.refs.isEmpty }.map(\.name)

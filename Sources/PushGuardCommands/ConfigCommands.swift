@@ -61,7 +61,7 @@ struct SetCommand: ParsableCommand {
                 }
             }
             if value.isEmpty && !allowEmpty {
-                throw CommandFailure.usage("the value for \(key) is empty (nothing on stdin?); nothing was set. Pipe the value in (printf %s \"$VALUE\" | pushguard config set … \(key)=-), or pass --allow-empty to set an empty value")
+                throw Failure.usage("the value for \(key) is empty (nothing on stdin?); nothing was set. Pipe the value in (printf %s \"$VALUE\" | pushguard config set … \(key)=-), or pass --allow-empty to set an empty value")
             }
             changes.append(ConfigChange(key: key, digest: DigestKey.digest(key: digestKey, name: key, value: value)))
         }
@@ -88,19 +88,19 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         CurrentProcess.forbidCoreDumps()
         if Terminal.inputIsTerminal {
-            throw CommandFailure.usage("config import reads dotenv lines from stdin; redirect a file: pushguard config import … < .env")
+            throw Failure.usage("config import reads dotenv lines from stdin; redirect a file: pushguard config import … < .env")
         }
         let variables: [DotEnv.Variable]
         do {
             variables = try DotEnv.parse(try Files.read(nil, limit: 4 << 20))
         } catch let error as DotEnv.Malformed {
-            throw CommandFailure.usage("stdin \(error.description); nothing was set")
+            throw Failure.usage("stdin \(error.description); nothing was set")
         }
         guard !variables.isEmpty else {
-            throw CommandFailure.usage("no KEY=VALUE lines on stdin; nothing was set")
+            throw Failure.usage("no KEY=VALUE lines on stdin; nothing was set")
         }
         if !allowEmpty, let empty = variables.first(where: { $0.value.isEmpty }) {
-            throw CommandFailure.usage("stdin line \(empty.line): the value for \(empty.key) is empty; nothing was set. Pass --allow-empty to set empty values")
+            throw Failure.usage("stdin line \(empty.line): the value for \(empty.key) is empty; nothing was set. Pass --allow-empty to set empty values")
         }
         let (store, scope) = try scope.openRegistered(storeOptions)
         let digestKey = try loadDigestKey(scope.settings, store: store)

@@ -30,7 +30,7 @@ struct DoctorCommand: ParsableCommand {
             settings = try storeOptions.settings(repository: repository)
             doctor.ok("settings read (store \(StoreLocation.redacted(settings!.store)), mode \(settings!.mode.rawValue), timeout \(settings!.timeoutMilliseconds) ms)")
         } catch {
-            doctor.problem("settings cannot be used: \(CommandFailure.from(error).description)")
+            doctor.problem("settings cannot be used: \(Failure(error).description)")
         }
         // The repository is checked even when the settings are broken: its hooks and git
         // config can be diagnosed without them.
@@ -160,7 +160,7 @@ struct DoctorCommand: ParsableCommand {
                 doctor.ok("\(name): desired config: PushGuard's store")
             }
         } catch {
-            doctor.problem("\(name): \(CommandFailure.from(error).description)")
+            doctor.problem("\(name): \(Failure(error).description)")
         }
         if let command = containers.syncCommand {
             checkTransmitCommand(command, &doctor, setting: "pushguard.\(environment.name).syncCommand")
@@ -327,7 +327,7 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
         } catch {
-            doctor.problem("store: \(CommandFailure.from(error).description)")
+            doctor.problem("store: \(Failure(error).description)")
         }
     }
 }

@@ -54,7 +54,7 @@ struct InstallCommand: ParsableCommand {
         var repositories = repo.map { ($0, Settings.defaultAppName(gitDirectory: $0)) }
         if let root {
             guard Files.isDirectory(root) else {
-                throw CommandFailure.usage("--root \(escapedForTerminal(root)): no such directory")
+                throw Failure.usage("--root \(escapedForTerminal(root)): no such directory")
             }
             for found in findBareRepositories(below: root) {
                 let relative = found.hasPrefix(root) ? String(found.dropFirst(root.count).drop { $0 == "/" }) : found
@@ -66,7 +66,7 @@ struct InstallCommand: ParsableCommand {
                 }
             }
         }
-        if repositories.isEmpty { throw CommandFailure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
+        if repositories.isEmpty { throw Failure.usage("no bare repositories to \(uninstall ? "uninstall from" : "install into") below \(escapedForTerminal(root ?? ""))") }
         // Each store with the apps and environments of the repositories installed for it.
         var stores: [(settings: Settings, apps: [(app: String, environments: [String])])] = []
         // Over many repositories (--root), a progress line on a terminal; results print as before.
@@ -82,7 +82,7 @@ struct InstallCommand: ParsableCommand {
                 if !Files.exists(path) {
                     print("\(escapedForTerminal(path)): does not exist; create the bare repository first: git init --bare \(shellQuoted(path))")
                 } else {
-                    print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.message : "not a git repository (\(error))"))
+                    print("\(escapedForTerminal(path)): " + (error.isOwnershipProblem ? error.description : "not a git repository (\(error))"))
                 }
                 failed = true
                 continue
@@ -284,7 +284,7 @@ enum StoreCreation {
         }
         var ids: (uid: UserID, gid: GroupID)?
         if let owner {
-            guard let user = Identity.user(named: owner) else { throw CommandFailure.usage("no such user: \(escapedForTerminal(owner))") }
+            guard let user = Identity.user(named: owner) else { throw Failure.usage("no such user: \(escapedForTerminal(owner))") }
             ids = user
         }
         // Checked before anything is created, and again after: root creates, chowns and
@@ -298,7 +298,7 @@ enum StoreCreation {
             try Files.changeOwnerAndMode(directory, directory: true, owner: ids,
                                          mode: { ($0 & StoreFiles.directoryMode) | 0o700 })
         } catch {
-            throw CommandFailure.store("\(error) (the store directory gets mode 0750\(owner.map { " and owner \($0)" } ?? ""))")
+            throw Failure.store("\(error) (the store directory gets mode 0750\(owner.map { " and owner \($0)" } ?? ""))")
         }
         let store = try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)
         store.close()

@@ -146,7 +146,7 @@ struct Installation {
             do {
                 settings = try readSettings()
             } catch {
-                problems.append("the repository's settings cannot be read: \(CommandFailure.from(error).description). Its hooks would fail on every push and its store cannot be prepared; fix the setting, then install again.")
+                problems.append("the repository's settings cannot be read: \(Failure(error).description). Its hooks would fail on every push and its store cannot be prepared; fix the setting, then install again.")
                 return nil
             }
         }

@@ -25,9 +25,9 @@ public enum PushGuardMain {
             var command = try PushGuardCommand.parseAsRoot(Array(arguments.dropFirst()))
             try command.run()
             return 0
-        } catch let failure as CommandFailure {
+        } catch let failure as Failure {
             printError(["pushguard: " + failure.description])
-            return failure.code
+            return failure.exitCode
         } catch {
             let code = PushGuardCommand.exitCode(for: error)
             if code == .success {
@@ -40,9 +40,10 @@ public enum PushGuardMain {
                 printError([PushGuardCommand.fullMessage(for: error)])
                 return 2
             }
-            let failure = CommandFailure.from(error)
+            // Anything not a Failure: the cautious reading, a store failure (exit 3).
+            let failure = Failure(error)
             printError(["pushguard: " + failure.description])
-            return failure.code
+            return failure.exitCode
         }
     }
 }

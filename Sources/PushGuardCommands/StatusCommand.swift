@@ -27,12 +27,12 @@ struct StatusCommand: ParsableCommand {
         let store = try storeOptions.openStore(try context?.settings ?? storeOptions.settings())
         let admin = store as? AdminStore
         guard let app = app ?? context?.app else {
-            guard let admin else { throw CommandFailure.usage("this store cannot list its apps; give -a APP") }
+            guard let admin else { throw Failure.usage("this store cannot list its apps; give -a APP") }
             return try fleet(admin)
         }
         if let admin { try requireRegistered(admin, app: app, environment: environment) }
         guard let names = try environment.map({ [$0] }) ?? admin?.environments(app: app) else {
-            throw CommandFailure.usage("this store cannot list environments; give -e ENV")
+            throw Failure.usage("this store cannot list environments; give -e ENV")
         }
         // Environments whose instances are containers: what each container really has.
         let settings = try context?.settings ?? storeOptions.settings()
@@ -43,7 +43,7 @@ struct StatusCommand: ParsableCommand {
             return try store.state(app: app, environment: name)
         }
         if let unknown = states.first(where: { !$0.known }) {
-            throw CommandFailure.usage("the platform's store does not know \(escapedForTerminal(app))/\(escapedForTerminal(unknown.environment))")
+            throw Failure.usage("the platform's store does not know \(escapedForTerminal(app))/\(escapedForTerminal(unknown.environment))")
         }
         if json {
             let documents = try states.map { state in

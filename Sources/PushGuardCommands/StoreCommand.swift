@@ -43,13 +43,13 @@ struct StoreCommand: ParsableCommand {
 
         private func copy(_ settings: Settings) throws {
             guard let source = try StoreOpener.open(from, settings: settings, create: false) as? SQLStore else {
-                throw CommandFailure.usage("--from must be a sqlite: or postgres:// store")
+                throw Failure.usage("--from must be a sqlite: or postgres:// store")
             }
             if case .sqlite(let path) = try StoreLocation.parse(to) {
                 try Files.makeDirectory(parentDirectory(of: path), mode: StoreFiles.directoryMode)
             }
             guard let target = try StoreOpener.open(to, settings: settings, create: true) as? SQLStore else {
-                throw CommandFailure.usage("--to must be a sqlite: or postgres:// store")
+                throw Failure.usage("--to must be a sqlite: or postgres:// store")
             }
             var progress: Progress?
             let copied = try source.copy(to: target) { done, total, table in

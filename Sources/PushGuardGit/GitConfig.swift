@@ -11,7 +11,7 @@ public final class GitConfig {
     deinit { git_config_free(handle) }
 
     /// The system, XDG and global configuration, for commands run outside a repository.
-    public static func openDefault() throws(GitError) -> GitConfig {
+    public static func openDefault() throws(Failure) -> GitConfig {
         try Libgit2.initialise()
         var live: OpaquePointer?
         try check("git_config_open_default", git_config_open_default(&live))
@@ -22,7 +22,7 @@ public final class GitConfig {
     }
 
     /// The highest-priority value of `name`, or nil when unset.
-    public func string(_ name: String) throws(GitError) -> String? {
+    public func string(_ name: String) throws(Failure) -> String? {
         var value: UnsafePointer<CChar>?
         let code = git_config_get_string(&value, handle, name)
         if code == GIT_ENOTFOUND.rawValue { return nil }
@@ -32,7 +32,7 @@ public final class GitConfig {
 
     /// True when the value of `name` that wins comes from the repository's own config (the
     /// local or worktree level), which whoever owns the repository can write.
-    public func isSetByRepository(_ name: String) throws(GitError) -> Bool {
+    public func isSetByRepository(_ name: String) throws(Failure) -> Bool {
         var entry: UnsafeMutablePointer<git_config_entry>?
         let code = git_config_get_entry(&entry, handle, name)
         if code == GIT_ENOTFOUND.rawValue { return false }
@@ -42,7 +42,7 @@ public final class GitConfig {
     }
 
     /// Where the winning value of `name` is set, in words (see `describe`); nil when unset.
-    public func origin(of name: String) throws(GitError) -> String? {
+    public func origin(of name: String) throws(Failure) -> String? {
         var entry: UnsafeMutablePointer<git_config_entry>?
         let code = git_config_get_entry(&entry, handle, name)
         if code == GIT_ENOTFOUND.rawValue { return nil }
@@ -52,7 +52,7 @@ public final class GitConfig {
     }
 
     /// A boolean as git reads it (true/yes/on/1, false/no/off/0), or nil when unset.
-    public func bool(_ name: String) throws(GitError) -> Bool? {
+    public func bool(_ name: String) throws(Failure) -> Bool? {
         var value: Int32 = 0
         let code = git_config_get_bool(&value, handle, name)
         if code == GIT_ENOTFOUND.rawValue { return nil }
@@ -73,7 +73,7 @@ public final class GitConfig {
     /// section and key lower-case, a subsection as written. Compared here rather than with
     /// libgit2's regular expressions: compiling one was a hook's only use of PCRE2. One pass
     /// serves every multi-valued setting: each iterator libgit2 makes copies every entry.
-    public func entries(withPrefix prefix: String) throws(GitError) -> [Entry] {
+    public func entries(withPrefix prefix: String) throws(Failure) -> [Entry] {
         var iterator: OpaquePointer?
         try check("git_config_iterator_new", git_config_iterator_new(&iterator, handle))
         defer { git_config_iterator_free(iterator) }
@@ -103,7 +103,7 @@ public final class GitConfig {
     }
 
     /// Names of every variable matching a regular expression, in the order libgit2 reports them.
-    public func names(matching pattern: String) throws(GitError) -> [String] {
+    public func names(matching pattern: String) throws(Failure) -> [String] {
         var iterator: OpaquePointer?
         try check("git_config_iterator_glob_new", git_config_iterator_glob_new(&iterator, handle, pattern))
         return try drain(iterator) { $0.name }
@@ -111,7 +111,7 @@ public final class GitConfig {
 
     /// Reads one field of every entry an iterator yields, then frees the iterator.
     private func drain(_ iterator: OpaquePointer?,
-                       _ field: (git_config_entry) -> UnsafePointer<CChar>?) throws(GitError) -> [String] {
+                       _ field: (git_config_entry) -> UnsafePointer<CChar>?) throws(Failure) -> [String] {
         defer { git_config_iterator_free(iterator) }
         var values: [String] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
@@ -129,7 +129,7 @@ public final class GitConfig {
 public final class LocalConfig {
     let handle: OpaquePointer
 
-    public init(repository: Repository) throws(GitError) {
+    public init(repository: Repository) throws(Failure) {
         var all: OpaquePointer?
         try check("git_repository_config", git_repository_config(&all, repository.handle))
         defer { git_config_free(all) }
@@ -141,7 +141,7 @@ public final class LocalConfig {
     deinit { git_config_free(handle) }
 
     /// The raw value at the repository level only, or nil.
-    public func string(_ name: String) throws(GitError) -> String? {
+    public func string(_ name: String) throws(Failure) -> String? {
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         let code = git_config_get_string_buf(&buffer, handle, name)
@@ -150,12 +150,12 @@ public final class LocalConfig {
         return buffer.ptr.map { String(cString: $0) }
     }
 
-    public func set(_ name: String, _ value: String) throws(GitError) {
+    public func set(_ name: String, _ value: String) throws(Failure) {
         try check("git_config_set_string(\(name))", git_config_set_string(handle, name, value))
     }
 
     /// Removes the variable; absent is fine.
-    public func unset(_ name: String) throws(GitError) {
+    public func unset(_ name: String) throws(Failure) {
         let code = git_config_delete_entry(handle, name)
         if code == GIT_ENOTFOUND.rawValue { return }
         try check("git_config_delete_entry(\(name))", code)

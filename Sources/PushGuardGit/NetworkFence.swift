@@ -1,4 +1,5 @@
 import CLibgit2
+import PushGuardCore
 
 extension Repository {
     /// Clones `url` into `path` through the libgit2 PushGuard links. PushGuard itself never
@@ -6,7 +7,7 @@ extension Repository {
     /// not a command) runs to show the network fence. A URL that needs the network (https, ssh,
     /// git, http) fails with "PushGuard is built without libgit2's network transports"; a local
     /// path still clones.
-    public static func cloneThroughLibgit2(url: String, into path: String) throws(GitError) {
+    public static func cloneThroughLibgit2(url: String, into path: String) throws(Failure) {
         try Libgit2.initialise()
         var pointer: OpaquePointer?
         try check("git_clone", git_clone(&pointer, url, path, nil))

@@ -314,7 +314,7 @@ extension Repository {
     /// every file of both trees (about 100 ms for 100,000 files here), for a one-file change
     /// too. Iterative, so a deep directory chain cannot exhaust the stack.
     func changedFiles(from oldRoot: git_oid?, to newRoot: git_oid, limit: Int,
-                      wanted: (String) -> Bool, counted: (String) -> Bool) throws(GitError) -> (files: [ChangedFile], more: Int) {
+                      wanted: (String) -> Bool, counted: (String) -> Bool) throws(Failure) -> (files: [ChangedFile], more: Int) {
         var changed: [ChangedFile] = []
         var more = 0
         /// Within the limit a file is listed when `wanted`; past it, counted when `counted` (a
@@ -325,9 +325,9 @@ extension Repository {
         }
         var pending: [(prefix: String, old: git_oid?, new: git_oid?)] = [("", oldRoot, newRoot)]
         while let (prefix, oldID, newID) = pending.popLast() {
-            let oldTree = try oldID.map { id throws(GitError) in try lookupTree(id) }
+            let oldTree = try oldID.map { id throws(Failure) in try lookupTree(id) }
             defer { git_tree_free(oldTree) }
-            let newTree = try newID.map { id throws(GitError) in try lookupTree(id) }
+            let newTree = try newID.map { id throws(Failure) in try lookupTree(id) }
             defer { git_tree_free(newTree) }
             if let newTree {
                 for index in 0..<git_tree_entrycount(newTree) {
@@ -367,7 +367,7 @@ extension Repository {
         return (changed, more)
     }
 
-    private func lookupTree(_ id: git_oid) throws(GitError) -> OpaquePointer {
+    private func lookupTree(_ id: git_oid) throws(Failure) -> OpaquePointer {
         var oid = id
         var tree: OpaquePointer?
         try check("git_tree_lookup", git_tree_lookup(&tree, handle, &oid))

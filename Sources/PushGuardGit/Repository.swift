@@ -3,26 +3,17 @@ import Glibc
 import PushGuardCore
 import PushGuardSystem
 
-/// A libgit2 call that failed, with the C function's name and libgit2's message.
-public struct GitError: Error, CustomStringConvertible, Sendable {
-    public var function: String
-    public var code: Int32
-    public var message: String
-
-    public var description: String { isOwnershipProblem ? message : "\(function) failed: \(message)" }
-
+/// What PushGuardGit adds to `Failure`: a libgit2 call that failed, with the C function's name
+/// and libgit2's message.
+extension Failure {
     /// git refused a repository that belongs to another user.
-    public var isOwnershipProblem: Bool { code == GIT_EOWNER.rawValue }
+    public var isOwnershipProblem: Bool { kind == .git && code == GIT_EOWNER.rawValue }
 
-    init(function: String, code: Int32, message: String) {
-        self.function = function
-        self.code = code
-        self.message = message
-    }
-
-    init(_ function: String, _ code: Int32) {
-        self.function = function
-        self.code = code
+    /// The .git failure of `function`, which returned `code`: libgit2's last error message
+    /// (escaped), or the fence's reason when the network fence stopped the call. A refusal of
+    /// another user's repository says it all: its description has no function's name.
+    init(gitFunction function: String, code: Int32) {
+        var message: String
         if let last = git_error_last(), let text = last.pointee.message {
             message = escapedForTerminal(String(cString: text))
         } else {
@@ -33,12 +24,13 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         if let fenced = pushguard_network_fence_take(), !message.hasPrefix(PUSHGUARD_NO_NETWORK_MESSAGE) {
             message = "\(PUSHGUARD_NO_NETWORK_MESSAGE) (libgit2 reached \(String(cString: fenced))): \(message)"
         }
+        self = .git(function: code == GIT_EOWNER.rawValue ? nil : function, code: code, message: message)
     }
 }
 
 @discardableResult
-func check(_ function: String, _ code: Int32) throws(GitError) -> Int32 {
-    if code < 0 { throw GitError(function, code) }
+func check(_ function: String, _ code: Int32) throws(Failure) -> Int32 {
+    if code < 0 { throw Failure(gitFunction: function, code: code) }
     return code
 }
 
@@ -49,7 +41,7 @@ func check(_ function: String, _ code: Int32) throws(GitError) -> Int32 {
 enum Libgit2 {
     nonisolated(unsafe) private static var result: Int32?
 
-    static func initialise() throws(GitError) {
+    static func initialise() throws(Failure) {
         if result == nil { result = pushguard_libgit2_init() }
         try check("git_libgit2_init", result!)
     }
@@ -73,7 +65,7 @@ public final class Repository {
     /// (`GIT_DIR`, and during pre-receive `GIT_OBJECT_DIRECTORY` and
     /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which point into git's quarantine). A plain open would
     /// not see the pushed objects.
-    public static func openFromEnvironment() throws(GitError) -> Repository {
+    public static func openFromEnvironment() throws(Failure) -> Repository {
         try Libgit2.initialise()
         var pointer: OpaquePointer?
         try check("git_repository_open_ext", git_repository_open_ext(
@@ -89,24 +81,26 @@ public final class Repository {
     /// normal case, so root skips it (what root then trusts of a repository's config is the
     /// settings loader's business). Any other user keeps the check, and a refusal names the
     /// owner and the fix.
-    public static func open(path: String) throws(GitError) -> Repository {
+    public static func open(path: String) throws(Failure) -> Repository {
         try Libgit2.initialise()
         if Identity.isRoot { try check("git_libgit2_opts", pushguard_set_owner_validation(0)) }
         var pointer: OpaquePointer?
         let code = git_repository_open_ext(&pointer, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
         if code == GIT_EOWNER.rawValue {
-            throw GitError(function: "git_repository_open_ext", code: code, message: ownershipProblem(path))
+            let (message, fix) = ownershipProblem(path)
+            throw Failure(.git, message, fix: fix, code: code)
         }
         try check("git_repository_open_ext", code)
         return Repository(handle: pointer!)
     }
 
-    /// "PATH belongs to git, not to you (alice): …", with the fix.
-    private static func ownershipProblem(_ path: String) -> String {
+    /// "PATH belongs to git, not to you (alice), …", and the fix.
+    private static func ownershipProblem(_ path: String) -> (message: String, fix: String) {
         var info = stat()
         let owner = stat(path, &info) == 0 ? Identity.userName(info.st_uid) : "another user"
         let me = Identity.userName(geteuid())
-        return "\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users; run this command as root (the admin) or as \(owner)"
+        return ("\(escapedForTerminal(path)) belongs to \(owner), not to you (\(me)), and git refuses repositories of other users",
+                "run this command as root (the admin) or as \(owner)")
     }
 
 
@@ -120,14 +114,14 @@ public final class Repository {
     public var isBare: Bool { git_repository_is_bare(handle) == 1 }
 
     /// The repository's configuration: system, XDG, global and local levels, as git reads them.
-    public func config() throws(GitError) -> GitConfig {
+    public func config() throws(Failure) -> GitConfig {
         var pointer: OpaquePointer?
         try check("git_repository_config_snapshot", git_repository_config_snapshot(&pointer, handle))
         return GitConfig(handle: pointer!)
     }
 
     /// Resolves a revision (`HEAD`, a branch, an id) to a full object id.
-    public func resolve(_ revision: String) throws(GitError) -> String {
+    public func resolve(_ revision: String) throws(Failure) -> String {
         var object: OpaquePointer?
         try check("git_revparse_single", git_revparse_single(&object, handle, revision))
         defer { git_object_free(object) }
@@ -244,7 +238,7 @@ public final class Repository {
             var next: OpaquePointer?
             let looked = git_tree_lookup(&next, handle, &id)
             guard looked == 0 else {
-                return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(GitError("git_tree_lookup", looked).message)")))
+                return .failure(ManifestProblem(.unreadable("it cannot be looked up: \(Failure(gitFunction: "git_tree_lookup", code: looked).message)")))
             }
             git_tree_free(subtree)
             subtree = next
@@ -349,7 +343,7 @@ extension Repository {
 
     /// The note on a commit under `notesRef`, or nil when it has none. Any other failure
     /// throws: a notes ref that cannot be read must not be taken for empty and overwritten.
-    public func note(on commit: String, notesRef: String = Repository.notesRef) throws(GitError) -> String? {
+    public func note(on commit: String, notesRef: String = Repository.notesRef) throws(Failure) -> String? {
         var oid = git_oid()
         try check("git_oid_fromstrn", git_oid_fromstrn(&oid, commit, commit.utf8.count))
         var note: OpaquePointer?
@@ -373,7 +367,7 @@ extension Repository {
     /// after a short randomised back-off, for at most `timeoutMilliseconds` in all.
     public func appendNotes(_ notes: [(commit: String, text: String)], author: String,
                             notesRef: String = Repository.notesRef,
-                            timeoutMilliseconds: Int = Repository.notesTimeoutMilliseconds) throws(GitError) {
+                            timeoutMilliseconds: Int = Repository.notesTimeoutMilliseconds) throws(Failure) {
         guard !notes.isEmpty else { return }
         // Texts for one commit are joined, in order.
         var order: [String] = []
@@ -388,14 +382,14 @@ extension Repository {
         let deadline = Repository.monotonicMilliseconds() + timeoutMilliseconds
         var backoff = 1
         var attempts = 0
-        var lastFailure: GitError
+        var lastFailure: Failure
         repeat {
             attempts += 1
             var tip = git_oid()
             let found = git_reference_name_to_id(&tip, handle, notesRef)
             if found == GIT_ENOTFOUND.rawValue { tip = git_oid() }
             if found != 0 && found != GIT_ENOTFOUND.rawValue {
-                lastFailure = GitError("git_reference_name_to_id(\(notesRef))", found)
+                lastFailure = Failure(gitFunction: "git_reference_name_to_id(\(notesRef))", code: found)
                 guard Repository.isContention(found) else { throw notesFailure(lastFailure, notesRef: notesRef) }
             } else {
                 let commitID = try notesCommit(on: found == 0 ? tip : nil, order: order, texts: texts, signature: signature)
@@ -407,7 +401,7 @@ extension Repository {
                 let updated = git_reference_create_matching(&reference, handle, notesRef, &newID, 1, &tip, "PushGuard: deploy notes")
                 git_reference_free(reference)
                 if updated == 0 { return }
-                lastFailure = GitError("git_reference_create_matching(\(notesRef))", updated)
+                lastFailure = Failure(gitFunction: "git_reference_create_matching(\(notesRef))", code: updated)
                 // Moved since we read it, created meanwhile, or locked by another push: try again.
                 guard Repository.isContention(updated) else { throw notesFailure(lastFailure, notesRef: notesRef) }
             }
@@ -418,8 +412,8 @@ extension Repository {
         } while true
         let staleLock = lastFailure.code == GIT_ELOCKED.rawValue
             ? " (a \(notesRef).lock older than any push was left by a process that died: an admin removes it)" : ""
-        throw GitError(function: lastFailure.function, code: lastFailure.code,
-                       message: "\(notesRef) stayed busy under concurrent pushes; gave up after \(attempts) tries: \(lastFailure.message)\(staleLock)")
+        throw Failure.git(function: lastFailure.function, code: lastFailure.code,
+                          message: "\(notesRef) stayed busy under concurrent pushes; gave up after \(attempts) tries: \(lastFailure.message)\(staleLock)")
     }
 
     /// How long one push may wait for the notes ref in all, and how many tries it gets.
@@ -433,7 +427,7 @@ extension Repository {
 
     /// A notes commit holding `texts` added to the notes at `tip` (nil: no notes yet); no ref moved.
     private func notesCommit(on tip: git_oid?, order: [String], texts: [String: String],
-                             signature: UnsafeMutablePointer<git_signature>?) throws(GitError) -> git_oid {
+                             signature: UnsafeMutablePointer<git_signature>?) throws(Failure) -> git_oid {
         var parent: OpaquePointer?
         var tree: OpaquePointer?
         defer { git_commit_free(parent); git_tree_free(tree) }
@@ -459,7 +453,7 @@ extension Repository {
 
     /// A failure to write the notes ref, naming the refs that block it when a ref beneath it
     /// (pushed by an earlier version, or made by hand) has made it a directory.
-    private func notesFailure(_ error: GitError, notesRef: String) -> GitError {
+    private func notesFailure(_ error: Failure, notesRef: String) -> Failure {
         var iterator: OpaquePointer?
         guard git_reference_iterator_glob_new(&iterator, handle, notesRef + "/*") == 0 else { return error }
         defer { git_reference_iterator_free(iterator) }
@@ -469,8 +463,8 @@ extension Repository {
             names.append(escapedForTerminal(String(cString: name)))
         }
         guard !names.isEmpty else { return error }
-        return GitError(function: error.function, code: error.code, message: error.message + "; "
-                        + names.joined(separator: ", ") + " stands in its way: an admin removes it on the server with git update-ref -d NAME")
+        return Failure.git(function: error.function, code: error.code, message: error.message + "; "
+                           + names.joined(separator: ", ") + " stands in its way: an admin removes it on the server with git update-ref -d NAME")
     }
 
     static func monotonicMilliseconds() -> Int {
@@ -487,7 +481,7 @@ extension Repository {
 
     /// The notes tree with each text added after the commit's earlier note, for a tree without
     /// fan-out directories: one tree written, whatever the number of notes.
-    private func flatNotesTree(_ tree: OpaquePointer?, order: [String], texts: [String: String]) throws(GitError) -> git_oid {
+    private func flatNotesTree(_ tree: OpaquePointer?, order: [String], texts: [String: String]) throws(Failure) -> git_oid {
         var builder: OpaquePointer?
         try check("git_treebuilder_new", git_treebuilder_new(&builder, handle, tree))
         defer { git_treebuilder_free(builder) }
@@ -515,7 +509,7 @@ extension Repository {
     /// it. Its intermediate commits are never referenced; the caller commits the final tree
     /// once, under PushGuard's message.
     private func fanoutNotesTree(after tip: OpaquePointer, order: [String], texts: [String: String],
-                                 signature: UnsafeMutablePointer<git_signature>?) throws(GitError) -> git_oid {
+                                 signature: UnsafeMutablePointer<git_signature>?) throws(Failure) -> git_oid {
         var current: OpaquePointer?
         defer { git_commit_free(current) }
         for commit in order {
@@ -552,8 +546,4 @@ extension Repository {
         }
         return false
     }
-}
-
-extension GitError: Failure {
-    public var kind: FailureKind { .git }
 }

@@ -2,12 +2,6 @@ import CLibgit2
 import Glibc
 import PushGuardCore
 
-/// A setting that cannot be used as written.
-public struct SettingsError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Builds `Settings` with the spec's precedence: flag > environment variable > git config
 /// (repository > global > system, merged by libgit2) > default.
 public enum SettingsLoader {
@@ -20,7 +14,7 @@ public enum SettingsLoader {
     ///   repositories). The owner can write that config, so location settings are not taken
     ///   from it: a repository's `pushguard.store = exec:/tmp/evil` must not run as root.
     public static func load(config: GitConfig?, environment: (String) -> String?,
-                            storeFlag: String? = nil, repositoryOwner: String? = nil) throws(SettingsError) -> Settings {
+                            storeFlag: String? = nil, repositoryOwner: String? = nil) throws(Failure) -> Settings {
         var settings = Settings()
         do {
             if let config, let owner = repositoryOwner {
@@ -30,17 +24,17 @@ public enum SettingsLoader {
                     let overridden = name == "pushguard.store" ? storeFlag != nil || given("PUSHGUARD_STORE")
                         : name == "pushguard.digestKey" ? given("PUSHGUARD_DIGEST_KEY") : false
                     if !overridden, try config.isSetByRepository(name) {
-                        throw SettingsError("\(name) is set in the repository's own config, which \(escapedForTerminal(owner)) can change; running as another user, PushGuard takes store, helper, key and token locations only from the system or global git config (git config --system \(name) …), PUSHGUARD_STORE or --store")
+                        throw Failure.settings("\(name) is set in the repository's own config, which \(escapedForTerminal(owner)) can change; running as another user, PushGuard takes store, helper, key and token locations only from the system or global git config (git config --system \(name) …), PUSHGUARD_STORE or --store")
                     }
                 }
             }
             if let config { try read(config, into: &settings) }
-        } catch let error as GitError {
-            throw SettingsError("git config: " + error.message)
-        } catch let error as SettingsError {
+        } catch let error as Failure where error.kind == .git {
+            throw .settings("git config: " + error.message)
+        } catch let error as Failure where error.kind == .settings {
             throw error
         } catch {
-            throw SettingsError("git config: \(error)")
+            throw .settings("git config: \(error)")
         }
         if let store = environment("PUSHGUARD_STORE"), !store.isEmpty {
             settings.store = store
@@ -66,7 +60,7 @@ public enum SettingsLoader {
             let body = name.dropFirst("pushguard.".count)
             guard let lastDot = body.lastIndex(of: ".") else {
                 if known.contains(body.lowercased()) { continue }
-                throw SettingsError("unknown setting pushguard.\(escapedForTerminal(String(body))) in \(level)"
+                throw Failure.settings("unknown setting pushguard.\(escapedForTerminal(String(body))) in \(level)"
                     + suggestion(String(body), Vocabulary.settings, prefix: "pushguard."))
             }
             let key = String(body[body.index(after: lastDot)...])
@@ -80,7 +74,7 @@ public enum SettingsLoader {
             if !section.contains("."), known.contains(key.lowercased()) {
                 message += " (\(key) is a top-level setting: pushguard.\(key))"
             }
-            throw SettingsError(message)
+            throw Failure.settings(message)
         }
         return sections
     }
@@ -94,7 +88,7 @@ public enum SettingsLoader {
         do {
             return try config.bool(name)
         } catch {
-            throw SettingsError("\(name) is \"\(escapedForTerminal((try? config.string(name)) ?? "?"))\"; use true or false")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal((try? config.string(name)) ?? "?"))\"", fix: "use true or false")
         }
     }
 
@@ -102,7 +96,7 @@ public enum SettingsLoader {
     private static func milliseconds(_ config: GitConfig, _ name: String, example: String) throws -> Int? {
         guard let text = try config.string(name) else { return nil }
         guard let milliseconds = parseDuration(text), milliseconds > 0 else {
-            throw SettingsError("\(name) is \"\(escapedForTerminal(text))\"; write it like \(example)")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"", fix: "write it like \(example)")
         }
         return milliseconds
     }
@@ -121,7 +115,7 @@ public enum SettingsLoader {
         if let mode = try config.string("pushguard.mode") { settings.mode = try parseMode(mode, "pushguard.mode") }
         if let policy = try config.string("pushguard.onStoreError") {
             guard let value = StoreErrorPolicy(rawValue: policy.lowercased()) else {
-                throw SettingsError("pushguard.onStoreError is \"\(escapedForTerminal(policy))\"; use reject or warn")
+                throw Failure.settings("pushguard.onStoreError is \"\(escapedForTerminal(policy))\"", fix: "use reject or warn")
             }
             settings.onStoreError = value
         }
@@ -138,7 +132,7 @@ public enum SettingsLoader {
         for value in values("pushguard.passenv") {
             for word in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                 let name = String(word)
-                if let problem = PassedEnvironment.problem(with: name) { throw SettingsError(problem) }
+                if let problem = PassedEnvironment.problem(with: name) { throw Failure.settings(problem) }
                 if !settings.passEnvironment.contains(name) { settings.passEnvironment.append(name) }
             }
         }
@@ -146,7 +140,8 @@ public enum SettingsLoader {
         if let scan = try config.string("pushguard.scan") { settings.scan = try parseScan(scan, "pushguard.scan") }
         for pattern in values("pushguard.scanignore") {
             guard !pattern.isEmpty else {
-                throw SettingsError("pushguard.scanIgnore is empty; give a variable name or a path glob (NEW_*, scripts/**), or unset it")
+                throw Failure.settings("pushguard.scanIgnore is empty",
+                                       fix: "give a variable name or a path glob (NEW_*, scripts/**), or unset it")
             }
             if !settings.scanIgnore.contains(pattern) { settings.scanIgnore.append(pattern) }
         }
@@ -156,7 +151,7 @@ public enum SettingsLoader {
                 let kinds = ExcludedPathKind.allCases.map(\.rawValue)
                 guard let kind = ExcludedPathKind(rawValue: word.lowercased()) else {
                     let meant = Vocabulary.nearest(to: String(word), among: kinds)
-                    throw SettingsError("pushguard.scanInclude is \"\(escapedForTerminal(String(word)))\""
+                    throw Failure.settings("pushguard.scanInclude is \"\(escapedForTerminal(String(word)))\""
                         + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use " + kinds.joined(separator: ", ") + ")")
                 }
                 settings.scanInclude.insert(kind)
@@ -173,7 +168,8 @@ public enum SettingsLoader {
             if let scan = try config.string(prefix + "scan") { environment.scan = try parseScan(scan, prefix + "scan") }
             if let section = try config.string(prefix + "manifestEnvironment") {
                 guard !section.isEmpty else {
-                    throw SettingsError("\(escapedForTerminal(prefix))manifestEnvironment is empty; name a section of app.json's environments (test, review, …) or unset it")
+                    throw Failure.settings("\(escapedForTerminal(prefix))manifestEnvironment is empty",
+                                           fix: "name a section of app.json's environments (test, review, …) or unset it")
                 }
                 environment.manifestEnvironment = section
             }
@@ -191,35 +187,38 @@ public enum SettingsLoader {
         guard let text = try config.string(prefix + "containers") else {
             if let companion = [socket.map { _ in "containerSocket" }, envFiles.first.map { _ in "desiredEnvFile" },
                                 sync.map { _ in "syncCommand" }].compactMap({ $0 }).first {
-                throw SettingsError("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not; name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
+                throw Failure.settings("\(escapedForTerminal(prefix))\(companion) is set but \(escapedForTerminal(prefix))containers is not",
+                                       fix: "name the containers (compose:PROJECT/SERVICE, dokku:APP or label:KEY=VALUE) or unset it")
             }
             return nil
         }
         let selector: ContainerSelector
         switch ContainerSelector.parse(text, setting: prefix + "containers") {
         case .success(let parsed): selector = parsed
-        case .failure(let problem): throw SettingsError(problem.description)
+        case .failure(let problem): throw problem
         }
         var settings = ContainerSettings(selector: selector)
         if let socket {
             guard socket.hasPrefix("/") else {
                 let meant = socket.hasPrefix("unix://") ? "; did you mean `\(escapedForTerminal(String(socket.dropFirst(7))))`?" : ""
-                throw SettingsError("\(escapedForTerminal(prefix))containerSocket is \"\(escapedForTerminal(socket))\": give the absolute path of the Engine API's unix socket (/var/run/docker.sock, /run/podman/podman.sock)" + meant)
+                throw Failure.settings("\(escapedForTerminal(prefix))containerSocket is \"\(escapedForTerminal(socket))\": give the absolute path of the Engine API's unix socket (/var/run/docker.sock, /run/podman/podman.sock)" + meant)
             }
             settings.socket = socket
         }
         for envFile in envFiles {
             guard envFile.hasPrefix("/") || envFile == ContainerSettings.storeWord else {
-                throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is \"\(escapedForTerminal(envFile))\": give the absolute path of the env file the containers are created from, or `store` for PushGuard's own config")
+                throw Failure.settings("\(escapedForTerminal(prefix))desiredEnvFile is \"\(escapedForTerminal(envFile))\": give the absolute path of the env file the containers are created from, or `store` for PushGuard's own config")
             }
         }
         if envFiles.count > 1 && envFiles.contains(ContainerSettings.storeWord) {
-            throw SettingsError("\(escapedForTerminal(prefix))desiredEnvFile is given \(envFiles.count) times, once as `store`: the desired config is either PushGuard's store or env files; keep one (git config --unset-all \(escapedForTerminal(prefix))desiredEnvFile, then set it again)")
+            throw Failure.settings("\(escapedForTerminal(prefix))desiredEnvFile is given \(envFiles.count) times, once as `store`: the desired config is either PushGuard's store or env files",
+                                   fix: "keep one: git config --unset-all \(escapedForTerminal(prefix))desiredEnvFile, then set it again")
         }
         settings.desiredEnvFiles = envFiles
         if let sync {
             guard sync.contains(where: { $0 != " " && $0 != "\t" }) else {
-                throw SettingsError("\(escapedForTerminal(prefix))syncCommand is empty; give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
+                throw Failure.settings("\(escapedForTerminal(prefix))syncCommand is empty",
+                                       fix: "give the command that recreates the containers (docker compose … up -d SERVICE, dokku ps:rebuild APP) or unset it")
             }
             settings.syncCommand = sync
         }
@@ -228,7 +227,7 @@ public enum SettingsLoader {
 
     /// `on`, `strict`, `warn` or `off`; anything else is refused, naming the value probably meant
     /// (`of` → `off`; a mode's or a boolean's word → what it would mean here).
-    private static func parseScan(_ text: String, _ name: String) throws(SettingsError) -> ScanMode {
+    private static func parseScan(_ text: String, _ name: String) throws(Failure) -> ScanMode {
         if let scan = ScanMode(rawValue: text.lowercased()) { return scan }
         let meant: String?
         switch text.lowercased() {
@@ -238,19 +237,14 @@ public enum SettingsLoader {
             let values = ScanMode.allCases.map(\.rawValue)
             meant = values.first { !text.isEmpty && $0.hasPrefix(text.lowercased()) } ?? Vocabulary.nearest(to: text, among: values)
         }
-        throw SettingsError("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
+        throw Failure.settings("\(escapedForTerminal(name)) is \"\(escapedForTerminal(text))\""
             + (meant.map { "; did you mean `\($0)`?" } ?? "") + " (use on, strict, warn or off)")
     }
 
-    private static func parseMode(_ text: String, _ name: String) throws(SettingsError) -> Mode {
+    private static func parseMode(_ text: String, _ name: String) throws(Failure) -> Mode {
         guard let mode = Mode(rawValue: text.lowercased()) else {
-            throw SettingsError("\(name) is \"\(escapedForTerminal(text))\"; use reject, warn or off")
+            throw Failure.settings("\(name) is \"\(escapedForTerminal(text))\"", fix: "use reject, warn or off")
         }
         return mode
     }
-}
-
-
-extension SettingsError: Failure {
-    public var kind: FailureKind { .settings }
 }

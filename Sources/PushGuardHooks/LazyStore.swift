@@ -3,13 +3,14 @@ import PushGuardGit
 import PushGuardStore
 import PushGuardSystem
 
-extension StoreFailure {
-    /// Any error met while opening or reading a store, as one line for the pusher.
-    public init(_ error: any Error) {
-        if let failure = error as? StoreFailure {
+extension Failure {
+    /// Any error met while opening or reading a store, as a .store failure for the pusher: a
+    /// store failure as it is, any other error's sentence as one.
+    public init(storeFailure error: any Error) {
+        if let failure = error as? Failure, failure.kind == .store {
             self = failure
         } else {
-            self.init(message: "\(error)", timedOut: (error as? StoreError)?.timedOut ?? false)
+            self = .store("\(error)")
         }
     }
 }
@@ -22,10 +23,10 @@ public final class LazyStore {
     private let settings: Settings
     /// What the HTTP and exec stores' calls share: `pushguard.timeout` from the hook's start.
     public let deadline: StoreDeadline?
-    private var opened: Result<StateStore, StoreFailure>?
+    private var opened: Result<StateStore, Failure>?
     /// How the store failed, unless a later call succeeded: opening it or a call. (A failed
     /// transmit followed by an audit the store took leaves nothing to hand over.)
-    public private(set) var failure: StoreFailure?
+    public private(set) var failure: Failure?
 
     /// `hookStart`: the hook's start on the monotonic clock; `notAfter`: where the time an
     /// earlier hook of the push left ends. Without them each call gets the whole timeout.
@@ -38,20 +39,19 @@ public final class LazyStore {
     public init(settings: Settings, failedEarlier message: String) {
         self.settings = settings
         deadline = nil
-        let failure = StoreFailure(message: message + " (failed earlier in this push; not asked again)", timedOut: true)
+        let failure = Failure.store(message + " (failed earlier in this push; not asked again)", timedOut: true)
         self.failure = failure
         opened = .failure(failure)
     }
 
-    public func get() throws(StoreFailure) -> StateStore {
+    public func get() throws(Failure) -> StateStore {
         if opened == nil {
             do {
                 let store = try StoreOpener.open(settings.store, settings: settings, create: false, deadline: deadline)
                 opened = .success(WatchedStore(store, owner: self))
                 Trace.mark("store opened")
             } catch {
-                var failure = StoreFailure(error)
-                failure.message += " (store from \(settings.storeSource))"
+                let failure = Failure(storeFailure: error).continued(" (store from \(settings.storeSource))")
                 opened = .failure(failure)
                 self.failure = self.failure ?? failure
             }
@@ -64,8 +64,7 @@ public final class LazyStore {
 
     /// Called by `WatchedStore` for every error a call of the store threw.
     fileprivate func failed(_ error: any Error) {
-        guard error is StoreError || error is StoreFailure else { return }
-        let failure = StoreFailure(error)
+        guard let failure = error as? Failure, failure.kind == .store else { return }
         self.failure = failure
         // A store that timed out would only make the pusher wait again.
         if failure.timedOut { opened = .failure(failure) }
@@ -78,7 +77,7 @@ private final class WatchedStore: StateStore {
     let store: StateStore
     /// Weak: a store may be used after its `LazyStore` is gone (`LazyStore(…).get().call()`).
     weak var owner: LazyStore?
-    private var timedOut: StoreFailure?
+    private var timedOut: Failure?
 
     init(_ store: StateStore, owner: LazyStore) {
         self.store = store
@@ -93,7 +92,7 @@ private final class WatchedStore: StateStore {
             return result
         } catch {
             owner?.failed(error)
-            if let error = error as? StoreError, error.timedOut { timedOut = StoreFailure(error) }
+            if let error = error as? Failure, error.kind == .store, error.timedOut { timedOut = error }
             throw error
         }
     }

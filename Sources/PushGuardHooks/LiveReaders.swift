@@ -19,7 +19,7 @@ extension PushReaders {
                 return read
             },
             symbolicTarget: { repository.symbolicTarget(of: $0) },
-            state: { environment, named throws(StoreFailure) in
+            state: { environment, named throws(Failure) in
                 do {
                     // Containers: the truth read from the Engine API, not the store's bookkeeping.
                     if let source = try ContainerSource.open(settings: settings, environment: settings.environment(named: environment),
@@ -32,7 +32,7 @@ extension PushReaders {
                     Trace.mark("state of \(environment) read")
                     return state
                 } catch {
-                    throw StoreFailure(error)
+                    throw Failure(storeFailure: error)
                 }
             },
             transmit: { environment in
@@ -49,7 +49,7 @@ extension PushReaders {
                     return transmitDuringPush(store: try store.get(), settings: settings, app: app,
                                               environment: environment, by: pusher)
                 } catch {
-                    return .failed(message: StoreFailure(error).message, output: [])
+                    return .failed(message: Failure(storeFailure: error).description, output: [])
                 }
             },
             // What a push here could do (`check` shows a push's message, so it asks the same).

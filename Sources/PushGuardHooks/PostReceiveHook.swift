@@ -54,7 +54,7 @@ enum PostReceiveHook {
             let store = LazyStore(settings: server.settings, hookStart: started, notAfter: notAfter)
             try store.get().appendAudit(records)
         } catch {
-            warnings.append(Report.deployNotRecorded(StoreFailure(error).message))
+            warnings.append(Report.deployNotRecorded(Failure(storeFailure: error).description))
         }
         printError(warnings)
         return 0
@@ -84,7 +84,7 @@ enum PostReceiveHook {
         do {
             try store.get().appendAudit(records)
         } catch {
-            auditFailure = StoreFailure(error).message
+            auditFailure = Failure(storeFailure: error).description
         }
         printError([Report.deployNotNoted(refs: missed.map(\.0.ref), why: why, auditFailure: auditFailure)])
         return 0

@@ -34,7 +34,7 @@ enum PrePushHook {
                                        pusher: pusher, mayTransmit: "not transmitted from a developer's clone")
         let decision = PushDecider(request: request, readers: readers).decide(updates)
         if let failure = decision.outcomes.lazy.compactMap(\.storeFailure).first {
-            return say(Report.pushingUnchecked(storeFailure: failure.message))
+            return say(Report.pushingUnchecked(storeFailure: failure.description))
         }
         printError(decision.lines)
         return 0

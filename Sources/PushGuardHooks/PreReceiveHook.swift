@@ -52,7 +52,7 @@ enum PreReceiveHook {
         if decision.rejected, let handedOver { server.handoff.remove(handedOver) }
         // post-receive does not ask a store that failed here again: one timeout per push.
         if !decision.rejected, let handedOver, let failure = store.failure {
-            try? server.handoff.markStoreFailed(failure.message, in: handedOver)
+            try? server.handoff.markStoreFailed(failure.description, in: handedOver)
         }
         Trace.mark("audited")
         printError(decision.lines)
@@ -68,7 +68,7 @@ enum PreReceiveHook {
             try store.get().appendAudit(records)
             return decision
         } catch {
-            return decision.withAuditFailure(StoreFailure(error).message)
+            return decision.withAuditFailure(Failure(storeFailure: error).description)
         }
     }
 }

@@ -80,7 +80,7 @@ struct PushHandoff {
 
     /// Writes a new record (replacing one of an identical push) in one atomic step.
     @discardableResult
-    func begin(_ header: Header, deploys: [DeployRecord] = []) throws(SystemError) -> String {
+    func begin(_ header: Header, deploys: [DeployRecord] = []) throws(Failure) -> String {
         try prepareDirectory()
         removeStale()
         let path = path(for: header)
@@ -103,13 +103,13 @@ struct PushHandoff {
     }
 
     /// Adds deploys to a record (the update hook decides one ref at a time).
-    func append(_ deploys: [DeployRecord], to path: String) throws(SystemError) {
+    func append(_ deploys: [DeployRecord], to path: String) throws(Failure) {
         guard !deploys.isEmpty else { return }
         try Files.append(Array(deploys.map { $0.json.encoded() + "\n" }.joined().utf8), to: path)
     }
 
     /// Adds to a record that the store failed in this hook (once per record).
-    func markStoreFailed(_ message: String, in path: String) throws(SystemError) {
+    func markStoreFailed(_ message: String, in path: String) throws(Failure) {
         if read(path)?.storeFailure != nil { return }
         let line = JSONValue.object(JSONObject([("storeFailed", .string(message))])).encoded() + "\n"
         try Files.append(Array(line.utf8), to: path)
@@ -199,12 +199,12 @@ struct PushHandoff {
     /// Removes the directory when nothing is left in it.
     func removeDirectoryIfEmpty() { Files.removeDirectory(directory) }
 
-    private func prepareDirectory() throws(SystemError) {
+    private func prepareDirectory() throws(Failure) {
         // Whatever lstat cannot see (absent, or a directory on the way that cannot be searched)
         // is left to mkdir, which says why it cannot create it.
         if let info = try? Files.info(directory) {
             guard info.kind == .directory else {
-                throw SystemError("\(escapedForTerminal(directory)) is not a directory")
+                throw Failure.system("\(escapedForTerminal(directory)) is not a directory")
             }
             return
         }

@@ -12,7 +12,7 @@ struct ServerRepository {
     let pushOptionsEnabled: Bool
 
     /// Opens it; a failure is one sentence for the pusher.
-    static func open(environment: (String) -> String?) -> Result<ServerRepository, HookFailure> {
+    static func open(environment: (String) -> String?) -> Result<ServerRepository, Failure> {
         do {
             let repository = try Repository.openFromEnvironment()
             Trace.mark("libgit2 initialised, repository opened")
@@ -24,7 +24,7 @@ struct ServerRepository {
                                              app: settings.app(gitDirectory: repository.gitDirectory),
                                              pushOptionsEnabled: pushOptions))
         } catch {
-            return .failure(HookFailure("cannot read the repository's settings: \(error)"))
+            return .failure(.settings("cannot read the repository's settings: \(error)"))
         }
     }
 
@@ -41,12 +41,6 @@ struct ServerRepository {
                                        app: app, pusher: pusher, mayTransmit: nil)
         return PushDecider(request: request, readers: readers)
     }
-}
-
-/// Why a hook could not do its work, as one sentence.
-struct HookFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Prints a refusal (`Report.refusing` and the like) and returns the status that refuses.

@@ -20,6 +20,6 @@ func transmitDuringPush(store: StateStore, settings: Settings, app: String, envi
         let version = try store.transmit(app: app, environment: environment, instances: nil, by: by, at: Clock.timestamp())
         return .transmitted(version: version, output: ran.output)
     } catch {
-        return .failed(message: StoreFailure(error).message, output: [])
+        return .failed(message: Failure(storeFailure: error).description, output: [])
     }
 }

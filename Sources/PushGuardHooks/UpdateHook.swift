@@ -46,7 +46,7 @@ enum UpdateHook {
         }
         decision = PreReceiveHook.audit(decision, store: store)
         if record?.storeFailure == nil, let recordPath, let failure = store.failure {
-            try? handoff.markStoreFailed(failure.message, in: recordPath)
+            try? handoff.markStoreFailed(failure.description, in: recordPath)
         }
         printError(decision.lines)
         return decision.exitStatus

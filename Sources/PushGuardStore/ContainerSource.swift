@@ -30,7 +30,7 @@ public final class ContainerSource {
     private var connection: EngineConnection?
     private var deadline = 0
     /// Set when the digest key file is missing: an error only if the store holds digests.
-    var missingKey: StoreError?
+    var missingKey: Failure?
 
     public static let maxContainers = 200
     static let maxResponseBytes = 4 << 20
@@ -109,7 +109,7 @@ public final class ContainerSource {
     // MARK: Reading the containers
 
     /// Lists the containers, then inspects those the cache does not know.
-    public func read() throws(StoreError) -> Reading {
+    public func read() throws(Failure) -> Reading {
         deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
         var cache = loadCache()
         let cached = cache
@@ -126,12 +126,12 @@ public final class ContainerSource {
         cache.podmanAPI = answer?.podmanAPI
         let listed = try json(answer?.body ?? [], what: "GET /containers/json")
         guard let array = listed.arrayValue else {
-            throw StoreError("\(socketLabel): GET /containers/json did not answer a JSON array")
+            throw Failure.store("\(socketLabel): GET /containers/json did not answer a JSON array")
         }
         var containers: [ContainerSummary] = []
         for item in array {
             guard let object = item.objectValue, let id = object["Id"]?.stringValue, ContainerSource.isID(id) else {
-                throw StoreError("\(socketLabel): GET /containers/json listed a container without a usable Id")
+                throw Failure.store("\(socketLabel): GET /containers/json listed a container without a usable Id")
             }
             var labels: [String: String] = [:]
             if let members = object["Labels"]?.objectValue?.members {
@@ -148,7 +148,7 @@ public final class ContainerSource {
                                                status: object["Status"]?.stringValue ?? "",
                                                imageID: object["ImageID"]?.stringValue ?? "", labels: labels))
             guard containers.count <= ContainerSource.maxContainers else {
-                throw StoreError("\(escapedForTerminal(settings.selector.text)) matches more than \(ContainerSource.maxContainers) containers; name fewer (a service or process type)")
+                throw Failure.store("\(escapedForTerminal(settings.selector.text)) matches more than \(ContainerSource.maxContainers) containers", fix: "name fewer (a service or process type)")
             }
         }
         containers.sort { ($0.name, $0.id) < ($1.name, $1.id) }
@@ -166,7 +166,7 @@ public final class ContainerSource {
             let inspection = try json(get(ContainerSource.apiPrefix + "/containers/" + container.id + "/json"),
                                       what: "GET /containers/\(container.shortID)/json")
             guard let config = inspection.objectValue?["Config"]?.objectValue else {
-                throw StoreError("\(socketLabel): GET /containers/\(container.shortID)/json has no Config")
+                throw Failure.store("\(socketLabel): GET /containers/\(container.shortID)/json has no Config")
             }
             let entries = (config["Env"]?.arrayValue ?? []).compactMap(\.stringValue)
             let image = inspection.objectValue?["Image"]?.stringValue ?? container.imageID
@@ -211,7 +211,7 @@ public final class ContainerSource {
 
     /// The image's own `Config.Env` entries (`KEY=VALUE`), which are not config. Only compared
     /// with a container's entries in memory, never kept.
-    private func imageEnvironment(_ image: String) throws(StoreError) -> Set<String> {
+    private func imageEnvironment(_ image: String) throws(Failure) -> Set<String> {
         guard !image.isEmpty else { return [] }
         let name = image.hasPrefix("sha256:") ? String(image.dropFirst(7)) : image
         guard ContainerSource.isID(name) else { return [] }
@@ -228,7 +228,7 @@ public final class ContainerSource {
     /// file's value winning (as Compose reads an `env_file` list and Dokku merges its global
     /// config under the app's). The files are the platform's (Compose's `env_file`, Dokku's
     /// ENV); a line that is not `KEY=VALUE` is named by its number only.
-    public func desired(from files: [EnvFile]) throws(StoreError) -> [(key: String, digest: String)] {
+    public func desired(from files: [EnvFile]) throws(Failure) -> [(key: String, digest: String)] {
         var digests: [String: String] = [:]
         for file in files {
             let bytes: [UInt8]
@@ -236,14 +236,14 @@ public final class ContainerSource {
                 bytes = try Files.read(file.path, limit: ContainerSource.maxEnvFileBytes)
             } catch {
                 if file.optional && error.code == ENOENT { continue }
-                throw StoreError("cannot read the desired config \(escapedForTerminal(file.path)) (pushguard.\(escapedForTerminal(environment)).desiredEnvFile): \(error.code != 0 ? error.reason : error.description)")
+                throw Failure.store("cannot read the desired config \(escapedForTerminal(file.path)) (pushguard.\(escapedForTerminal(environment)).desiredEnvFile): \(error.code != 0 ? error.reason : error.description)")
             }
             do {
                 for entry in try DotEnv.parse(bytes) {
                     digests[entry.key] = DigestKey.digest(key: digestKey, name: entry.key, value: entry.value)
                 }
             } catch {
-                throw StoreError("the desired config \(escapedForTerminal(file.path)) cannot be read as an env file: \(error.description)")
+                throw Failure.store("the desired config \(escapedForTerminal(file.path)) cannot be read as an env file: \(error.description)")
             }
         }
         return digests.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -253,7 +253,7 @@ public final class ContainerSource {
     /// (those that do not count are draining), each desired key applied on the containers whose
     /// value has its digest. `stored`: PushGuard's store's state, when the desired config is
     /// kept there (`desiredEnvFile` not set; `store`).
-    public func state(app: String, reading: Reading, stored: EnvironmentState?) throws(StoreError) -> EnvironmentState {
+    public func state(app: String, reading: Reading, stored: EnvironmentState?) throws(Failure) -> EnvironmentState {
         let live = reading.live
         func holders(_ key: String, _ digest: String) -> [String] {
             live.filter { container in reading.variables[container.id]?.contains { $0.name == key && $0.digest == digest } ?? false }.map(\.name)
@@ -364,30 +364,30 @@ public final class ContainerSource {
     // MARK: Requests
 
     /// `GET path` on the socket; nil for a 404 when `allowNotFound`.
-    private func fetch(_ path: String, allowNotFound: Bool) throws(StoreError) -> EngineAnswer? {
+    private func fetch(_ path: String, allowNotFound: Bool) throws(Failure) -> EngineAnswer? {
         let remaining = deadline - Clock.monotonicMilliseconds()
         guard remaining > 0 else {
-            throw StoreError("\(socketLabel): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
+            throw Failure.store("\(socketLabel): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
         }
         if connection == nil { connection = try EngineConnection(socket: settings.socket, label: socketLabel, setting: socketSetting) }
         let answer = try connection!.get(path, timeoutMilliseconds: remaining, totalTimeout: timeoutMilliseconds)
         if answer.status == 404 && allowNotFound { return nil }
         guard answer.status == 200 else {
             let line = HTTPStore.firstLine(answer.body)
-            throw StoreError("\(socketLabel): GET \(escapedForTerminal(String(path.prefix { $0 != "?" }))) answered HTTP \(answer.status)" + (line.isEmpty ? "" : ": " + line))
+            throw Failure.store("\(socketLabel): GET \(escapedForTerminal(String(path.prefix { $0 != "?" }))) answered HTTP \(answer.status)" + (line.isEmpty ? "" : ": " + line))
         }
         return answer
     }
 
-    private func get(_ path: String) throws(StoreError) -> [UInt8] {
+    private func get(_ path: String) throws(Failure) -> [UInt8] {
         try fetch(path, allowNotFound: false)?.body ?? []
     }
 
-    private func json(_ body: [UInt8], what: String) throws(StoreError) -> JSONValue {
+    private func json(_ body: [UInt8], what: String) throws(Failure) -> JSONValue {
         do {
             return try JSONParser.parse(body, maxDepth: 32, duplicateNames: .keepAll)
         } catch {
-            throw StoreError("\(socketLabel): \(what) answered no JSON: \(error.message)")
+            throw Failure.store("\(socketLabel): \(what) answered no JSON: \(error.message)")
         }
     }
 
@@ -423,35 +423,35 @@ final class EngineConnection {
     let socket: String
     let label: String
 
-    init(socket: String, label: String, setting: String) throws(StoreError) {
+    init(socket: String, label: String, setting: String) throws(Failure) {
         self.socket = socket
         self.label = label
         // Said before any connection, so the admin reads why in words.
         var info = stat()
         if stat(socket, &info) != 0 {
             if errno == ENOENT {
-                throw StoreError("\(label) does not exist (\(setting)); is the Docker or Podman service running, and is this its socket?")
+                throw Failure.store("\(label) does not exist (\(setting)); is the Docker or Podman service running, and is this its socket?")
             }
-            throw StoreError("\(label) cannot be reached: \(lastErrorText()) (\(setting))")
+            throw Failure.store("\(label) cannot be reached: \(lastErrorText()) (\(setting))")
         }
         guard info.st_mode & S_IFMT == S_IFSOCK else {
-            throw StoreError("\(label) is not a socket (\(setting))")
+            throw Failure.store("\(label) is not a socket (\(setting))")
         }
         if access(socket, R_OK | W_OK) != 0 {
             let user = Identity.effectiveUserName() ?? "uid \(getuid())"
-            throw StoreError("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid)); give the hook's user access (the docker group, or a read-only socket proxy) — see docs/admin-guide.md, \"Containers\"")
+            throw Failure.store("\(label) is not readable and writable by \(escapedForTerminal(user)) (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid) gid \(info.st_gid))", fix: "give the hook's user access (the docker group, or a read-only socket proxy) — see docs/admin-guide.md, \"Containers\"")
         }
         guard socket.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
-            throw StoreError("\(label): the path is longer than a unix socket's path may be (\(setting))")
+            throw Failure.store("\(label): the path is longer than a unix socket's path may be (\(setting))")
         }
     }
 
     /// One GET; the status and the body (at most 4 MiB), within `timeoutMilliseconds`.
-    func get(_ path: String, timeoutMilliseconds: Int, totalTimeout: Int) throws(StoreError) -> EngineAnswer {
+    func get(_ path: String, timeoutMilliseconds: Int, totalTimeout: Int) throws(Failure) -> EngineAnswer {
         let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
-        let timedOut = StoreError("\(label): no answer within \(totalTimeout) ms (pushguard.timeout)", timedOut: true)
+        let timedOut = Failure.store("\(label): no answer within \(totalTimeout) ms (pushguard.timeout)", timedOut: true)
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard descriptor >= 0 else { throw StoreError("\(label): no socket: \(lastErrorText())") }
+        guard descriptor >= 0 else { throw Failure.store("\(label): no socket: \(lastErrorText())") }
         defer { close(descriptor) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -477,8 +477,8 @@ final class EngineConnection {
                 if failure == 0 { break }
                 errno = failure
             }
-            if errno == ECONNREFUSED { throw StoreError("\(label): nothing listens on it (is the Docker or Podman service running?)") }
-            throw StoreError("\(label): cannot connect: \(lastErrorText())")
+            if errno == ECONNREFUSED { throw Failure.store("\(label): nothing listens on it (is the Docker or Podman service running?)") }
+            throw Failure.store("\(label): cannot connect: \(lastErrorText())")
         }
         let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\nUser-Agent: pushguard\r\nAccept: application/json\r\n\r\n".utf8)
         var sent = 0
@@ -489,7 +489,7 @@ final class EngineConnection {
                 guard wait(descriptor, for: Int16(POLLOUT), until: deadline) else { throw timedOut }
                 continue
             }
-            throw StoreError("\(label): the request could not be sent: \(lastErrorText())")
+            throw Failure.store("\(label): the request could not be sent: \(lastErrorText())")
         }
         let limit = ContainerSource.maxResponseBytes + (64 << 10)
         var answer: [UInt8] = []
@@ -498,7 +498,7 @@ final class EngineConnection {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 answer.append(contentsOf: chunk[0..<count])
-                guard answer.count <= limit else { throw StoreError("\(label): an answer larger than 4 MiB") }
+                guard answer.count <= limit else { throw Failure.store("\(label): an answer larger than 4 MiB") }
                 continue
             }
             if count == 0 { break }
@@ -506,7 +506,7 @@ final class EngineConnection {
                 guard wait(descriptor, for: Int16(POLLIN), until: deadline) else { throw timedOut }
                 continue
             }
-            throw StoreError("\(label): the answer could not be read: \(lastErrorText())")
+            throw Failure.store("\(label): the answer could not be read: \(lastErrorText())")
         }
         return try EngineConnection.parse(answer, label: label)
     }
@@ -532,20 +532,20 @@ final class EngineConnection {
 
     /// The status and body of an HTTP/1.x answer (`Content-Length`, chunked, or to the end),
     /// and the Podman API version its headers name. Parsed as bytes, as the hook parses everything.
-    static func parse(_ answer: [UInt8], label: String) throws(StoreError) -> EngineAnswer {
+    static func parse(_ answer: [UInt8], label: String) throws(Failure) -> EngineAnswer {
         var end = -1
         var index = 0
         while index + 3 < answer.count {
             if answer[index] == 13 && answer[index + 1] == 10 && answer[index + 2] == 13 && answer[index + 3] == 10 { end = index; break }
             index += 1
         }
-        guard end >= 0 else { throw StoreError("\(label): the answer is not HTTP (no end of its headers)") }
+        guard end >= 0 else { throw Failure.store("\(label): the answer is not HTTP (no end of its headers)") }
         // Header lines, without their CR.
         let lines = splitLines(answer[..<end])
         let statusParts = (lines.first ?? []).split(separator: 32)
         guard statusParts.count >= 2, statusParts[0].starts(with: Array("HTTP/1.".utf8)),
               let status = Int(String(decoding: statusParts[1], as: UTF8.self)) else {
-            throw StoreError("\(label): the answer is not HTTP: \(HTTPStore.firstLine(Array(answer.prefix(200))))")
+            throw Failure.store("\(label): the answer is not HTTP: \(HTTPStore.firstLine(Array(answer.prefix(200))))")
         }
         func text(_ bytes: ArraySlice<UInt8>) -> String {
             String(decoding: bytes.drop(while: { $0 == 32 || $0 == 9 }), as: UTF8.self).lowercased()
@@ -566,21 +566,21 @@ final class EngineConnection {
             var position = 0
             while true {
                 guard let lineEnd = body[position...].firstIndex(of: 10) else {
-                    throw StoreError("\(label): a chunked answer that is cut")
+                    throw Failure.store("\(label): a chunked answer that is cut")
                 }
                 let sizeText = body[position..<lineEnd].prefix { $0 != 59 && $0 != 13 && $0 != 32 }
                 guard let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0 else {
-                    throw StoreError("\(label): a malformed chunked answer")
+                    throw Failure.store("\(label): a malformed chunked answer")
                 }
                 position = lineEnd + 1
                 if size == 0 { break }
-                guard size <= body.count - position else { throw StoreError("\(label): a chunked answer that is cut") }
+                guard size <= body.count - position else { throw Failure.store("\(label): a chunked answer that is cut") }
                 decoded += body[position..<(position + size)]
                 position = min(body.count, position + size + 2)
             }
             body = decoded
         } else if let length {
-            guard body.count >= length else { throw StoreError("\(label): the answer was cut (\(body.count) of \(length) bytes)") }
+            guard body.count >= length else { throw Failure.store("\(label): the answer was cut (\(body.count) of \(length) bytes)") }
             body = Array(body.prefix(length))
         }
         return EngineAnswer(status: status, body: body, podmanAPI: podmanAPI)
@@ -591,7 +591,7 @@ extension ContainerSource {
     /// The source of an environment with `containers` set, as the settings give it: the digest
     /// key (read, never created: the store's), and the cache beside an SQLite store when
     /// `useCache` (hooks; the admin's commands read the truth every time).
-    public static func open(settings: Settings, environment: EnvironmentSettings, useCache: Bool) throws(StoreError) -> ContainerSource? {
+    public static func open(settings: Settings, environment: EnvironmentSettings, useCache: Bool) throws(Failure) -> ContainerSource? {
         guard let containers = environment.containers else { return nil }
         let location = try? StoreLocation.parse(settings.store)
         let keyPath = settings.digestKeyPath ?? location?.defaultDigestKeyPath ?? "/etc/pushguard/digest.key"
@@ -601,7 +601,7 @@ extension ContainerSource {
         // The admin's commands (no cache) create nothing: without a key file, digests made with a
         // key of their own are compared within the command and forgotten.
         var key: [UInt8]
-        var missingKey: StoreError?
+        var missingKey: Failure?
         if !containers.desiredFiles.isEmpty {
             key = useCache ? try DigestKey.loadOrCreate(path: keyPath) : ((try? DigestKey.load(path: keyPath)) ?? ContainerSource.randomKey())
         } else if Files.exists(keyPath) {
@@ -609,7 +609,7 @@ extension ContainerSource {
         } else {
             // Without a key the store can hold no digests to compare; said if it does.
             key = ContainerSource.randomKey()
-            missingKey = StoreError("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it; restore the file from your backup")
+            missingKey = Failure.store("the digest key \(escapedForTerminal(keyPath)) is missing, but the store holds config digests made with it", fix: "restore the file from your backup")
         }
         var cacheDirectory: String?
         // (A key made up here changes every run: the cache then only misses, it never misleads.)

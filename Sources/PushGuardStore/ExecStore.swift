@@ -83,11 +83,12 @@ public final class ExecStore: StateStore {
     /// Runs `PROGRAM VERB APP ENV`; returns its stdout on exit 0.
     private func call(_ verb: String, _ app: String, _ environment: String, input: [UInt8] = [],
                       unknownStatus: Int32? = nil, relay: Bool = true) throws -> [UInt8] {
-        if let refusal { throw StoreError(refusal) }
+        if let refusal { throw Failure.store(refusal) }
         for (what, value, fix) in [("app", app, "set pushguard.app to a name that does not"),
                                    ("environment", environment, "rename the [pushguard \"…\"] section so it does not")]
         where value.hasPrefix("-") {
-            throw StoreError("\(name) not called: \(what) name \(escapedForTerminal(value)) starts with \"-\", which the helper would read as an option; \(fix)")
+            throw Failure.store("\(name) not called: \(what) name \(escapedForTerminal(value)) starts with \"-\", which the helper would read as an option",
+                                fix: fix)
         }
         let budget = try deadline.budget("\(name) \(verb)")
         let result: ProcessResult
@@ -98,7 +99,7 @@ public final class ExecStore: StateStore {
                                         captureOutput: true, outputLimit: 1 << 20, captureStandardError: true,
                                         timeoutMilliseconds: budget)
         } catch {
-            throw StoreError("\(name): \(error.description)")
+            throw Failure.store("\(name): \(error.description)")
         }
         if relay { printError(ExecStore.relayed(result.standardError, truncated: result.standardErrorTruncated).map(location.scrub)) }
         if result.timedOut {
@@ -106,9 +107,9 @@ public final class ExecStore: StateStore {
         }
         if let unknownStatus, result.status == unknownStatus { throw UnknownEnvironment() }
         if result.status != 0 {
-            throw StoreError("\(name) \(verb) exited with status \(result.status)")
+            throw Failure.store("\(name) \(verb) exited with status \(result.status)")
         }
-        if result.outputTruncated { throw StoreError("\(name) \(verb) printed more than 1 MiB") }
+        if result.outputTruncated { throw Failure.store("\(name) \(verb) printed more than 1 MiB") }
         return result.output
     }
 
@@ -151,10 +152,10 @@ public final class ExecStore: StateStore {
         do {
             state = try StateDocument.decode(output)
         } catch {
-            throw StoreError("\(name) get printed a \(error.description)")
+            throw Failure.store("\(name) get printed a \(error.description)")
         }
         guard state.app == app && state.environment == environment else {
-            throw StoreError("\(name) get answered for \(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)), not \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
+            throw Failure.store("\(name) get answered for \(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)), not \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
         }
         return state
     }
@@ -185,7 +186,7 @@ public final class ExecStore: StateStore {
                     sent += 1
                 }
             }
-        } catch let error as StoreError {
+        } catch let error as Failure where error.kind == .store {
             throw error.notSending(records.count - sent, of: records.count)
         }
     }
@@ -202,7 +203,7 @@ public final class ExecStore: StateStore {
                 let word = line.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
                 return Array(word.reversed()) == Array("audit-batch".utf8)
             }
-        } catch let error as StoreError where !error.timedOut {
+        } catch let error as Failure where error.kind == .store && !error.timedOut {
             if refusal != nil { throw error }
             announced = false
         }
@@ -211,11 +212,11 @@ public final class ExecStore: StateStore {
     }
 }
 
-extension StoreError {
-    /// This error, saying that `unsent` of a push's `total` audit records were not sent.
-    func notSending(_ unsent: Int, of total: Int) -> StoreError {
+extension Failure {
+    /// This failure, saying that `unsent` of a push's `total` audit records were not sent.
+    func notSending(_ unsent: Int, of total: Int) -> Failure {
         guard unsent > 0 else { return self }
-        return StoreError(description + "; \(unsent) of \(total) audit record\(total == 1 ? "" : "s") not sent", timedOut: timedOut)
+        return continued("; \(unsent) of \(total) audit record\(total == 1 ? "" : "s") not sent")
     }
 }
 

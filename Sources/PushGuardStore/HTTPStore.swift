@@ -35,11 +35,11 @@ public final class HTTPStore: StateStore {
     static let maxTokenFileBytes = 64 << 10
 
     /// Each call gets the whole timeout (the admin commands, tests).
-    public convenience init(url: StoreURL, tokenFile: String?, timeoutMilliseconds: Int) throws(StoreError) {
+    public convenience init(url: StoreURL, tokenFile: String?, timeoutMilliseconds: Int) throws(Failure) {
         try self.init(url: url, tokenFile: tokenFile, deadline: StoreDeadline(eachCall: max(1, timeoutMilliseconds)))
     }
 
-    public init(url: StoreURL, tokenFile: String?, deadline: StoreDeadline) throws(StoreError) {
+    public init(url: StoreURL, tokenFile: String?, deadline: StoreDeadline) throws(Failure) {
         var base = url.text
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
@@ -47,12 +47,12 @@ public final class HTTPStore: StateStore {
         self.deadline = deadline
         let label = "HTTP store " + url.display
         guard let origin = Origin(url: base), !base.contains("?"), !base.contains("#") else {
-            throw StoreError("\(label) is not a usable http(s) base URL (expected http://HOST[:PORT][/PATH] or https://…, without ? or #)")
+            throw Failure.store("\(label) is not a usable http(s) base URL (expected http://HOST[:PORT][/PATH] or https://…, without ? or #)")
         }
         self.origin = origin
         // Checked before the token is read or libcurl loaded: nothing is sent.
         if let tokenFile, !tokenFile.isEmpty, origin.scheme == "http", !origin.isLoopback {
-            throw StoreError("\(label): refusing to send the token from pushguard.tokenFile over plain http to "
+            throw Failure.store("\(label): refusing to send the token from pushguard.tokenFile over plain http to "
                 + "\(escapedForTerminal(origin.host)), which is not this machine; use an https:// URL in pushguard.store "
                 + "(plain http is allowed only to loopback: 127.0.0.0/8, [::1], localhost)")
         }
@@ -72,7 +72,7 @@ public final class HTTPStore: StateStore {
         }
         guard loaded == 0 else {
             let message = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw StoreError("\(label): \(url.scrub(message))")
+            throw Failure.store("\(label): \(url.scrub(message))")
         }
     }
 
@@ -80,7 +80,7 @@ public final class HTTPStore: StateStore {
 
     // MARK: StateStore
 
-    public func state(app: String, environment: String) throws(StoreError) -> EnvironmentState {
+    public func state(app: String, environment: String) throws(Failure) -> EnvironmentState {
         let path = environmentPath(app, environment) + "/config-state"
         let response = try request(.get, path: path)
         switch response.status {
@@ -97,7 +97,7 @@ public final class HTTPStore: StateStore {
         }
     }
 
-    public func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws(StoreError) -> Int64 {
+    public func transmit(app: String, environment: String, instances: [String]?, by: String, at: String) throws(Failure) -> Int64 {
         let path = environmentPath(app, environment) + "/transmit"
         let body = JSONValue.object(JSONObject([
             ("instances", instances.map { ids in .array(ids.map { .string($0) }) } ?? .null),
@@ -122,9 +122,9 @@ public final class HTTPStore: StateStore {
     /// The records of each environment in one `POST …/audit/batch` (`{"records": […]}`); to a
     /// server that answers it 400, 404, 405 or 501 (one that predates it), one `POST …/audit`
     /// per record. Stops at the first failure and says how many records were not sent.
-    public func appendAudit(_ records: [AuditRecord]) throws(StoreError) {
+    public func appendAudit(_ records: [AuditRecord]) throws(Failure) {
         var sent = 0
-        do throws(StoreError) {
+        do throws(Failure) {
             for group in AuditRecord.byEnvironment(records) {
                 // Escaped text (`AuditRecord.escaped`), still valid JSON: the platform may print what it keeps.
                 let objects = group.map { $0.escaped.json }
@@ -143,7 +143,7 @@ public final class HTTPStore: StateStore {
     }
 
     /// True when the server took the batch; false when it does not know the form.
-    private func appendBatch(_ objects: [JSONValue], app: String, environment: String) throws(StoreError) -> Bool {
+    private func appendBatch(_ objects: [JSONValue], app: String, environment: String) throws(Failure) -> Bool {
         let path = environmentPath(app, environment) + "/audit/batch"
         let body = JSONValue.object(JSONObject([("records", .array(objects))])).encoded()
         let response = try request(.post(Array(body.utf8)), path: path)
@@ -160,7 +160,7 @@ public final class HTTPStore: StateStore {
         }
     }
 
-    private func appendAudit(_ object: JSONValue, app: String, environment: String) throws(StoreError) {
+    private func appendAudit(_ object: JSONValue, app: String, environment: String) throws(Failure) {
         let path = environmentPath(app, environment) + "/audit"
         let response = try request(.post(Array(object.encoded().utf8)), path: path)
         switch response.status {
@@ -183,27 +183,27 @@ public final class HTTPStore: StateStore {
         url.scrub(token.map { text.replacingEvery($0, with: "***") } ?? text)
     }
 
-    private func tokenRefused(_ status: Int) -> StoreError {
+    private func tokenRefused(_ status: Int) -> Failure {
         if token == nil {
-            return StoreError("\(label) requires a token (HTTP \(status)); set pushguard.tokenFile to a file holding the platform's API token")
+            return Failure.store("\(label) requires a token (HTTP \(status))", fix: "set pushguard.tokenFile to a file holding the platform's API token")
         }
-        return StoreError("\(label) refused the token from pushguard.tokenFile (HTTP \(status)); check that the file holds a valid API token")
+        return Failure.store("\(label) refused the token from pushguard.tokenFile (HTTP \(status))", fix: "check that the file holds a valid API token")
     }
 
-    private func unexpected(_ response: Response, method: String, path: String) -> StoreError {
+    private func unexpected(_ response: Response, method: String, path: String) -> Failure {
         let line = HTTPStore.firstLine(response.body, hiding: scrubbed)
-        return StoreError("\(label): \(method) \(path) answered HTTP \(response.status)" + (line.isEmpty ? "" : ": " + line))
+        return Failure.store("\(label): \(method) \(path) answered HTTP \(response.status)" + (line.isEmpty ? "" : ": " + line))
     }
 
-    private func stateDocument(_ body: [UInt8], path: String, app: String, environment: String) throws(StoreError) -> EnvironmentState {
+    private func stateDocument(_ body: [UInt8], path: String, app: String, environment: String) throws(Failure) -> EnvironmentState {
         let state: EnvironmentState
         do {
             state = try StateDocument.decode(body)
         } catch {
-            throw StoreError("\(label): GET \(path) returned a malformed state document: \(scrubbed(error.message))")
+            throw Failure.store("\(label): GET \(path) returned a malformed state document: \(scrubbed(error.message))")
         }
         guard state.app == app, state.environment == environment else {
-            throw StoreError("\(label): GET \(path) returned a malformed state document: it describes "
+            throw Failure.store("\(label): GET \(path) returned a malformed state document: it describes "
                 + "\(escapedForTerminal(state.app))/\(escapedForTerminal(state.environment)), not "
                 + "\(escapedForTerminal(app))/\(escapedForTerminal(environment))")
         }
@@ -340,7 +340,7 @@ public final class HTTPStore: StateStore {
 
     /// One request to `BASE + path`, following same-origin redirects by hand; the store's
     /// deadline bounds the whole of it, hops included.
-    private func request(_ method: Method, path: String) throws(StoreError) -> Response {
+    private func request(_ method: Method, path: String) throws(Failure) -> Response {
         let deadline = Clock.monotonicMilliseconds() + (try self.deadline.budget(label))
         var url = baseURL + path
         var method = method
@@ -353,14 +353,14 @@ public final class HTTPStore: StateStore {
             let response = try perform(method, url: url, timeoutMilliseconds: remaining)
             guard [301, 302, 303, 307, 308].contains(response.status) else { return response }
             guard let target = response.redirect, let next = Origin(url: target) else {
-                throw StoreError("\(label): HTTP \(response.status) redirect without a usable http(s) Location; not followed")
+                throw Failure.store("\(label): HTTP \(response.status) redirect without a usable http(s) Location; not followed")
             }
             guard next == origin else {
-                throw StoreError("\(label): redirected to another host (\(escapedForTerminal(next.text))); not followed")
+                throw Failure.store("\(label): redirected to another host (\(escapedForTerminal(next.text))); not followed")
             }
             hops += 1
             guard hops <= HTTPStore.maxRedirects else {
-                throw StoreError("\(label): more than \(HTTPStore.maxRedirects) redirects; not followed further")
+                throw Failure.store("\(label): more than \(HTTPStore.maxRedirects) redirects; not followed further")
             }
             // 303 "see other": the POST was handled and its result is read with GET. The other
             // codes say the resource moved, so the request is repeated as it was.
@@ -370,7 +370,7 @@ public final class HTTPStore: StateStore {
     }
 
     /// One HTTP exchange through libcurl, no redirects followed.
-    private func perform(_ method: Method, url: String, timeoutMilliseconds: Int) throws(StoreError) -> Response {
+    private func perform(_ method: Method, url: String, timeoutMilliseconds: Int) throws(Failure) -> Response {
         let connection = try connect()
         let handle = connection.handle
         var failed: String?
@@ -394,7 +394,7 @@ public final class HTTPStore: StateStore {
             (bytes.isEmpty ? [0] : bytes).withUnsafeBytes { set(CURLOPT_COPYPOSTFIELDS, $0.baseAddress, "COPYPOSTFIELDS") }
         }
         if let failed {
-            throw StoreError("\(label): libcurl refused the option \(failed)")
+            throw Failure.store("\(label): libcurl refused the option \(failed)")
         }
 
         let body = ResponseBody()
@@ -410,7 +410,7 @@ public final class HTTPStore: StateStore {
         }
         guard code == CURLE_OK else {
             if body.tooLarge {
-                throw StoreError("\(label): response larger than 1 MiB")
+                throw Failure.store("\(label): response larger than 1 MiB")
             }
             var text = connection.errorBuffer[0] != 0 ? String(cString: connection.errorBuffer) : ""
             if text.isEmpty, let description = pushguard_curl_easy_strerror(code) { text = String(cString: description) }
@@ -418,7 +418,7 @@ public final class HTTPStore: StateStore {
                 text += deadline.shared ? " (pushguard.timeout: \(deadline.timeoutMilliseconds) ms for all of a push's store calls)"
                     : " (pushguard.timeout is \(deadline.timeoutMilliseconds) ms)"
             }
-            throw StoreError("\(label): \(scrubbed(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)
+            throw Failure.store("\(label): \(scrubbed(text))", timedOut: code == CURLE_OPERATION_TIMEDOUT)
         }
         var status = 0
         _ = pushguard_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -434,10 +434,10 @@ public final class HTTPStore: StateStore {
 
     /// The store's libcurl handle, set up once: later calls reuse its connection, so a hook
     /// pays for one TLS handshake rather than one per call.
-    private func connect() throws(StoreError) -> Connection {
+    private func connect() throws(Failure) -> Connection {
         if let connection { return connection }
         guard let handle = pushguard_curl_easy_init() else {
-            throw StoreError("\(label): libcurl could not start a request")
+            throw Failure.store("\(label): libcurl could not start a request")
         }
         let connection = Connection(handle: handle)
         var headerLines = ["Accept: application/json", "Expect:"]
@@ -454,7 +454,7 @@ public final class HTTPStore: StateStore {
         }
         built = built && append(&connection.postHeaders, "Content-Type: application/json")
         guard built else {
-            throw StoreError("\(label): out of memory building the request headers")
+            throw Failure.store("\(label): out of memory building the request headers")
         }
 
         var failed: String?
@@ -496,7 +496,7 @@ public final class HTTPStore: StateStore {
         }
         if failed == nil, writeCode != CURLE_OK { failed = "WRITEFUNCTION" }
         if let failed {
-            throw StoreError("\(label): libcurl refused the option \(failed)")
+            throw Failure.store("\(label): libcurl refused the option \(failed)")
         }
         self.connection = connection
         return connection
@@ -538,29 +538,29 @@ public final class HTTPStore: StateStore {
     /// The token file's contents without trailing whitespace; it must hold just the token. As
     /// root, a link or another user's file there is refused (it is sent to the store as a
     /// bearer token: a swapped file would send some other secret of root's).
-    private static func readToken(path: String) throws(StoreError) -> String {
+    private static func readToken(path: String) throws(Failure) -> String {
         let shown = escapedForTerminal(path)
         try StoreFiles.checkRootMayUse(path, what: "pushguard.tokenFile")
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | (Identity.isRoot ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
-            throw StoreError("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
+            throw Failure.store("cannot read pushguard.tokenFile \(shown): \(lastErrorText())")
         }
         defer { close(descriptor) }
         let read = Files.readAll(descriptor, limit: maxTokenFileBytes)
         if let failed = read.failed {
-            throw StoreError("cannot read pushguard.tokenFile \(shown): \(String(cString: strerror(failed)))")
+            throw Failure.store("cannot read pushguard.tokenFile \(shown): \(String(cString: strerror(failed)))")
         }
         var bytes = read.bytes
         guard bytes.count <= maxTokenFileBytes else {
-            throw StoreError("pushguard.tokenFile \(shown) is larger than 64 KiB; it must hold only the API token")
+            throw Failure.store("pushguard.tokenFile \(shown) is larger than 64 KiB; it must hold only the API token")
         }
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { bytes.removeLast() }
         guard !bytes.isEmpty else {
-            throw StoreError("pushguard.tokenFile \(shown) is empty; put the platform's API token in it")
+            throw Failure.store("pushguard.tokenFile \(shown) is empty", fix: "put the platform's API token in it")
         }
         // A header value cannot carry line breaks or controls; a space means more than a token.
         guard !bytes.contains(where: { $0 < 0x21 || $0 >= 0x7F }) else {
-            throw StoreError("pushguard.tokenFile \(shown) holds spaces, line breaks, control or non-ASCII characters; it must hold only the API token")
+            throw Failure.store("pushguard.tokenFile \(shown) holds spaces, line breaks, control or non-ASCII characters; it must hold only the API token")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

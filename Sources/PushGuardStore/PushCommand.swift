@@ -11,7 +11,7 @@ public enum PushCommand {
     /// output. `failure` says what went wrong, naming it "the `what` command"; `output` is the
     /// last lines it printed (10 after a failure, else 20). Throws when it could not be started.
     public static func run(_ command: String, what: String, settings: Settings, app: String, environment: String,
-                           by: String) throws(SpawnError) -> (failure: String?, output: [String]) {
+                           by: String) throws(Failure) -> (failure: String?, output: [String]) {
         let result = try Subprocess.run(["/bin/sh", "-c", command],
                                         environment: .scrubbed(passing: settings.passEnvironment,
                                                                setting: ["PUSHGUARD_APP": app, "PUSHGUARD_ENV": environment,

@@ -26,7 +26,7 @@ public final class SQLStore: AdminStore {
     /// derives from it are right from the start. As root, the file, `-wal` and `-shm` must be
     /// plain files of root's or the directory owner's (see `StoreFiles`), and SQLite is told
     /// not to follow links.
-    public static func sqlite(path: String, create: Bool, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
+    public static func sqlite(path: String, create: Bool, timeoutMilliseconds: Int) throws(Failure) -> SQLStore {
         let location = StoreURL(path)
         let name = "SQLite store " + location.display
         let file = StoreFiles.filePath(of: path)
@@ -36,13 +36,13 @@ public final class SQLStore: AdminStore {
                 present = try Files.info(file) != nil
                 if !present && create { try StoreFiles.createDatabase(file) }
             } catch {
-                throw StoreError("\(name): \(location.scrub(error.description))")
+                throw Failure.store("\(name): \(location.scrub(error.description))")
             }
             if !present && !create { throw missing(location) }
             do {
                 try StoreFiles.checkRootMayOpenDatabase(file)
             } catch {
-                throw StoreError("\(name): \(location.scrub(error.description))")
+                throw Failure.store("\(name): \(location.scrub(error.description))")
             }
         }
         Trace.mark("store files checked")
@@ -59,23 +59,23 @@ public final class SQLStore: AdminStore {
             try store.migrateSQLite(connection, create: create)
             return store
         } catch {
-            throw StoreError("\(name): \(location.scrub(error.description))")
+            throw Failure.store("\(name): \(location.scrub(error.description))")
         }
     }
 
-    private static func missing(_ location: StoreURL) -> StoreError {
-        StoreError("SQLite store \(location.display) does not exist; check the store setting for a typo")
+    private static func missing(_ location: StoreURL) -> Failure {
+        Failure.store("SQLite store \(location.display) does not exist", fix: "check the store setting for a typo")
     }
 
     /// Connects to the PostgreSQL store and brings its schema up to date.
-    public static func postgres(url: StoreURL, timeoutMilliseconds: Int) throws(StoreError) -> SQLStore {
+    public static func postgres(url: StoreURL, timeoutMilliseconds: Int) throws(Failure) -> SQLStore {
         do {
             let connection = try PostgresConnection(url: url.text, timeoutMilliseconds: timeoutMilliseconds)
             let store = SQLStore(kind: "PostgreSQL store", location: url, connection: connection)
             try store.migratePostgres(connection)
             return store
         } catch {
-            throw StoreError("PostgreSQL store \(url.display): \(url.scrub(error.description))", timedOut: error.timedOut)
+            throw Failure.store("PostgreSQL store \(url.display): \(url.scrub(error.description))", timedOut: error.timedOut)
         }
     }
 
@@ -240,13 +240,13 @@ public final class SQLStore: AdminStore {
         SQLError(message: "schema version \(found) is newer than this pushguard understands (\(known)); upgrade pushguard")
     }
 
-    /// Runs `body`, turning a database failure into a `StoreError` that names the store and
+    /// Runs `body`, turning a database failure into a store `Failure` that names the store and
     /// carries no credential of its URL.
-    private func wrap<T>(_ body: () throws(SQLError) -> T) throws(StoreError) -> T {
+    private func wrap<T>(_ body: () throws(SQLError) -> T) throws(Failure) -> T {
         do {
             return try body()
         } catch {
-            throw StoreError("\(name): \(location.scrub(error.description))", timedOut: error.timedOut)
+            throw Failure.store("\(name): \(location.scrub(error.description))", timedOut: error.timedOut)
         }
     }
 
@@ -348,10 +348,10 @@ public final class SQLStore: AdminStore {
             }
         }
         if unknown == "" {
-            throw StoreUsageError("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
+            throw Failure.usage("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
         }
         if let unknown {
-            throw StoreUsageError("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
+            throw Failure.usage("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
         }
         return version
     }
@@ -475,10 +475,10 @@ public final class SQLStore: AdminStore {
             }
         }
         if unknown == "" {
-            throw StoreUsageError("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
+            throw Failure.usage("\(escapedForTerminal(app))/\(escapedForTerminal(environment)) is not registered in the store: pushguard apps create \(shellQuoted(app)) --env \(shellQuoted(environment))")
         }
         if let unknown {
-            throw StoreUsageError("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
+            throw Failure.usage("no instance \(escapedForTerminal(unknown)) in \(escapedForTerminal(app))/\(escapedForTerminal(environment))")
         }
     }
 

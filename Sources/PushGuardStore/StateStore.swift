@@ -1,23 +1,6 @@
 import PushGuardCore
 import PushGuardSystem
 
-/// A store that failed: unreachable, refused, slow, locked, corrupt or malformed.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    /// The store did not answer within `pushguard.timeout`: calling it again would only wait again.
-    public var timedOut: Bool
-    public init(_ description: String, timedOut: Bool = false) {
-        self.description = description
-        self.timedOut = timedOut
-    }
-}
-
-/// A user asked for something the store's state does not allow (unknown instance, …).
-public struct StoreUsageError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// What the hooks need from any store: the state of an environment, a transmit, an audit record.
 public protocol StateStore: AnyObject {
     /// True when `transmit` delivers config itself (the platform's API or helper); false when it
@@ -81,12 +64,4 @@ public protocol AdminStore: StateStore {
     func remove(app: String, environment: String?) throws -> [String]
     /// True when the store holds any value digest (so a new digest key would break comparisons).
     func holdsDigests() throws -> Bool
-}
-
-extension StoreError: Failure {
-    public var kind: FailureKind { .store }
-}
-
-extension StoreUsageError: Failure {
-    public var kind: FailureKind { .usage }
 }

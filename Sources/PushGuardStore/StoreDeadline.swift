@@ -1,3 +1,4 @@
+import PushGuardCore
 import PushGuardSystem
 
 /// The time a push gives its store. In a hook every call of the HTTP and exec stores (state
@@ -27,19 +28,19 @@ public struct StoreDeadline: Sendable {
     }
 
     /// How long the next call may take; throws a time-out when nothing is left.
-    func budget(_ what: String) throws(StoreError) -> Int {
+    func budget(_ what: String) throws(Failure) -> Int {
         guard let end else { return timeoutMilliseconds }
         let left = min(timeoutMilliseconds, end - Clock.monotonicMilliseconds())
         guard left > 0 else {
-            throw StoreError("\(what) not called: the \(timeoutMilliseconds) ms a push gives all its store calls (pushguard.timeout) are used up",
+            throw Failure.store("\(what) not called: the \(timeoutMilliseconds) ms a push gives all its store calls (pushguard.timeout) are used up",
                              timedOut: true)
         }
         return left
     }
 
     /// The error of a call cut short: `what` is the store and call, `outcome` what happened.
-    func cut(_ what: String, _ outcome: String = "") -> StoreError {
-        StoreError(shared ? "\(what) did not answer within the \(timeoutMilliseconds) ms a push gives all its store calls\(outcome) (pushguard.timeout)"
+    func cut(_ what: String, _ outcome: String = "") -> Failure {
+        Failure.store(shared ? "\(what) did not answer within the \(timeoutMilliseconds) ms a push gives all its store calls\(outcome) (pushguard.timeout)"
                           : "\(what) did not answer within \(timeoutMilliseconds) ms\(outcome) (pushguard.timeout)",
                    timedOut: true)
     }

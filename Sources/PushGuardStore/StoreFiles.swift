@@ -54,7 +54,7 @@ public enum StoreFiles {
     /// Creates an empty SQLite file for a new store (an empty file is an empty database), with
     /// the store's mode, owned as `owner(forFilesIn:)` says. Something already there (another
     /// command created it meanwhile) is fine: it is checked when opened.
-    static func createDatabase(_ file: String) throws(SystemError) {
+    static func createDatabase(_ file: String) throws(Failure) {
         do {
             try Files.createNew(file, mode: databaseMode, owner: owner(forFilesIn: parentDirectory(of: file)), durable: false)
         } catch where error.code == EEXIST {
@@ -65,14 +65,14 @@ public enum StoreFiles {
     /// When running as root, refuses `path` unless it is absent, or a regular file with one
     /// link owned by root or by the owner of its directory. `what` names it in the message.
     /// Not root: no check (the hooks' git user reads its own files).
-    static func checkRootMayUse(_ path: String, what: String) throws(StoreError) {
+    static func checkRootMayUse(_ path: String, what: String) throws(Failure) {
         guard Identity.isRoot else { return }
         let shown = escapedForTerminal(path)
         let info: FileInfo?
         do {
             info = try Files.info(path)
         } catch {
-            throw StoreError("cannot check \(what) \(shown): \(error.reason)")
+            throw Failure.store("cannot check \(what) \(shown): \(error.reason)")
         }
         guard let info else { return }
         let directory = parentDirectory(of: path)
@@ -80,9 +80,9 @@ public enum StoreFiles {
         let advice = "; root follows no link and uses no other user's file in a directory another user can write. Check who put it there, remove it, and run the command again"
         switch info.kind {
         case .symbolicLink:
-            throw StoreError(refusal + "it is a symbolic link (to \(escapedForTerminal(Files.readLink(path) ?? "?")))" + advice)
+            throw Failure.store(refusal + "it is a symbolic link (to \(escapedForTerminal(Files.readLink(path) ?? "?")))" + advice)
         case .other:
-            throw StoreError(refusal + "it is not a regular file" + advice)
+            throw Failure.store(refusal + "it is not a regular file" + advice)
         case .directory:
             return  // opening it fails, saying so; nothing is followed
         case .regular:
@@ -90,17 +90,17 @@ public enum StoreFiles {
         }
         let directoryOwner = (try? Files.info(directory))?.owner
         if info.owner != 0 && info.owner != directoryOwner {
-            throw StoreError(refusal + "it belongs to \(userName(info.owner)), neither root nor \(userName(directoryOwner)) who owns \(escapedForTerminal(directory))" + advice)
+            throw Failure.store(refusal + "it belongs to \(userName(info.owner)), neither root nor \(userName(directoryOwner)) who owns \(escapedForTerminal(directory))" + advice)
         }
         if info.links > 1 {
-            throw StoreError(refusal + "it has \(info.links) hard links, so it is also a file under another name" + advice)
+            throw Failure.store(refusal + "it has \(info.links) hard links, so it is also a file under another name" + advice)
         }
     }
 
     /// Checks an SQLite store's file and those SQLite opens beside it (`-wal`, `-shm`, and a
     /// rollback `-journal` it would replay). SQLite opens them with O_NOFOLLOW itself; this
     /// turns a planted file into a clear refusal before SQLite reads or writes anything.
-    static func checkRootMayOpenDatabase(_ file: String) throws(StoreError) {
+    static func checkRootMayOpenDatabase(_ file: String) throws(Failure) {
         try checkRootAloneControlsTheWay(to: file, what: "the store")
         try checkRootMayUse(file, what: "the SQLite file")
         try checkRootMayUse(file + "-wal", what: "SQLite's write-ahead log")
@@ -112,18 +112,18 @@ public enum StoreFiles {
     /// (the store's directory itself is the git user's by design): that user could swap what
     /// follows for a link at any moment, and root would create or write a file wherever it
     /// leads. Not root: no check.
-    public static func checkRootAloneControlsTheWay(to file: String, what: String) throws(StoreError) {
+    public static func checkRootAloneControlsTheWay(to file: String, what: String) throws(Failure) {
         guard Identity.isRoot else { return }
         let absolute = file.hasPrefix("/") ? file : currentDirectory() + "/" + file
         let directory = parentDirectory(of: absolute)
         guard let control = PathTrust.firstOtherControl(directory, includingLast: false) else { return }
-        throw StoreError("refusing to use \(what) \(escapedForTerminal(file)) as root: \(escapedForTerminal(control.path)) on the way belongs to \(control.ownerName)\(control.owner == 0 ? " and others may write it" : ""), who can swap what follows for a link to any directory of root's. Keep it below directories only root can change (the default /var/lib/pushguard), or run this command as \(control.ownerName)")
+        throw Failure.store("refusing to use \(what) \(escapedForTerminal(file)) as root: \(escapedForTerminal(control.path)) on the way belongs to \(control.ownerName)\(control.owner == 0 ? " and others may write it" : ""), who can swap what follows for a link to any directory of root's. Keep it below directories only root can change (the default /var/lib/pushguard), or run this command as \(control.ownerName)")
     }
 
     /// Tightens the modes of an existing store's files (left looser by an earlier version):
     /// the database and its `-wal`/`-shm` to at most 0640, the key to at most 0600. Each is
     /// checked first and changed through a descriptor that does not follow a link.
-    public static func tightenModes(database file: String, key: String?) throws(StoreError) {
+    public static func tightenModes(database file: String, key: String?) throws(Failure) {
         var files = [(file, databaseMode, "the SQLite file"), (file + "-wal", databaseMode, "SQLite's write-ahead log"),
                      (file + "-shm", databaseMode, "SQLite's shared-memory index")]
         if let key {
@@ -136,7 +136,7 @@ public enum StoreFiles {
             do {
                 try Files.changeOwnerAndMode(path, owner: nil, mode: { $0 & mode })
             } catch {
-                throw StoreError("cannot restrict \(what) to mode \(String(mode, radix: 8)): \(error)")
+                throw Failure.store("cannot restrict \(what) to mode \(String(mode, radix: 8)): \(error)")
             }
         }
     }

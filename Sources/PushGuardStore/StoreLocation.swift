@@ -11,17 +11,17 @@ public enum StoreLocation: Equatable, Sendable {
     case exec(program: StoreURL)
 
     /// Parses `sqlite:PATH`, `postgres://…`, `postgresql://…`, `http(s)://…`, `exec:PROGRAM`.
-    public static func parse(_ url: String) throws(StoreUsageError) -> StoreLocation {
+    public static func parse(_ url: String) throws(Failure) -> StoreLocation {
         if url.hasPrefix("sqlite://") { return try sqlitePath(String(url.dropFirst("sqlite://".count)), url) }
         if url.hasPrefix("sqlite:") { return try sqlitePath(String(url.dropFirst("sqlite:".count)), url) }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(StoreURL(url)) }
         if url.hasPrefix("http://") || url.hasPrefix("https://") { return .http(StoreURL(url)) }
         if url.hasPrefix("exec:"), url.count > 5 { return .exec(program: StoreURL(commandLine: String(url.dropFirst(5)))) }
-        throw StoreUsageError("store \"\(redacted(url))\" is not a store URL; use sqlite:PATH, postgres://…, https://… or exec:PROGRAM")
+        throw Failure.usage("store \"\(redacted(url))\" is not a store URL", fix: "use sqlite:PATH, postgres://…, https://… or exec:PROGRAM")
     }
 
-    private static func sqlitePath(_ path: String, _ url: String) throws(StoreUsageError) -> StoreLocation {
-        guard !path.isEmpty else { throw StoreUsageError("store \"\(redacted(url))\" names no file") }
+    private static func sqlitePath(_ path: String, _ url: String) throws(Failure) -> StoreLocation {
+        guard !path.isEmpty else { throw Failure.usage("store \"\(redacted(url))\" names no file") }
         return .sqlite(path: path)
     }
 
@@ -58,7 +58,7 @@ public enum StoreOpener {
     public static func openAdmin(_ url: String, settings: Settings, create: Bool) throws -> AdminStore {
         let location = try StoreLocation.parse(url)
         guard let store = try open(location, settings: settings, create: create) as? AdminStore else {
-            throw StoreUsageError("store \(location.display) is the platform's; change config there")
+            throw Failure.usage("store \(location.display) is the platform's", fix: "change config there")
         }
         (store as? SQLStore)?.addMissingIndexes()
         return store

@@ -17,17 +17,17 @@ public enum AsUser {
     /// Runs `body` in a child process as `uid`/`gid` and returns the bytes it returned. Not
     /// root, or `uid` already the effective user: runs `body` here. Throws when the child
     /// could not drop root or did not finish.
-    public static func run(uid: uid_t, gid: gid_t, _ body: () -> [UInt8]) throws(SystemError) -> [UInt8] {
+    public static func run(uid: uid_t, gid: gid_t, _ body: () -> [UInt8]) throws(Failure) -> [UInt8] {
         if !Identity.isRoot || uid == geteuid() { return body() }
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw SystemError("cannot make a pipe: \(lastErrorText())") }
+        guard pipe(&fds) == 0 else { throw Failure.system("cannot make a pipe: \(lastErrorText())") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         fflush(nil)  // nothing buffered is written twice
         let pid = fork()
         if pid < 0 {
             let code = errno
             close(fds[0]); close(fds[1])
-            throw SystemError("cannot start a process as uid \(uid): \(String(cString: strerror(code)))", code: code)
+            throw Failure.system("cannot start a process as uid \(uid): \(String(cString: strerror(code)))", errno: code)
         }
         if pid == 0 {
             close(fds[0])
@@ -53,7 +53,7 @@ public enum AsUser {
         guard exited && code == 0, read.failed == nil, read.bytes.count <= resultLimit else {
             let user = Identity.userName(uid)
             let how = !exited ? "was killed by signal \(status & 0x7f)" : code == 125 ? "could not give up root for \(user)" : "ended with status \(code)"
-            throw SystemError("the work done as \(user) \(how); nothing more was done")
+            throw Failure.system("the work done as \(user) \(how); nothing more was done")
         }
         return read.bytes
     }

@@ -1,26 +1,19 @@
 import Glibc
 import PushGuardCore
 
-/// A file or process operation that failed, saying what and why in one sentence.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    /// The errno behind the failure (EEXIST, ELOOP, …), 0 when none.
-    public var code: Int32
-    public init(_ description: String, code: Int32 = 0) {
-        self.description = description
-        self.code = code
+/// What PushGuardSystem adds to `Failure` for a file or process operation that failed.
+extension Failure {
+    /// "cannot <action> <path>: <strerror(errno)>", with the path escaped: a .system failure.
+    public static func failed(_ action: String, _ path: String, errno code: Int32 = errno) -> Failure {
+        .system("cannot \(action) \(escapedForTerminal(path)): \(String(cString: strerror(code)))", errno: code)
     }
 
-    /// "cannot <action> <path>: <strerror(errno)>", with the path escaped.
-    public static func failed(_ action: String, _ path: String, errno code: Int32 = errno) -> SystemError {
-        SystemError("cannot \(action) \(escapedForTerminal(path)): \(String(cString: strerror(code)))", code: code)
-    }
-
-    /// strerror of `code`: the reason alone, for callers that phrase the rest themselves.
+    /// strerror of `code` (a .system failure's errno): the reason alone, for callers that
+    /// phrase the rest themselves.
     public var reason: String { String(cString: strerror(code)) }
 
     /// True when the failure was that something is already at the path (EEXIST).
-    public var alreadyExists: Bool { code == EEXIST }
+    public var alreadyExists: Bool { kind == .system && code == EEXIST }
 }
 
 /// What `lstat` says about a path (its last component not followed), or `stat` when the
@@ -76,7 +69,7 @@ public enum Files {
 
     /// A whole file (or standard input, `path` nil) up to `limit` bytes. Throws when it cannot
     /// be read or is larger. `followLinks: false` refuses a symbolic link in the last component.
-    public static func read(_ path: String?, limit: Int, followLinks: Bool = true) throws(SystemError) -> [UInt8] {
+    public static func read(_ path: String?, limit: Int, followLinks: Bool = true) throws(Failure) -> [UInt8] {
         let descriptor: Int32
         if let path {
             descriptor = open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
@@ -88,14 +81,14 @@ public enum Files {
         let result = readAll(descriptor, limit: limit)
         if let failed = result.failed { throw .failed("read", path ?? "standard input", errno: failed) }
         if result.bytes.count > limit {
-            throw SystemError("\(escapedForTerminal(path ?? "standard input")) is larger than \(limit) bytes")
+            throw Failure.system("\(escapedForTerminal(path ?? "standard input")) is larger than \(limit) bytes")
         }
         return result.bytes
     }
 
     /// A whole text file, or nil when it does not exist. Other failures throw (with
     /// `followLinks: false`, a link there too).
-    public static func readTextIfPresent(_ path: String, limit: Int, followLinks: Bool = true) throws(SystemError) -> String? {
+    public static func readTextIfPresent(_ path: String, limit: Int, followLinks: Bool = true) throws(Failure) -> String? {
         do {
             return String(decoding: try read(path, limit: limit, followLinks: followLinks), as: UTF8.self)
         } catch {
@@ -109,7 +102,7 @@ public enum Files {
     /// file gets that owner before it appears (root writing into the git user's repository).
     /// Readers see the old file or the new one, never a part.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t,
-                                       owner: (uid: uid_t, gid: gid_t)? = nil) throws(SystemError) {
+                                       owner: (uid: uid_t, gid: gid_t)? = nil) throws(Failure) {
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw .failed("write", path) }
@@ -137,7 +130,7 @@ public enum Files {
     /// What is at `path`, not following a link there (with `followLinks`, what a link there
     /// leads to); nil when nothing is (or a directory on the way is missing). Other failures
     /// (a directory on the way that cannot be searched) throw.
-    public static func info(_ path: String, followLinks: Bool = false) throws(SystemError) -> FileInfo? {
+    public static func info(_ path: String, followLinks: Bool = false) throws(Failure) -> FileInfo? {
         var info = stat()
         if (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 { return FileInfo(info) }
         if errno == ENOENT || errno == ENOTDIR { return nil }
@@ -150,7 +143,7 @@ public enum Files {
     /// given to them through the same descriptor before a byte is written. This is how root
     /// creates files in a directory another user can write: it changes no one else's file.
     public static func createNew(_ path: String, _ bytes: [UInt8] = [], mode: mode_t,
-                                 owner: (uid: uid_t, gid: gid_t)? = nil, durable: Bool = true) throws(SystemError) {
+                                 owner: (uid: uid_t, gid: gid_t)? = nil, durable: Bool = true) throws(Failure) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .failed("create", path) }
         var ok = true
@@ -168,7 +161,7 @@ public enum Files {
 
     /// Makes `new` a second name of the file `existing` (link(2)): it never replaces what is
     /// at `new` (that throws with code EEXIST) and never follows a link there.
-    public static func link(_ existing: String, to new: String) throws(SystemError) {
+    public static func link(_ existing: String, to new: String) throws(Failure) {
         if Glibc.link(existing, new) != 0 { throw .failed("create", new) }
     }
 
@@ -184,7 +177,7 @@ public enum Files {
     /// Appends `bytes` to the file at `path` in one write (O_APPEND: records appended by two
     /// processes at once do not interleave). Never creates the file and never follows a link
     /// there (that throws with code ELOOP). Throws when not every byte was written.
-    public static func append(_ bytes: [UInt8], to path: String) throws(SystemError) {
+    public static func append(_ bytes: [UInt8], to path: String) throws(Failure) {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw .failed("append to", path) }
         defer { close(descriptor) }
@@ -220,7 +213,7 @@ public enum Files {
     /// change a file that lives under another name too. `directory` refuses anything else
     /// (ENOTDIR); otherwise anything but a regular file or directory is refused.
     public static func changeOwnerAndMode(_ path: String, directory: Bool = false, owner: (uid: uid_t, gid: gid_t)?,
-                                          mode: ((mode_t) -> mode_t)? = nil) throws(SystemError) {
+                                          mode: ((mode_t) -> mode_t)? = nil) throws(Failure) {
         let action = "change the owner or mode of"
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (directory ? O_DIRECTORY : 0))
         guard descriptor >= 0 else { throw .failed(action, path) }
@@ -229,14 +222,14 @@ public enum Files {
         guard fstat(descriptor, &info) == 0 else { throw .failed(action, path) }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFDIR || kind == S_IFREG else {
-            throw SystemError("cannot \(action) \(escapedForTerminal(path)): it is neither a file nor a directory", code: EINVAL)
+            throw Failure.system("cannot \(action) \(escapedForTerminal(path)): it is neither a file nor a directory", errno: EINVAL)
         }
         let newOwner = owner.flatMap { info.st_uid != $0.uid || info.st_gid != $0.gid ? $0 : nil }
         let current = info.st_mode & 0o7777
         let newMode = mode.flatMap { mode in mode(current) != current ? mode(current) : nil }
         if newOwner == nil && newMode == nil { return }
         if kind == S_IFREG && info.st_nlink > 1 {
-            throw SystemError("cannot \(action) \(escapedForTerminal(path)): it has \(info.st_nlink) hard links, so the change would reach a file under another name too", code: EMLINK)
+            throw Failure.system("cannot \(action) \(escapedForTerminal(path)): it has \(info.st_nlink) hard links, so the change would reach a file under another name too", errno: EMLINK)
         }
         if let newOwner, fchown(descriptor, newOwner.uid, newOwner.gid) != 0 { throw .failed(action, path) }
         if let newMode, fchmod(descriptor, newMode) != 0 { throw .failed(action, path) }
@@ -246,7 +239,7 @@ public enum Files {
     /// directory opened without following a link: when `directory` is (or was swapped for) a
     /// link, nothing is removed (code ELOOP), so no file elsewhere is ever reached.
     /// Subdirectories and entries that cannot be removed are left (a later rmdir says so).
-    public static func removeEntries(of directory: String, where matching: (String) -> Bool) throws(SystemError) {
+    public static func removeEntries(of directory: String, where matching: (String) -> Bool) throws(Failure) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw .failed("open", directory) }
         guard let handle = fdopendir(descriptor) else {
@@ -299,7 +292,7 @@ public enum Files {
     }
 
     /// Creates a directory and its parents with `mode`; an existing directory is left as it is.
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(Failure) {
         if isDirectory(path) { return }
         let parent = parentDirectory(of: path)
         if parent != path { try makeDirectory(parent, mode: 0o755) }
@@ -308,7 +301,7 @@ public enum Files {
 
     /// Creates the directory `path` with `mode` (less the umask), not its parents; a name
     /// already taken (by anything) is no error, so callers check what is there themselves.
-    public static func createDirectory(_ path: String, mode: mode_t) throws(SystemError) {
+    public static func createDirectory(_ path: String, mode: mode_t) throws(Failure) {
         if mkdir(path, mode) != 0 && errno != EEXIST { throw .failed("create", path) }
     }
 
@@ -344,8 +337,4 @@ public func printError(_ lines: [String], terminator: String = "\n") {
         if written <= 0 { if errno == EINTR { continue } else { break } }
         offset += written
     }
-}
-
-extension SystemError: Failure {
-    public var kind: FailureKind { .system }
 }

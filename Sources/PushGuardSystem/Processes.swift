@@ -17,11 +17,6 @@ public struct ProcessResult: Sendable {
     public var standardErrorTruncated = false
 }
 
-/// A process that could not be started.
-public struct SpawnError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-}
-
 /// The environment a child starts with.
 public enum ChildEnvironment: Sendable, Equatable {
     /// This process's whole environment with `adding` set on top: for a hook kept from before
@@ -70,24 +65,25 @@ public enum Subprocess {
     /// `environment`: PushGuard's own children get `.scrubbed(…)`; the default passes this
     /// process's environment on. `captureStandardError` keeps the last `standardErrorLimit`
     /// bytes of stderr in the result instead of passing them through (ignored when
-    /// `mergeStandardError` sends stderr into the captured output).
+    /// `mergeStandardError` sends stderr into the captured output). A process that could not
+    /// be started is a .usage failure (exit 2).
     public static func run(_ arguments: [String], input: [UInt8] = [], environment: ChildEnvironment = .inherited(adding: [:]),
                            captureOutput: Bool, mergeStandardError: Bool = false, outputLimit: Int = 4 << 20,
                            captureStandardError: Bool = false, standardErrorLimit: Int = 64 << 10,
-                           timeoutMilliseconds: Int? = nil) throws(SpawnError) -> ProcessResult {
-        guard let program = arguments.first else { throw SpawnError(description: "no program given") }
+                           timeoutMilliseconds: Int? = nil) throws(Failure) -> ProcessResult {
+        guard let program = arguments.first else { throw Failure.usage("no program given") }
         let separateError = captureStandardError && !(captureOutput && mergeStandardError)
         signal(SIGPIPE, SIG_IGN)
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
-        guard makePipe(&stdinPipe) else { throw SpawnError(description: "pipe: \(lastErrorText())") }
+        guard makePipe(&stdinPipe) else { throw Failure.usage("pipe: \(lastErrorText())") }
         if captureOutput && !makePipe(&stdoutPipe) {
             close(stdinPipe[0]); close(stdinPipe[1])
-            throw SpawnError(description: "pipe: \(lastErrorText())")
+            throw Failure.usage("pipe: \(lastErrorText())")
         }
         if separateError && !makePipe(&stderrPipe) {
             close(stdinPipe[0]); close(stdinPipe[1])
             if captureOutput { close(stdoutPipe[0]); close(stdoutPipe[1]) }
-            throw SpawnError(description: "pipe: \(lastErrorText())")
+            throw Failure.usage("pipe: \(lastErrorText())")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -119,7 +115,7 @@ public enum Subprocess {
             close(stdinPipe[1])
             if captureOutput { close(stdoutPipe[0]) }
             if separateError { close(stderrPipe[0]) }
-            throw SpawnError(description: "cannot run \(escapedForTerminal(program)): \(String(cString: strerror(spawned)))")
+            throw Failure.usage("cannot run \(escapedForTerminal(program)): \(String(cString: strerror(spawned)))")
         }
 
         let deadline = timeoutMilliseconds.map { Clock.monotonicMilliseconds() + $0 }
@@ -214,10 +210,6 @@ public enum Subprocess {
         defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
     }
-}
-
-extension SpawnError: Failure {
-    public var kind: FailureKind { .usage }
 }
 
 /// Limits this process sets on itself.

@@ -15,7 +15,7 @@ public enum Terminal {
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off, so the
     /// value never shows on screen or in a terminal's scrollback. Echo is restored even when
     /// reading fails.
-    public static func readHidden(prompt: String, limit: Int) throws(SystemError) -> [UInt8] {
+    public static func readHidden(prompt: String, limit: Int) throws(Failure) -> [UInt8] {
         printError([prompt], terminator: "")
         var saved = termios()
         let canHide = tcgetattr(0, &saved) == 0
@@ -36,7 +36,7 @@ public enum Terminal {
             if count < 0 { throw .failed("read", "the terminal") }
             if count == 0 || byte == UInt8(ascii: "\n") { break }
             line.append(byte)
-            if line.count > limit { throw SystemError("the value typed is longer than \(limit) bytes") }
+            if line.count > limit { throw Failure.system("the value typed is longer than \(limit) bytes") }
         }
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
         return line

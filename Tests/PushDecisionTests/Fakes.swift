@@ -3,13 +3,13 @@ import PushGuardCore
 /// A store in memory: environments by name, with failures to inject and look-ups counted.
 final class FakeStore {
     var states: [String: EnvironmentState] = [:]
-    var failure: StoreFailure?
+    var failure: Failure?
     private(set) var lookups: [String] = []
     private(set) var transmits: [String] = []
     /// What a transmit does: by default it applies the desired version everywhere.
     var transmitOutcome: ((String) -> TransmitOutcome)?
 
-    func state(_ environment: String) throws(StoreFailure) -> EnvironmentState {
+    func state(_ environment: String) throws(Failure) -> EnvironmentState {
         lookups.append(environment)
         if let failure { throw failure }
         return states[environment] ?? EnvironmentState(app: "billing-api", environment: environment)
@@ -84,7 +84,7 @@ struct Push {
         let store = self.store, manifests = self.manifests, scans = self.scans
         let readers = PushReaders(manifest: { manifests.manifest($0, $1) },
                                   symbolicTarget: { manifests.symbolicRefs[$0] },
-                                  state: { environment, named throws(StoreFailure) in try store.state(environment).forDecision(named: named) },
+                                  state: { environment, named throws(Failure) in try store.state(environment).forDecision(named: named) },
                                   transmit: { store.transmit($0) }, canTransmit: canTransmit,
                                   addedReads: { scans.added($0, $1) }, knownReads: { scans.known($0, $1, $2) })
         return PushDecider(request: request, readers: readers).decide(updates)

@@ -319,7 +319,7 @@ final class PushDeciderTests: XCTestCase {
 
     func testAStoreFailureRefusesUnderOnStoreErrorReject() {
         let push = Push()
-        push.store.failure = StoreFailure(message: "cannot open sqlite:/var/lib/pushguard/state.db: no such file")
+        push.store.failure = Failure.store("cannot open sqlite:/var/lib/pushguard/state.db: no such file")
         let decision = push.decide([update("refs/heads/main")])
         XCTAssertEqual(decision.exitStatus, 1)
         XCTAssertTrue(decision.lines[0].hasSuffix("rejected: the config store failed, so config sync cannot be checked"))
@@ -330,7 +330,7 @@ final class PushDeciderTests: XCTestCase {
     func testAStoreFailureWarnsUnderOnStoreErrorWarn() {
         var push = Push()
         push.settings.onStoreError = .warn
-        push.store.failure = StoreFailure(message: "connection refused")
+        push.store.failure = Failure.store("connection refused")
         let decision = push.decide([update("refs/heads/main")])
         XCTAssertEqual(decision.exitStatus, 0)
         XCTAssertEqual(decision.outcomes[0].decision, .warned)
@@ -340,7 +340,7 @@ final class PushDeciderTests: XCTestCase {
     func testATimedOutStoreIsAskedOnceAndItsRefsAreNotAudited() {
         var push = Push()
         push.settings = mapped([("production", ["refs/heads/main"]), ("staging", ["refs/heads/staging"])])
-        push.store.failure = StoreFailure(message: "the store did not answer within 2000 ms", timedOut: true)
+        push.store.failure = Failure.store("the store did not answer within 2000 ms", timedOut: true)
         let decision = push.decide([update("refs/heads/main"), update("refs/heads/staging")])
         XCTAssertEqual(push.store.lookups, ["production"], "after a time-out the store is not asked again")
         XCTAssertEqual(decision.outcomes.map(\.decision), [.rejected, .rejected])

@@ -4,7 +4,7 @@ import XCTest
 /// `pushguard.<env>.containers` and what the containers' truth does to a key's status and the
 /// pusher's lines.
 final class ContainerSelectorTests: XCTestCase {
-    func parse(_ text: String) -> Result<ContainerSelector, SettingsProblem> {
+    func parse(_ text: String) -> Result<ContainerSelector, Failure> {
         ContainerSelector.parse(text, setting: "pushguard.production.containers")
     }
 

@@ -127,13 +127,13 @@ final class PushHandoffTests: XCTestCase {
         handoff.remove(path)
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim)
         XCTAssertThrowsError(try handoff.append([deploy("refs/heads/main", a, reason: "x", pusher: "alice")], to: path)) {
-            XCTAssertEqual(($0 as? SystemError)?.code, ELOOP, "\($0)")
+            XCTAssertEqual(($0 as? Failure)?.code, ELOOP, "\($0)")
         }
         XCTAssertThrowsError(try handoff.markStoreFailed("store down", in: path))
         XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
         handoff.remove(path)
         XCTAssertThrowsError(try handoff.append([deploy("refs/heads/main", a, reason: "x", pusher: "alice")], to: path)) {
-            XCTAssertEqual(($0 as? SystemError)?.code, ENOENT, "\($0)")
+            XCTAssertEqual(($0 as? Failure)?.code, ENOENT, "\($0)")
         }
         XCTAssertFalse(Files.exists(path), "a record that is gone is not created by appending")
     }

@@ -1,4 +1,5 @@
 import XCTest
+import PushGuardCore
 import PushGuardSystem
 @testable import PushGuardStore
 
@@ -17,7 +18,7 @@ final class JournalModeTests: DirectoryTestCase {
 
     func testAnInMemoryDatabaseIsRefused() {
         XCTAssertThrowsError(try SQLStore.sqlite(path: ":memory:", create: true, timeoutMilliseconds: 5000)) { error in
-            XCTAssertTrue(error is StoreError)
+            XCTAssertEqual((error as? Failure)?.kind, .store)
             XCTAssertTrue("\(error)".contains("WAL"), "\(error)")
             XCTAssertTrue("\(error)".contains("\"memory\""), "\(error)")
         }
@@ -28,7 +29,7 @@ final class JournalModeTests: DirectoryTestCase {
         // cannot map the -shm file: journal_mode=WAL is refused and the old mode stays.
         let path = "file:\(directory)/state.db?vfs=unix-dotfile"
         XCTAssertThrowsError(try SQLStore.sqlite(path: path, create: true, timeoutMilliseconds: 5000)) { error in
-            XCTAssertTrue(error is StoreError)
+            XCTAssertEqual((error as? Failure)?.kind, .store)
             XCTAssertTrue("\(error)".contains("WAL"), "\(error)")
             XCTAssertTrue("\(error)".contains("\"delete\""), "\(error)")
         }

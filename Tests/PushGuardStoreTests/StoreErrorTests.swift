@@ -9,7 +9,7 @@ final class StoreErrorTests: XCTestCase {
         // A credential as an assignment before the program: the helper's environment.
         let store = ExecStore(program: StoreURL(commandLine: "API_TOKEN=SEKRET123 exit 5;"), timeoutMilliseconds: 5000)
         XCTAssertThrowsError(try store.state(app: "a", environment: "e")) { error in
-            XCTAssertTrue(error is StoreError)
+            XCTAssertEqual((error as? Failure)?.kind, .store)
             XCTAssertTrue("\(error)".contains("exec store API_TOKEN=*** exit 5; get exited with status 5"), "\(error)")
             XCTAssertFalse("\(error)".contains("SEKRET123"), "\(error)")
         }

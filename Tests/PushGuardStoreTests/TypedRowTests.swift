@@ -46,7 +46,7 @@ final class TypedRowTests: DirectoryTestCase {
     private func assertStoreError(_ body: () throws -> Void, mentions parts: [String],
                                   file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
-            XCTAssertTrue(error is StoreError, "a StoreError, not \(type(of: error))", file: file, line: line)
+            XCTAssertEqual((error as? Failure)?.kind, .store, "a store Failure, not \(error)", file: file, line: line)
             let text = "\(error)"
             for part in parts { XCTAssertTrue(text.contains(part), "\(part) in: \(text)", file: file, line: line) }
         }

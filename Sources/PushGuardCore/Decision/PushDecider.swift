@@ -121,7 +121,7 @@ public struct PushDecider {
         }
         var manifests: [String: ManifestRead] = [:]
         var noted = Set<String>()
-        var timedOut: StoreFailure?
+        var timedOut: Failure?
         for (environment, indices) in byEnvironment {
             let refs = indices.map { updates[$0] }
             let refManifests = refs.map { update -> ManifestRead in
@@ -354,16 +354,16 @@ public struct PushDecider {
     }
 
     /// Every ref of an environment whose store failed, decided by `pushguard.onStoreError`.
-    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], failure: StoreFailure)
+    private func storeFailed(_ environment: EnvironmentSettings, refs: [RefUpdate], failure: Failure)
         -> (outcomes: [RefOutcome], lines: [String]) {
         let decision: Decision = settings.onStoreError == .warn ? .warned : .rejected
         var lines: [String] = []
         var outcomes: [RefOutcome] = []
         for update in refs {
             lines += Report.storeFailed(app: request.app, environment: environment.name, ref: update.ref, decision: decision,
-                                        message: failure.message, policy: settings.onStoreError)
+                                        message: failure.description, policy: settings.onStoreError)
             outcomes.append(RefOutcome(update: update, environment: environment.name, evaluation: nil,
-                                       decision: decision, reason: "store failed: " + failure.message,
+                                       decision: decision, reason: "store failed: " + failure.description,
                                        storeFailure: failure))
         }
         return (outcomes, lines)

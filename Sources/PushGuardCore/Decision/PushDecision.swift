@@ -21,11 +21,11 @@ public struct RefOutcome: Equatable, Sendable {
     /// Why: the override reason, a manifest problem, a store or transmit failure.
     public var reason: String
     /// The store failure behind the decision, if any.
-    public var storeFailure: StoreFailure?
+    public var storeFailure: Failure?
 
     public init(update: RefUpdate, environment: String?, evaluation: Evaluation?, decision: Decision,
                 findings: [KeyReport] = [], findingCount: Int? = nil, sameAs: String? = nil,
-                reason: String = "", storeFailure: StoreFailure? = nil) {
+                reason: String = "", storeFailure: Failure? = nil) {
         self.update = update
         self.environment = environment
         self.evaluation = evaluation

@@ -1,15 +1,3 @@
-/// A store that could not be opened or read, as one line for the pusher.
-public struct StoreFailure: Error, Equatable, Sendable {
-    public var message: String
-    /// The store did not answer in time: it is not asked again in this push.
-    public var timedOut: Bool
-
-    public init(message: String, timedOut: Bool = false) {
-        self.message = message
-        self.timedOut = timedOut
-    }
-}
-
 /// How an environment's pending config was transmitted during a push (`-o pushguard.sync`,
 /// `autoSync`).
 public enum TransmitOutcome: Equatable, Sendable {
@@ -55,7 +43,7 @@ public struct PushReaders {
     public var symbolicTarget: (_ ref: String) -> String?
     /// The config state of one of the app's environments, as the decision needs it: a store
     /// may leave out keys that are live and not `named` (see `EnvironmentState.forDecision`).
-    public var state: (_ environment: String, _ named: Set<String>) throws(StoreFailure) -> EnvironmentState
+    public var state: (_ environment: String, _ named: Set<String>) throws(Failure) -> EnvironmentState
     /// Transmits an environment's pending config as part of the push.
     public var transmit: (_ environment: String) -> TransmitOutcome
     /// True when a push on this server can transmit (`pushguard.transmitCommand` is set, or the
@@ -73,7 +61,7 @@ public struct PushReaders {
 
     public init(manifest: @escaping (_ commit: String, _ path: String) -> ManifestRead,
                 symbolicTarget: @escaping (_ ref: String) -> String? = { _ in nil },
-                state: @escaping (_ environment: String, _ named: Set<String>) throws(StoreFailure) -> EnvironmentState,
+                state: @escaping (_ environment: String, _ named: Set<String>) throws(Failure) -> EnvironmentState,
                 transmit: @escaping (_ environment: String) -> TransmitOutcome,
                 canTransmit: Bool = true,
                 addedReads: @escaping (_ environment: EnvironmentSettings, _ update: RefUpdate) -> AddedReads = { _, _ in .none },

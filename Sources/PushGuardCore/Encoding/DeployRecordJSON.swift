@@ -1,9 +1,3 @@
-/// A hand-over or store line that is not a deploy record as PushGuard writes it.
-public struct RecordFormatError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 extension DeployRecord {
     /// One JSON object, as the hand-over between hooks keeps it.
     public var json: JSONValue {
@@ -17,21 +11,21 @@ extension DeployRecord {
     }
 
     /// Reads a record back; any missing or mistyped member is an error, never a default.
-    public init(json value: JSONValue) throws(RecordFormatError) {
-        guard let object = value.objectValue else { throw RecordFormatError("a deploy record is not a JSON object") }
-        func string(_ name: String) throws(RecordFormatError) -> String {
-            guard let text = object[name]?.stringValue else { throw RecordFormatError("deploy record: \(name) is missing or not a string") }
+    public init(json value: JSONValue) throws(Failure) {
+        guard let object = value.objectValue else { throw .store("a deploy record is not a JSON object") }
+        func string(_ name: String) throws(Failure) -> String {
+            guard let text = object[name]?.stringValue else { throw .store("deploy record: \(name) is missing or not a string") }
             return text
         }
         guard let refs = object["refs"]?.arrayValue?.compactMap(\.stringValue), !refs.isEmpty else {
-            throw RecordFormatError("deploy record: refs is missing or empty")
+            throw .store("deploy record: refs is missing or empty")
         }
         let decisionText = try string("decision")
         guard let decision = Decision(rawValue: decisionText) else {
-            throw RecordFormatError("deploy record: unknown decision \(escapedForTerminal(decisionText))")
+            throw .store("deploy record: unknown decision \(escapedForTerminal(decisionText))")
         }
         guard let version = object["configVersion"]?.int64Value else {
-            throw RecordFormatError("deploy record: configVersion is missing or not an integer")
+            throw .store("deploy record: configVersion is missing or not an integer")
         }
         self.init(app: try string("app"), refs: refs, newID: try string("newId"), environment: try string("environment"),
                   decision: decision, configVersion: version,

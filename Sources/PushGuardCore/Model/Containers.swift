@@ -21,9 +21,9 @@ public enum ContainerSelector: Equatable, Sendable {
     static let forms = "compose:PROJECT/SERVICE[,SERVICE…], dokku:APP[/PROCESS[,PROCESS…]] or label:KEY=VALUE"
 
     /// Parses a setting's value; the error names what was probably meant.
-    public static func parse(_ text: String, setting: String) -> Result<ContainerSelector, SettingsProblem> {
-        func problem(_ why: String) -> Result<ContainerSelector, SettingsProblem> {
-            .failure(SettingsProblem("\(escapedForTerminal(setting)) is \"\(escapedForTerminal(text))\": \(why) (use \(forms))"))
+    public static func parse(_ text: String, setting: String) -> Result<ContainerSelector, Failure> {
+        func problem(_ why: String) -> Result<ContainerSelector, Failure> {
+            .failure(.settings("\(escapedForTerminal(setting)) is \"\(escapedForTerminal(text))\": \(why) (use \(forms))"))
         }
         guard let colon = text.firstIndex(of: ":") else {
             if text.contains("=") { return problem("did you mean `label:\(escapedForTerminal(text))`?") }
@@ -147,12 +147,6 @@ public enum ContainerSelector: Equatable, Sendable {
             return nil
         }
     }
-}
-
-/// A setting that cannot be used as written, as one line naming what was probably meant.
-public struct SettingsProblem: Error, Equatable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// An environment whose instances are containers (`pushguard.<env>.containers` and its
