@@ -19,10 +19,7 @@ enum PostReceiveHook {
         case .failure(let failure): return warn(Report.nothingWritten(because: "\(failure)"))
         }
         let handoff = server.handoff
-        defer {
-            handoff.removeStale()
-            handoff.removeDirectoryIfEmpty()
-        }
+        defer { handoff.finishPush() }
         let pusher = Identity.pusher(environment: environment)
         let passed = PushOptions.passed(environment: environment)
         guard let record = handoff.find(pusher: pusher, options: .some(passed), updates: updates)

@@ -196,8 +196,11 @@ struct PushHandoff {
         }
     }
 
-    /// Removes the directory when nothing is left in it.
-    func removeDirectoryIfEmpty() { Files.removeDirectory(directory) }
+    /// What post-receive leaves after a push: records older than a day removed. The directory
+    /// itself stays, empty between pushes: removing it when empty raced with a concurrent
+    /// push's pre-receive, which had just made sure it exists and was about to write its
+    /// record there (refused, "No such file or directory"). `pushguard uninstall` removes it.
+    func finishPush() { removeStale() }
 
     private func prepareDirectory() throws(Failure) {
         // Whatever lstat cannot see (absent, or a directory on the way that cannot be searched)

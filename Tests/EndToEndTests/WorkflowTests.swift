@@ -306,7 +306,7 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(push.status, 0, push.all)
         XCTAssertEqual(try decisions().first?["reason"] as? String, "per-ref works")
         XCTAssertTrue(try note(repo, head).contains("per-ref works"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/pushguard-push"),
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: repo + "/pushguard-push")) ?? [], [],
                        "post-receive cleans up what the hooks handed over")
     }
 

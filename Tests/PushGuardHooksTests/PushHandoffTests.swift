@@ -26,6 +26,43 @@ final class PushHandoffTests: XCTestCase {
                      configVersion: 3, findings: [], reason: reason, pusher: pusher, time: "t")
     }
 
+    /// Other pushes' post-receive hooks finish while this push's pre-receive writes its record:
+    /// what they leave behind never takes the directory from under it. (Removing the directory
+    /// when empty did: 2,300 of these 3,000 records were refused.)
+    func testARecordIsWrittenWhileOtherPushesFinish() throws {
+        let handoff = PushHandoff(gitDirectory: gitDirectory)
+        let push = [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]
+        // The other pushes' post-receive runs until this one is done: a second thread, as a
+        // second process would.
+        final class Remover: @unchecked Sendable {
+            let lock = NSCondition()
+            var stop = false, done = false
+        }
+        let state = Remover()
+        Thread {
+            while true {
+                state.lock.lock(); let stop = state.stop; state.lock.unlock()
+                if stop { break }
+                handoff.finishPush()
+            }
+            state.lock.lock(); state.done = true; state.lock.signal(); state.lock.unlock()
+        }.start()
+        var failures: [String] = []
+        for _ in 0..<3000 {
+            do {
+                let path = try handoff.begin(.init(app: "billing-api", pusher: "alice", options: nil, updates: push))
+                handoff.remove(path)
+            } catch {
+                failures.append(error.description)
+            }
+        }
+        state.lock.lock()
+        state.stop = true
+        while !state.done { state.lock.wait() }
+        state.lock.unlock()
+        XCTAssertEqual(failures.count, 0, "records not written: \(Set(failures))")
+    }
+
     func testInterleavedPushesKeepTheirOwnDecisions() throws {
         let handoff = PushHandoff(gitDirectory: gitDirectory)
         let pushA = [RefUpdate(oldID: c, newID: a, ref: "refs/heads/main")]
