@@ -199,7 +199,7 @@ struct PushHandoff {
     /// What post-receive leaves after a push: records older than a day removed. The directory
     /// itself stays, empty between pushes: removing it when empty raced with a concurrent
     /// push's pre-receive, which had just made sure it exists and was about to write its
-    /// record there (refused, "No such file or directory"). `pushguard uninstall` removes it.
+    /// record there (refused, "No such file or directory"). `pushguard install --uninstall` removes it.
     func finishPush() { removeStale() }
 
     private func prepareDirectory() throws(Failure) {

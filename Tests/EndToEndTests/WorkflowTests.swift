@@ -308,6 +308,11 @@ final class WorkflowTests: XCTestCase {
         XCTAssertTrue(try note(repo, head).contains("per-ref works"))
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: repo + "/pushguard-push")) ?? [], [],
                        "post-receive cleans up what the hooks handed over")
+        // The directory stays between pushes; uninstall takes it out with the hooks.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: repo + "/pushguard-push"))
+        let uninstall = try sandbox.pushguard("install", "--repo", repo, "--per-ref", "--uninstall")
+        XCTAssertEqual(uninstall.status, 0, uninstall.all)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/pushguard-push"), uninstall.all)
     }
 
     func testWithoutAdvertisedPushOptionsTheMessageSaysHowToEnableThem() throws {
