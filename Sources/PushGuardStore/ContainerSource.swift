@@ -113,18 +113,19 @@ public final class ContainerSource {
         deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
         var cache = loadCache()
         let cached = cache
-        let filters = ContainerSource.queryEncoded(JSONValue.object(JSONObject([
-            ("label", .array(settings.selector.labelFilters.map { .string($0) }))])).encoded())
+        let labels: (String, JSONValue) = ("label", .array(settings.selector.labelFilters.map { .string($0) }))
+        let filters = ContainerSource.queryEncoded(JSONValue.object(JSONObject([labels])).encoded())
         // Podman's own list where the engine said it is Podman; Docker's (which Podman serves
         // too) otherwise, or when that answers 404: the socket's engine changed.
-        var answer: EngineAnswer?
+        var podmanAnswer: EngineAnswer?
         if let version = cache.podmanAPI {
-            answer = try fetch("/v" + version + "/libpod/containers/json?all=true&filters=" + filters, allowNotFound: true)
+            podmanAnswer = try getIfFound("/v" + version + "/libpod/containers/json?all=true&filters=" + filters)
         }
-        let podmanList = answer != nil
-        if answer == nil { answer = try fetch(ContainerSource.apiPrefix + "/containers/json?all=1&filters=" + filters, allowNotFound: false) }
-        cache.podmanAPI = answer?.podmanAPI
-        let listed = try json(answer?.body ?? [], what: "GET /containers/json")
+        let podmanList = podmanAnswer != nil
+        let answer: EngineAnswer
+        if let podmanAnswer { answer = podmanAnswer } else { answer = try get(ContainerSource.apiPrefix + "/containers/json?all=1&filters=" + filters) }
+        cache.podmanAPI = answer.podmanAPI
+        let listed = try json(answer.body, what: "GET /containers/json")
         guard let array = listed.arrayValue else {
             throw Failure.store("\(socketLabel): GET /containers/json did not answer a JSON array")
         }
@@ -163,7 +164,7 @@ public final class ContainerSource {
                 continue
             }
             inspected += 1
-            let inspection = try json(get(ContainerSource.apiPrefix + "/containers/" + container.id + "/json"),
+            let inspection = try json(get(ContainerSource.apiPrefix + "/containers/" + container.id + "/json").body,
                                       what: "GET /containers/\(container.shortID)/json")
             guard let config = inspection.objectValue?["Config"]?.objectValue else {
                 throw Failure.store("\(socketLabel): GET /containers/\(container.shortID)/json has no Config")
@@ -198,9 +199,8 @@ public final class ContainerSource {
         // in all). Podman's own list always says it. (`cache` now holds every running container.)
         if !podmanList, containers.contains(where: { variables[$0.id] != nil && cache.containers[$0.id]?.healthCheck == true
                                         && !ContainerSource.statusShowsHealth($0.status) }) {
-            let unhealthy = JSONValue.object(JSONObject([("label", .array(settings.selector.labelFilters.map { .string($0) })),
-                                                         ("health", .array([.string("unhealthy")]))])).encoded()
-            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)),
+            let unhealthy = JSONValue.object(JSONObject([labels, ("health", .array([.string("unhealthy")]))])).encoded()
+            let answer = try json(get(ContainerSource.apiPrefix + "/containers/json?filters=" + ContainerSource.queryEncoded(unhealthy)).body,
                                   what: "GET /containers/json (health)")
             let ids = Set((answer.arrayValue ?? []).compactMap { $0.objectValue?["Id"]?.stringValue })
             for index in containers.indices where ids.contains(containers[index].id) { containers[index].unhealthy = true }
@@ -215,7 +215,7 @@ public final class ContainerSource {
         guard !image.isEmpty else { return [] }
         let name = image.hasPrefix("sha256:") ? String(image.dropFirst(7)) : image
         guard ContainerSource.isID(name) else { return [] }
-        let response = try fetch(ContainerSource.apiPrefix + "/images/" + name + "/json", allowNotFound: true)
+        let response = try getIfFound(ContainerSource.apiPrefix + "/images/" + name + "/json")
         guard let response else { return [] }  // removed since: nothing of it is left out
         let value = try json(response.body, what: "GET /images/\(name.prefix(12))/json")
         let entries = value.objectValue?["Config"]?.objectValue?["Env"]?.arrayValue ?? []
@@ -363,15 +363,18 @@ public final class ContainerSource {
 
     // MARK: Requests
 
-    /// `GET path` on the socket; nil for a 404 when `allowNotFound`.
-    private func fetch(_ path: String, allowNotFound: Bool) throws(Failure) -> EngineAnswer? {
-        let remaining = deadline - Clock.monotonicMilliseconds()
-        guard remaining > 0 else {
-            throw Failure.store("\(socketLabel): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
-        }
-        if connection == nil { connection = try EngineConnection(socket: settings.socket, label: socketLabel, setting: socketSetting) }
-        let answer = try connection!.get(path, timeoutMilliseconds: remaining, totalTimeout: timeoutMilliseconds)
-        if answer.status == 404 && allowNotFound { return nil }
+    /// `GET path` on the socket; any status but 200 is an error.
+    private func get(_ path: String) throws(Failure) -> EngineAnswer {
+        try successful(request(path), path)
+    }
+
+    /// `GET path`, nil when the engine answers 404 (the thing or the path is not there).
+    private func getIfFound(_ path: String) throws(Failure) -> EngineAnswer? {
+        let answer = try request(path)
+        return answer.status == 404 ? nil : try successful(answer, path)
+    }
+
+    private func successful(_ answer: EngineAnswer, _ path: String) throws(Failure) -> EngineAnswer {
         guard answer.status == 200 else {
             let line = HTTPStore.firstLine(answer.body)
             throw Failure.store("\(socketLabel): GET \(escapedForTerminal(String(path.prefix { $0 != "?" }))) answered HTTP \(answer.status)" + (line.isEmpty ? "" : ": " + line))
@@ -379,8 +382,14 @@ public final class ContainerSource {
         return answer
     }
 
-    private func get(_ path: String) throws(Failure) -> [UInt8] {
-        try fetch(path, allowNotFound: false)?.body ?? []
+    /// One request within what is left of the reading's deadline, on the socket opened once.
+    private func request(_ path: String) throws(Failure) -> EngineAnswer {
+        let remaining = deadline - Clock.monotonicMilliseconds()
+        guard remaining > 0 else {
+            throw Failure.store("\(socketLabel): no answer within \(timeoutMilliseconds) ms (pushguard.timeout)", timedOut: true)
+        }
+        if connection == nil { connection = try EngineConnection(socket: settings.socket, label: socketLabel, setting: socketSetting) }
+        return try connection!.get(path, timeoutMilliseconds: remaining, totalTimeout: timeoutMilliseconds)
     }
 
     private func json(_ body: [UInt8], what: String) throws(Failure) -> JSONValue {
